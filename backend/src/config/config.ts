@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { parseDuration } from './duration.js';
+import { ConfigError } from './errors.js';
+
+export interface PatroniConnectionConfig {
+  url: string;
+  username: string | null;
+  password: string | null;
+  /** PEM contents, read at start so a missing file is a configuration error, not a runtime one. */
+  ca: string | null;
+  cert: string | null;
+  key: string | null;
+  requestTimeoutMs: number;
+}
+
+export interface AgentConfig {
+  patroni: PatroniConnectionConfig;
+  databaseUrl: string;
+  stateDatabaseUrl: string | null;
+  listen: { host: string; port: number };
+  apiToken: string | null;
+  pollIntervalMs: number;
+  stabilizationMs: number;
+  failoverGraceMs: number;
+}
+
+/** Defaults of DESIGN.md §3; durations in milliseconds. */
+export const DEFAULTS = {
+  patroniUrl: 'http://127.0.0.1:8008',
+  listen: '127.0.0.1:9933',
+  pollInterval: '1s',
+  stabilization: '30s',
+  failoverGrace: '5m',
+  patroniTimeout: '2s',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the agent's configuration; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env): AgentConfig {
+  const read = (name: string): string | null => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? null : value.trim();
+  };
+  const username = read('TUNER_PATRONI_USERNAME');
+  const password = read('TUNER_PATRONI_PASSWORD');
+  if ((username === null) !== (password === null)) {
+    throw new ConfigError(
+      username === null ? 'TUNER_PATRONI_USERNAME' : 'TUNER_PATRONI_PASSWORD',
+      'Patroni basic auth needs both TUNER_PATRONI_USERNAME and TUNER_PATRONI_PASSWORD',
+    );
+  }
+  const databaseUrl = read('TUNER_DATABASE_URL');
+  if (databaseUrl === null) {
+    throw new ConfigError('TUNER_DATABASE_URL', "required: this node's PostgreSQL, e.g. postgres://user:pass@127.0.0.1:5432/postgres");
+  }
+  const stateDatabaseUrl = read('TUNER_STATE_DATABASE_URL');
+  const config: AgentConfig = {
+    patroni: {
+      url: httpUrl('TUNER_PATRONI_URL', read('TUNER_PATRONI_URL') ?? DEFAULTS.patroniUrl),
+      username,
+      password,
+      ca: pemFile('TUNER_PATRONI_CA_FILE', read('TUNER_PATRONI_CA_FILE')),
+      cert: pemFile('TUNER_PATRONI_CERT_FILE', read('TUNER_PATRONI_CERT_FILE')),
+      key: pemFile('TUNER_PATRONI_KEY_FILE', read('TUNER_PATRONI_KEY_FILE')),
+      requestTimeoutMs: duration('TUNER_PATRONI_TIMEOUT', read('TUNER_PATRONI_TIMEOUT') ?? DEFAULTS.patroniTimeout),
+    },
+    databaseUrl: postgresUrl('TUNER_DATABASE_URL', databaseUrl),
+    stateDatabaseUrl: stateDatabaseUrl === null ? null : postgresUrl('TUNER_STATE_DATABASE_URL', stateDatabaseUrl),
+    listen: hostPort('TUNER_LISTEN', read('TUNER_LISTEN') ?? DEFAULTS.listen),
+    apiToken: read('TUNER_API_TOKEN'),
+    pollIntervalMs: duration('TUNER_POLL_INTERVAL', read('TUNER_POLL_INTERVAL') ?? DEFAULTS.pollInterval),
+    stabilizationMs: duration('TUNER_STABILIZATION', read('TUNER_STABILIZATION') ?? DEFAULTS.stabilization),
+    failoverGraceMs: duration('TUNER_FAILOVER_GRACE', read('TUNER_FAILOVER_GRACE') ?? DEFAULTS.failoverGrace),
+  };
+  if ((config.patroni.cert === null) !== (config.patroni.key === null)) {
+    throw new ConfigError('TUNER_PATRONI_CERT_FILE', 'a client certificate needs both TUNER_PATRONI_CERT_FILE and TUNER_PATRONI_KEY_FILE');
+  }
+  return deepFreeze(config);
+}
+
+function duration(variable: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0) {
+    throw new ConfigError(variable, `expected a positive duration such as 500ms, 30s or 5m, got "${text}"`);
+  }
+  return ms;
+}
+
+function httpUrl(variable: string, text: string): string {
+  const url = parseUrl(variable, text);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(variable, `expected an http:// or https:// URL, got "${text}"`);
+  }
+  return text.replace(/\/+$/, '');
+}
+
+function postgresUrl(variable: string, text: string): string {
+  const url = parseUrl(variable, text);
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(variable, `expected a postgres:// or postgresql:// URL, got "${redact(text)}"`);
+  }
+  return text;
+}
+
+function parseUrl(variable: string, text: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw new ConfigError(variable, `not a valid URL: "${redact(text)}"`);
+  }
+}
+
+function hostPort(variable: string, text: string): { host: string; port: number } {
+  const match = /^(.*):(\d+)$/.exec(text);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || match[1] === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(variable, `expected host:port such as 127.0.0.1:9933, got "${text}"`);
+  }
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+function pemFile(variable: string, path: string | null): string | null {
+  if (path === null) return null;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(variable, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/** Hides a password in a connection string before it reaches a log line. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig, redact } from '../../../src/config/config.js';
+import { formatDuration, parseDuration } from '../../../src/config/duration.js';
+import { ConfigError } from '../../../src/config/errors.js';
+
+const minimal = { TUNER_DATABASE_URL: 'postgres://tuner:secret@127.0.0.1:5432/postgres' };
+
+test('durations accept ms, s, m and h and reject anything else', () => {
+  assert.equal(parseDuration('500ms'), 500);
+  assert.equal(parseDuration('30s'), 30_000);
+  assert.equal(parseDuration('5m'), 300_000);
+  assert.equal(parseDuration('1h'), 3_600_000);
+  assert.equal(parseDuration('1.5s'), 1_500);
+  for (const bad of ['', '5', 's', '5 minutes', '-1s', '1d', '1s2']) assert.equal(parseDuration(bad), null, bad);
+  assert.equal(formatDuration(300_000), '5m');
+  assert.equal(formatDuration(1_500), '1500ms');
+});
+
+test('defaults follow DESIGN.md §3', () => {
+  const config = loadConfig(minimal);
+  assert.equal(config.patroni.url, 'http://127.0.0.1:8008');
+  assert.deepEqual(config.listen, { host: '127.0.0.1', port: 9933 });
+  assert.equal(config.pollIntervalMs, 1_000);
+  assert.equal(config.stabilizationMs, 30_000);
+  assert.equal(config.failoverGraceMs, 300_000);
+  assert.equal(config.apiToken, null);
+  assert.equal(config.stateDatabaseUrl, null);
+  assert.equal(config.patroni.username, null);
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.patroni));
+});
+
+test('every variable is read', () => {
+  const config = loadConfig({
+    ...minimal,
+    TUNER_PATRONI_URL: 'https://10.0.0.5:8008/',
+    TUNER_LISTEN: '[::1]:19933',
+    TUNER_API_TOKEN: 'tok',
+    TUNER_STATE_DATABASE_URL: 'postgresql://state@db/tuner',
+    TUNER_PATRONI_USERNAME: 'patroni',
+    TUNER_PATRONI_PASSWORD: 'pw',
+    TUNER_POLL_INTERVAL: '500ms',
+    TUNER_STABILIZATION: '10s',
+    TUNER_FAILOVER_GRACE: '1m',
+    TUNER_PATRONI_TIMEOUT: '3s',
+  });
+  assert.equal(config.patroni.url, 'https://10.0.0.5:8008');
+  assert.deepEqual(config.listen, { host: '::1', port: 19933 });
+  assert.equal(config.apiToken, 'tok');
+  assert.equal(config.stateDatabaseUrl, 'postgresql://state@db/tuner');
+  assert.equal(config.patroni.username, 'patroni');
+  assert.equal(config.patroni.password, 'pw');
+  assert.equal(config.pollIntervalMs, 500);
+  assert.equal(config.stabilizationMs, 10_000);
+  assert.equal(config.failoverGraceMs, 60_000);
+  assert.equal(config.patroni.requestTimeoutMs, 3_000);
+});
+
+test('TLS files are read at start', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tuner-config-'));
+  writeFileSync(join(dir, 'ca.pem'), 'CA PEM');
+  const config = loadConfig({ ...minimal, TUNER_PATRONI_CA_FILE: join(dir, 'ca.pem') });
+  assert.equal(config.patroni.ca, 'CA PEM');
+});
+
+const invalid: Array<[string, Record<string, string>, RegExp]> = [
+  ['missing database URL', {}, /^TUNER_DATABASE_URL: required/],
+  ['database URL not postgres', { TUNER_DATABASE_URL: 'mysql://x@y/z' }, /^TUNER_DATABASE_URL: expected a postgres:\/\//],
+  ['patroni URL not http', { ...minimal, TUNER_PATRONI_URL: 'ftp://x' }, /^TUNER_PATRONI_URL: expected an http/],
+  ['patroni URL garbage', { ...minimal, TUNER_PATRONI_URL: 'not a url' }, /^TUNER_PATRONI_URL: not a valid URL/],
+  ['listen without port', { ...minimal, TUNER_LISTEN: '127.0.0.1' }, /^TUNER_LISTEN: expected host:port/],
+  ['listen port too big', { ...minimal, TUNER_LISTEN: '127.0.0.1:70000' }, /^TUNER_LISTEN: expected host:port/],
+  ['poll interval garbage', { ...minimal, TUNER_POLL_INTERVAL: 'fast' }, /^TUNER_POLL_INTERVAL: expected a positive duration.*"fast"/],
+  ['zero grace', { ...minimal, TUNER_FAILOVER_GRACE: '0s' }, /^TUNER_FAILOVER_GRACE: expected a positive duration/],
+  ['stabilization without unit', { ...minimal, TUNER_STABILIZATION: '30' }, /^TUNER_STABILIZATION: /],
+  ['username without password', { ...minimal, TUNER_PATRONI_USERNAME: 'u' }, /^TUNER_PATRONI_PASSWORD: Patroni basic auth needs both/],
+  ['missing CA file', { ...minimal, TUNER_PATRONI_CA_FILE: '/nonexistent/ca.pem' }, /^TUNER_PATRONI_CA_FILE: cannot read \/nonexistent\/ca.pem: ENOENT/],
+];
+for (const [name, env, message] of invalid) {
+  test(`invalid configuration: ${name}`, () => {
+    assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+  });
+}
+
+test('a password never appears in a configuration error', () => {
+  assert.throws(
+    () => loadConfig({ TUNER_DATABASE_URL: 'mysql://tuner:hunter2@db/x' }),
+    (err: unknown) => err instanceof Error && !err.message.includes('hunter2') && err.message.includes('***'),
+  );
+  assert.equal(redact('postgres://a:b@h/d'), 'postgres://a:***@h/d');
+});
