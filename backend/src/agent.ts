@@ -1,0 +1,76 @@
+/**
+ * Wires one agent from a validated configuration: the Patroni client, the PostgreSQL pool, the
+ * topology watcher, the metrics and the HTTP API. `start` listens; `stop` releases everything.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { buildApp } from './api/app.js';
+import type { AgentConfig } from './config/config.js';
+import { readHostSnapshot } from './host/snapshot.js';
+import { AgentMetrics } from './metrics/registry.js';
+import { ClusterWatcher } from './observer/cluster-watcher.js';
+import { probe } from './observer/probe.js';
+import { PatroniClient } from './patroni/client.js';
+import { PostgresPool } from './postgres/connection.js';
+import { readPostgresSnapshot } from './postgres/snapshots.js';
+
+export const AGENT_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface Agent {
+  app: FastifyInstance;
+  watcher: ClusterWatcher;
+  /** Listens on the configured address; returns the address it got. */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function createAgent(config: AgentConfig, logger: FastifyServerOptions['logger'] = false): Agent {
+  const { patroni: p } = config;
+  const patroni = new PatroniClient({
+    baseUrl: p.url,
+    ...(p.username !== null && p.password !== null ? { auth: { username: p.username, password: p.password } } : {}),
+    tls: {
+      ...(p.ca !== null ? { ca: p.ca } : {}),
+      ...(p.cert !== null && p.key !== null ? { cert: p.cert, key: p.key } : {}),
+    },
+    timeoutMs: p.requestTimeoutMs,
+  });
+  let app: FastifyInstance | null = null;
+  const postgres = new PostgresPool({
+    connectionString: config.databaseUrl,
+    onIdleConnectionError: (error) => app?.log.warn({ err: error }, 'PostgreSQL connection dropped'),
+  });
+  const watcher = new ClusterWatcher({ patroni, postgres, patroniUrl: p.url, pollIntervalMs: config.pollIntervalMs });
+  const startedAt = Date.now();
+  const metrics = new AgentMetrics(async () => {
+    const [host, pgSnapshot] = await Promise.all([probe(readHostSnapshot()), probe(readPostgresSnapshot(postgres))]);
+    return {
+      host,
+      postgres: pgSnapshot,
+      cluster: watcher.latest,
+      watcher: watcher.stats,
+      agent: { version: AGENT_VERSION, startedAt },
+    };
+  });
+  app = buildApp({ watcher, metrics, logger });
+  const log = app.log;
+  watcher.onTopologyEvents((events, observation) => {
+    for (const event of events) log.info({ event, member: observation.self }, `topology: ${event.type}`);
+  });
+
+  return {
+    app,
+    watcher,
+    async start() {
+      watcher.start();
+      return app.listen({ host: config.listen.host, port: config.listen.port });
+    },
+    async stop() {
+      await app.close();
+      await watcher.stop();
+      await Promise.allSettled([postgres.close(), patroni.close()]);
+    },
+  };
+}

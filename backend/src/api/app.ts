@@ -1,0 +1,49 @@
+/**
+ * The agent's HTTP API. `buildApp` returns an un-listened fastify instance, so tests drive it with
+ * `inject` and main.ts only calls `listen`.
+ */
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { AgentMetrics } from '../metrics/registry.js';
+import type { ClusterWatcher } from '../observer/cluster-watcher.js';
+import { clusterView, healthView } from './views.js';
+import { ApiError, errorBody } from './errors.js';
+
+export interface AppDependencies {
+  watcher: ClusterWatcher;
+  metrics: AgentMetrics;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export function buildApp({ watcher, metrics, logger = false }: AppDependencies): FastifyInstance {
+  // Prometheus scrapes every few seconds: request lines would drown the lifecycle logs.
+  const app = Fastify({ logger, logController: new LogController({ disableRequestLogging: true }) });
+
+  app.setErrorHandler<FastifyError | ApiError>((error, request, reply) => {
+    if (error instanceof ApiError) return reply.status(error.statusCode).send(errorBody(error.code, error.message));
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const code = status >= 500 ? 'internal_error' : (error.code ?? 'bad_request');
+    return reply.status(status).send(errorBody(code, status >= 500 ? 'internal error' : error.message));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url}`)),
+  );
+
+  app.get('/healthz', async () => healthView(watcher.latest, watcher.stats));
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await metrics.render();
+    return reply.type(metrics.contentType).send(text);
+  });
+
+  app.get('/api/v1/cluster', async () => {
+    const observation = watcher.latest;
+    if (observation === null) throw new ApiError(503, 'not_ready', 'the agent has not polled Patroni yet');
+    if (!observation.patroni.ok) {
+      throw new ApiError(503, 'patroni_unreachable', `this node's Patroni did not answer: ${observation.patroni.message}`);
+    }
+    return clusterView(observation, watcher.recentEvents);
+  });
+
+  return app;
+}

@@ -1,0 +1,13 @@
+import type { HostSnapshot } from '../host/snapshot.js';
+import type { ClusterObservation, ProbeResult, WatcherStats } from '../observer/cluster-watcher.js';
+import type { PostgresSnapshot } from '../postgres/snapshots.js';
+
+/** Everything one scrape reports, gathered once per scrape (one round of queries, no per-metric IO). */
+export interface Scrape {
+  host: ProbeResult<HostSnapshot>;
+  postgres: ProbeResult<PostgresSnapshot>;
+  /** The watcher's latest poll of Patroni; Patroni is polled every interval, not per scrape. */
+  cluster: ClusterObservation | null;
+  watcher: WatcherStats;
+  agent: { version: string; startedAt: number };
+}

@@ -1,0 +1,150 @@
+/**
+ * Polls this node's Patroni and PostgreSQL every poll interval, keeps the latest observation, and
+ * reports topology changes as events. Failures are observations too: they are counted, kept with
+ * their reason and retried on the next tick; nothing here ever throws out of the loop.
+ */
+import type { PatroniApi } from '../patroni/client.js';
+import type { NodeStatus } from '../patroni/responses.js';
+import type { Queryable } from '../postgres/connection.js';
+import { readInRecovery } from '../postgres/role.js';
+import { diffTopology, type TopologyEvent } from '../topology/diff.js';
+import type { Topology } from '../topology/model.js';
+import { probe, type ProbeResult } from './probe.js';
+import { identifySelf } from './self-member.js';
+
+export type { ProbeResult } from './probe.js';
+
+export interface ClusterObservation {
+  /** Epoch ms when the poll started. */
+  at: number;
+  patroni: ProbeResult<{ node: NodeStatus; topology: Topology }>;
+  postgres: ProbeResult<{ inRecovery: boolean }>;
+  /** The member this agent runs beside, when Patroni answered and it could be identified. */
+  self: string | null;
+}
+
+export interface TimedTopologyEvent {
+  at: number;
+  event: TopologyEvent;
+}
+
+export interface WatcherStats {
+  polls: number;
+  patroniErrors: number;
+  postgresErrors: number;
+  /** Epoch ms of the last poll where both Patroni and PostgreSQL answered. */
+  lastSuccessAt: number | null;
+}
+
+export interface ClusterWatcherOptions {
+  patroni: PatroniApi;
+  postgres: Queryable;
+  /** The configured Patroni URL, to find this agent's member on Patroni < 3.2. */
+  patroniUrl: string;
+  pollIntervalMs: number;
+  now?: () => number;
+  /** How many recent events the API can show. */
+  eventHistory?: number;
+}
+
+export type TopologyListener = (events: TopologyEvent[], observation: ClusterObservation) => void;
+
+export class ClusterWatcher {
+  readonly #options: ClusterWatcherOptions;
+  readonly #now: () => number;
+  readonly #listeners = new Set<TopologyListener>();
+  readonly #recentEvents: TimedTopologyEvent[] = [];
+  #latest: ClusterObservation | null = null;
+  #lastTopology: Topology | null = null;
+  #stats: WatcherStats = { polls: 0, patroniErrors: 0, postgresErrors: 0, lastSuccessAt: null };
+  #timer: NodeJS.Timeout | null = null;
+  #inFlight: Promise<ClusterObservation> | null = null;
+  #running = false;
+
+  constructor(options: ClusterWatcherOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get latest(): ClusterObservation | null {
+    return this.#latest;
+  }
+
+  get stats(): Readonly<WatcherStats> {
+    return { ...this.#stats };
+  }
+
+  get recentEvents(): readonly TimedTopologyEvent[] {
+    return [...this.#recentEvents];
+  }
+
+  onTopologyEvents(listener: TopologyListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Polls once; a poll already under way is shared rather than doubled. */
+  poll(): Promise<ClusterObservation> {
+    this.#inFlight ??= this.#pollOnce().finally(() => {
+      this.#inFlight = null;
+    });
+    return this.#inFlight;
+  }
+
+  /** Polls now and then every interval, measured from the end of one poll to the start of the next. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    const tick = async () => {
+      await this.poll();
+      if (this.#running) this.#timer = setTimeout(tick, this.#options.pollIntervalMs);
+    };
+    void tick();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#inFlight;
+  }
+
+  async #pollOnce(): Promise<ClusterObservation> {
+    const at = this.#now();
+    const [patroni, postgres] = await Promise.all([this.#probePatroni(), this.#probePostgres()]);
+    const self = patroni.ok ? identifySelf(patroni.value.node, patroni.value.topology, this.#options.patroniUrl) : null;
+    const observation: ClusterObservation = { at, patroni, postgres, self };
+    this.#stats.polls += 1;
+    if (!patroni.ok) this.#stats.patroniErrors += 1;
+    if (!postgres.ok) this.#stats.postgresErrors += 1;
+    if (patroni.ok && postgres.ok) this.#stats.lastSuccessAt = at;
+    this.#latest = observation;
+    if (patroni.ok) this.#record(patroni.value.topology, observation);
+    return observation;
+  }
+
+  #record(topology: Topology, observation: ClusterObservation): void {
+    const events = diffTopology(this.#lastTopology, topology);
+    this.#lastTopology = topology;
+    if (events.length === 0) return;
+    const limit = this.#options.eventHistory ?? 100;
+    for (const event of events) this.#recentEvents.push({ at: observation.at, event });
+    this.#recentEvents.splice(0, Math.max(0, this.#recentEvents.length - limit));
+    for (const listener of this.#listeners) listener(events, observation);
+  }
+
+  #probePatroni(): Promise<ClusterObservation['patroni']> {
+    const { patroni } = this.#options;
+    return probe(
+      Promise.all([patroni.getNodeStatus(), patroni.getCluster()]).then(([node, topology]) => ({
+        node,
+        // Patroni < 3.2 leaves the scope out of /cluster; /patroni always has it.
+        topology: { ...topology, scope: topology.scope ?? node.scope },
+      })),
+    );
+  }
+
+  #probePostgres(): Promise<ClusterObservation['postgres']> {
+    return probe(readInRecovery(this.#options.postgres).then((inRecovery) => ({ inRecovery })));
+  }
+}
