@@ -2,7 +2,13 @@
  * The agent's HTTP API. `buildApp` returns an un-listened fastify instance, so tests drive it with
  * `inject` and main.ts only calls `listen`.
  */
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { AgentMetrics } from '../metrics/registry.js';
 import type { ClusterWatcher } from '../observer/cluster-watcher.js';
 import { clusterView, healthView } from './views.js';
@@ -16,7 +22,16 @@ export interface AppDependencies {
 
 export function buildApp({ watcher, metrics, logger = false }: AppDependencies): FastifyInstance {
   // Prometheus scrapes every few seconds: request lines would drown the lifecycle logs.
-  const app = Fastify({ logger, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({
+    logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    // A URL that cannot be decoded is refused before routing, where setErrorHandler does not see it:
+    // answer it with the API's error body too, not fastify's own shape.
+    frameworkErrors: (error, _request, reply) => {
+      const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 400;
+      (reply as FastifyReply).status(status).send(errorBody(error.code, error.message));
+    },
+  });
 
   app.setErrorHandler<FastifyError | ApiError>((error, request, reply) => {
     if (error instanceof ApiError) return reply.status(error.statusCode).send(errorBody(error.code, error.message));

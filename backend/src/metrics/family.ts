@@ -17,7 +17,7 @@ export interface FamilySpec<S> {
   name: string;
   help: string;
   type: 'gauge' | 'counter';
-  /** Samples for this scrape; an empty list leaves the family out. Null values are skipped. */
+  /** Samples for this scrape (an empty list leaves only the HELP and TYPE lines). Null values are skipped. */
   samples: (scrape: S) => ReadonlyArray<Sample | null>;
 }
 

@@ -45,6 +45,12 @@ export interface ClusterWatcherOptions {
   now?: () => number;
   /** How many recent events the API can show. */
   eventHistory?: number;
+  /**
+   * Told when a topology listener throws. Listeners are isolated from the poll and from each other:
+   * one that throws must neither stop the poll loop nor keep the next listener (say, the failover
+   * halt) from hearing the events. Default: a process warning.
+   */
+  onListenerError?: (error: unknown) => void;
 }
 
 export type TopologyListener = (events: TopologyEvent[], observation: ClusterObservation) => void;
@@ -130,7 +136,13 @@ export class ClusterWatcher {
     const limit = this.#options.eventHistory ?? 100;
     for (const event of events) this.#recentEvents.push({ at: observation.at, event });
     this.#recentEvents.splice(0, Math.max(0, this.#recentEvents.length - limit));
-    for (const listener of this.#listeners) listener(events, observation);
+    for (const listener of this.#listeners) {
+      try {
+        listener(events, observation);
+      } catch (error) {
+        (this.#options.onListenerError ?? warnListenerError)(error);
+      }
+    }
   }
 
   #probePatroni(): Promise<ClusterObservation['patroni']> {
@@ -147,4 +159,8 @@ export class ClusterWatcher {
   #probePostgres(): Promise<ClusterObservation['postgres']> {
     return probe(readInRecovery(this.#options.postgres).then((inRecovery) => ({ inRecovery })));
   }
+}
+
+function warnListenerError(error: unknown): void {
+  process.emitWarning(`a topology listener threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 }
