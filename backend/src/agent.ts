@@ -42,7 +42,13 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
     connectionString: config.databaseUrl,
     onIdleConnectionError: (error) => app?.log.warn({ err: error }, 'PostgreSQL connection dropped'),
   });
-  const watcher = new ClusterWatcher({ patroni, postgres, patroniUrl: p.url, pollIntervalMs: config.pollIntervalMs });
+  const watcher = new ClusterWatcher({
+    patroni,
+    postgres,
+    patroniUrl: p.url,
+    memberName: config.memberName,
+    pollIntervalMs: config.pollIntervalMs,
+  });
   const startedAt = Date.now();
   const metrics = new AgentMetrics(async () => {
     const [host, pgSnapshot] = await Promise.all([probe(readHostSnapshot()), probe(readPostgresSnapshot(postgres))]);

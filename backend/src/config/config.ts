@@ -19,6 +19,8 @@ export interface AgentConfig {
   stateDatabaseUrl: string | null;
   listen: { host: string; port: number };
   apiToken: string | null;
+  /** This node's Patroni member name; needed only on Patroni < 3.2 when the REST URL is ambiguous. */
+  memberName: string | null;
   pollIntervalMs: number;
   stabilizationMs: number;
   failoverGraceMs: number;
@@ -69,6 +71,7 @@ export function loadConfig(env: Env): AgentConfig {
     stateDatabaseUrl: stateDatabaseUrl === null ? null : postgresUrl('TUNER_STATE_DATABASE_URL', stateDatabaseUrl),
     listen: hostPort('TUNER_LISTEN', read('TUNER_LISTEN') ?? DEFAULTS.listen),
     apiToken: read('TUNER_API_TOKEN'),
+    memberName: read('TUNER_MEMBER_NAME'),
     pollIntervalMs: duration('TUNER_POLL_INTERVAL', read('TUNER_POLL_INTERVAL') ?? DEFAULTS.pollInterval),
     stabilizationMs: duration('TUNER_STABILIZATION', read('TUNER_STABILIZATION') ?? DEFAULTS.stabilization),
     failoverGraceMs: duration('TUNER_FAILOVER_GRACE', read('TUNER_FAILOVER_GRACE') ?? DEFAULTS.failoverGrace),

@@ -41,6 +41,8 @@ export interface ClusterWatcherOptions {
   postgres: Queryable;
   /** The configured Patroni URL, to find this agent's member on Patroni < 3.2. */
   patroniUrl: string;
+  /** TUNER_MEMBER_NAME: the member's name when Patroni < 3.2 does not give it and the URL is ambiguous. */
+  memberName?: string | null;
   pollIntervalMs: number;
   now?: () => number;
   /** How many recent events the API can show. */
@@ -118,7 +120,9 @@ export class ClusterWatcher {
   async #pollOnce(): Promise<ClusterObservation> {
     const at = this.#now();
     const [patroni, postgres] = await Promise.all([this.#probePatroni(), this.#probePostgres()]);
-    const self = patroni.ok ? identifySelf(patroni.value.node, patroni.value.topology, this.#options.patroniUrl) : null;
+    const self = patroni.ok
+      ? (this.#options.memberName ?? identifySelf(patroni.value.node, patroni.value.topology, this.#options.patroniUrl))
+      : null;
     const observation: ClusterObservation = { at, patroni, postgres, self };
     this.#stats.polls += 1;
     if (!patroni.ok) this.#stats.patroniErrors += 1;

@@ -29,6 +29,7 @@ test('defaults follow DESIGN.md §3', () => {
   assert.equal(config.failoverGraceMs, 300_000);
   assert.equal(config.apiToken, null);
   assert.equal(config.stateDatabaseUrl, null);
+  assert.equal(config.memberName, null);
   assert.equal(config.patroni.username, null);
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.patroni));
 });
@@ -46,7 +47,9 @@ test('every variable is read', () => {
     TUNER_STABILIZATION: '10s',
     TUNER_FAILOVER_GRACE: '1m',
     TUNER_PATRONI_TIMEOUT: '3s',
+    TUNER_MEMBER_NAME: 'pg-1',
   });
+  assert.equal(config.memberName, 'pg-1');
   assert.equal(config.patroni.url, 'https://10.0.0.5:8008');
   assert.deepEqual(config.listen, { host: '::1', port: 19933 });
   assert.equal(config.apiToken, 'tok');
