@@ -457,3 +457,12 @@ describe('ClusterWatcher.start/stop', () => {
     assert.equal(patroni.calls.getNodeStatus, 1);
   });
 });
+
+describe('configured member name', () => {
+  it('TUNER_MEMBER_NAME wins where Patroni < 3.2 names no member and the URL matches none', async () => {
+    const unmatched = harness('3.0.2', { patroniUrl: 'http://10.9.9.9:8008' });
+    assert.equal((await unmatched.watcher.poll()).self, null);
+    const named = harness('3.0.2', { patroniUrl: 'http://10.9.9.9:8008', memberName: 'node2' });
+    assert.equal((await named.watcher.poll()).self, 'node2');
+  });
+});
