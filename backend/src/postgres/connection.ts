@@ -4,13 +4,22 @@
  * error within seconds, never into a scrape or a poll that waits forever.
  */
 import pg from 'pg';
-import { type PostgresError, toPostgresError } from './errors.js';
+import { type PostgresError, PostgresQueryError, toPostgresError } from './errors.js';
 import { tagStatement } from './statement-tag.js';
 
 /** What the readers need from a database: run one statement, get its rows. */
 export interface Queryable {
   /** Rejects with a PostgresError. */
   query<Row extends object>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+/** A Queryable that can also run several statements on one connection, as one transaction. */
+export interface TransactionalDb extends Queryable {
+  /**
+   * Runs `fn` with a Queryable bound to one connection inside BEGIN … COMMIT; rolls back and rethrows
+   * when `fn` (or COMMIT) fails. The Queryable must not be used after `fn` settles.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
 }
 
 export const AGENT_APPLICATION_NAME = 'patroni-tuner';
@@ -32,7 +41,7 @@ const DEFAULT_MAX_CONNECTIONS = 3;
 /** statement_timeout cannot fire on a server that stopped answering altogether; the client gives up this much later. */
 const CLIENT_READ_TIMEOUT_MARGIN_MS = 2_000;
 
-export class PostgresPool implements Queryable {
+export class PostgresPool implements TransactionalDb {
   readonly #pool: pg.Pool;
 
   constructor(options: PostgresPoolOptions) {
@@ -57,6 +66,48 @@ export class PostgresPool implements Queryable {
       return result.rows as Row[];
     } catch (error) {
       throw toPostgresError(error);
+    }
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw toPostgresError(error);
+    }
+    // A checked-out client has no pool listener: without this, a dropped connection would crash the process.
+    let connectionError: Error | undefined;
+    const onError = (error: Error) => (connectionError ??= error);
+    client.on('error', onError);
+    let open = true;
+    const run = async (sql: string, params: readonly unknown[] = []) => {
+      if (!open) throw new PostgresQueryError('statement sent on a transaction that has already ended');
+      try {
+        return await client.query(tagStatement(sql), [...params]);
+      } catch (error) {
+        throw toPostgresError(error);
+      }
+    };
+    const tx: Queryable = {
+      query: async <Row extends object>(sql: string, params?: readonly unknown[]) => (await run(sql, params)).rows as Row[],
+    };
+    try {
+      await run('BEGIN');
+      const result = await fn(tx);
+      // COMMIT of a transaction in which a statement failed (and fn swallowed it) silently rolls back.
+      if ((await run('COMMIT')).command === 'ROLLBACK') {
+        throw new PostgresQueryError('transaction was rolled back: a statement in it failed', { sqlState: '25P02' });
+      }
+      return result;
+    } catch (error) {
+      await run('ROLLBACK').catch((rollbackError: unknown) => (connectionError ??= toPostgresError(rollbackError)));
+      throw error;
+    } finally {
+      open = false;
+      client.removeListener('error', onError);
+      // A client whose connection failed is destroyed instead of going back to the pool.
+      client.release(connectionError);
     }
   }
 

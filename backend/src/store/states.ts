@@ -1,0 +1,50 @@
+/**
+ * The value sets of the records' enum types as runtime lists, and argument checks, shared by both
+ * store implementations and the contract tests. Each list is built from a `Record<Union, …>`, so adding a member to a union
+ * in records.ts fails to compile here until it is listed (and a migration widens the CHECK constraint).
+ */
+import type { CommandKind, CommandStatus, IterationState, SessionState } from './records.js';
+import { TERMINAL_SESSION_STATES } from './records.js';
+
+const SESSION_STATE_SET: Record<SessionState, true> = {
+  pending: true,
+  preparing: true,
+  running: true,
+  finishing: true,
+  completed: true,
+  stopped: true,
+  failed: true,
+  aborted: true,
+  halted: true,
+};
+
+const ITERATION_STATE_SET: Record<IterationState, true> = {
+  proposed: true,
+  rejected: true,
+  applying: true,
+  measuring: true,
+  measured: true,
+  failed: true,
+  reverted: true,
+};
+
+const COMMAND_KIND_SET: Record<CommandKind, true> = { start: true, stop: true, acknowledge: true };
+const COMMAND_STATUS_SET: Record<CommandStatus, true> = { pending: true, done: true, rejected: true };
+
+export const SESSION_STATES = Object.keys(SESSION_STATE_SET) as readonly SessionState[];
+/** pending, preparing, running, finishing and halted: at most one per scope. */
+export const ACTIVE_SESSION_STATES: readonly SessionState[] = SESSION_STATES.filter((state) => !TERMINAL_SESSION_STATES.has(state));
+export const ITERATION_STATES = Object.keys(ITERATION_STATE_SET) as readonly IterationState[];
+export const COMMAND_KINDS = Object.keys(COMMAND_KIND_SET) as readonly CommandKind[];
+export const COMMAND_STATUSES = Object.keys(COMMAND_STATUS_SET) as readonly CommandStatus[];
+
+export function isActiveSessionState(state: SessionState): boolean {
+  return !TERMINAL_SESSION_STATES.has(state);
+}
+
+/** `listSessions`' limit: undefined means no limit; anything but a non-negative integer is refused. */
+export function validateLimit(limit: number | undefined): number | null {
+  if (limit === undefined) return null;
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+  return limit;
+}

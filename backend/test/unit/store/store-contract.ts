@@ -1,0 +1,615 @@
+/**
+ * The Store contract, written once and run against every implementation (memory-store.test.ts,
+ * pg-store.test.ts). `makeStore` is called at the start of each test and must return an empty store
+ * whose session timestamps come from the given clock.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type {
+  CommandRecord,
+  IterationRecord,
+  SessionOptions,
+  SessionRecord,
+  SessionState,
+} from '../../../src/store/records.js';
+import { TERMINAL_SESSION_STATES } from '../../../src/store/records.js';
+import { ACTIVE_SESSION_STATES, SESSION_STATES } from '../../../src/store/states.js';
+import {
+  DuplicateRecordError,
+  type NewSession,
+  RecordNotFoundError,
+  SessionConflictError,
+  type Store,
+} from '../../../src/store/store.js';
+
+export type MakeStore = (clock: () => Date) => Promise<Store>;
+
+export const T0 = Date.parse('2025-03-01T10:00:00.000Z');
+
+/** A clock that moves only when told to. */
+export class FakeClock {
+  #now: number;
+  constructor(start: number = T0) {
+    this.#now = start;
+  }
+  readonly now = (): Date => new Date(this.#now);
+  advance(ms: number): Date {
+    this.#now += ms;
+    return this.now();
+  }
+}
+
+const at = (offsetMs: number) => new Date(T0 + offsetMs);
+
+export const OPTIONS: SessionOptions = {
+  iterations: 20,
+  iterationSeconds: 300,
+  warmupSeconds: 30,
+  objective: 'mean_query_time',
+  knobs: ['work_mem', 'random_page_cost'],
+  seed: 42,
+};
+
+export function newSession(id: string, scope = 'demo', executor = 'node1'): NewSession {
+  return { id, scope, executor, options: structuredClone(OPTIONS) };
+}
+
+function iteration(sessionId: string, number: number, overrides: Partial<IterationRecord> = {}): IterationRecord {
+  return {
+    sessionId,
+    number,
+    state: 'proposed',
+    reason: number === 0 ? 'baseline' : 'model',
+    candidate: { work_mem: 4096 * number, random_page_cost: 1.1, jit: false, wal_compression: 'lz4' },
+    parameters: { work_mem: `${4 * number}MB`, random_page_cost: '1.1' },
+    verification: [],
+    measurement: null,
+    score: null,
+    verdicts: [],
+    startedAt: at(number * 60_000),
+    endedAt: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+async function rejectsWith<E extends Error>(
+  promise: Promise<unknown>,
+  ErrorClass: new (...args: never[]) => E,
+  check: (error: E) => void = () => {},
+): Promise<void> {
+  await assert.rejects(promise, (error) => {
+    assert.ok(error instanceof ErrorClass, `expected ${ErrorClass.name}, got ${String(error)}`);
+    check(error);
+    return true;
+  });
+}
+
+const conflictNaming = (activeSessionId: string) => (error: SessionConflictError) => {
+  assert.equal(error.activeSessionId, activeSessionId);
+  assert.equal(error.code, 'PGT_STORE_SESSION_CONFLICT');
+  assert.equal(error.message, `session ${activeSessionId} is already active for this cluster`);
+};
+
+const ids = (sessions: readonly SessionRecord[]) => sessions.map((session) => session.id);
+
+export function describeStoreContract(name: string, makeStore: MakeStore): void {
+  describe(`${name} — Store contract`, () => {
+    describe('sessions', () => {
+      it('creates a pending session stamped by the clock and reads it back', async () => {
+        const clock = new FakeClock();
+        const store = await makeStore(clock.now);
+        const created = await store.createSession(newSession('s1'));
+        const expected: SessionRecord = {
+          id: 's1',
+          scope: 'demo',
+          state: 'pending',
+          options: OPTIONS,
+          executor: 'node1',
+          createdAt: at(0),
+          updatedAt: at(0),
+          endedAt: null,
+          result: null,
+          reason: null,
+        };
+        assert.deepEqual(created, expected);
+        assert.deepEqual(await store.getSession('s1'), expected);
+        assert.equal(await store.getSession('nope'), null);
+      });
+
+      it('refuses a second session with the same id', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1', 'a'));
+        await rejectsWith(store.createSession(newSession('s1', 'b')), DuplicateRecordError, (error) => {
+          assert.equal(error.code, 'PGT_STORE_DUPLICATE');
+          assert.equal(error.message, 'session s1 already exists');
+        });
+        assert.equal((await store.getSession('s1'))?.scope, 'a');
+      });
+
+      it('lists a scope’s sessions newest first, with a limit, breaking equal timestamps by creation order', async () => {
+        const clock = new FakeClock();
+        const store = await makeStore(clock.now);
+        for (const id of ['s1', 's2', 's3']) {
+          const session = await store.createSession(newSession(id));
+          await store.updateSession(session.id, { state: 'completed', endedAt: clock.now() });
+          clock.advance(1_000);
+        }
+        // Same millisecond as each other:
+        await store.updateSession((await store.createSession(newSession('s4'))).id, { state: 'stopped' });
+        await store.createSession(newSession('s5'));
+        await store.createSession(newSession('other', 'elsewhere'));
+
+        assert.deepEqual(ids(await store.listSessions('demo')), ['s5', 's4', 's3', 's2', 's1']);
+        assert.deepEqual(ids(await store.listSessions('demo', 2)), ['s5', 's4']);
+        assert.deepEqual(ids(await store.listSessions('demo', 0)), []);
+        assert.deepEqual(ids(await store.listSessions('elsewhere')), ['other']);
+        assert.deepEqual(await store.listSessions('unknown'), []);
+        const [newest] = await store.listSessions('demo', 1);
+        assert.deepEqual(newest, await store.getSession('s5'));
+        await assert.rejects(store.listSessions('demo', -1), RangeError);
+        await assert.rejects(store.listSessions('demo', 1.5), RangeError);
+      });
+
+      it('allows one active session per scope and names the active one in the conflict', async () => {
+        const clock = new FakeClock();
+        const store = await makeStore(clock.now);
+        await store.createSession(newSession('s1'));
+        await rejectsWith(store.createSession(newSession('s2')), SessionConflictError, conflictNaming('s1'));
+        assert.equal(await store.getSession('s2'), null);
+
+        // Another cluster is not affected.
+        await store.createSession(newSession('x1', 'other'));
+        assert.equal((await store.activeSession('other'))?.id, 'x1');
+
+        assert.equal((await store.activeSession('demo'))?.id, 's1');
+        await store.updateSession('s1', { state: 'running' });
+        await rejectsWith(store.createSession(newSession('s2')), SessionConflictError, conflictNaming('s1'));
+
+        clock.advance(5_000);
+        await store.updateSession('s1', { state: 'completed', endedAt: clock.now() });
+        assert.equal(await store.activeSession('demo'), null);
+        const s2 = await store.createSession(newSession('s2'));
+        assert.equal(s2.state, 'pending');
+        assert.deepEqual(await store.activeSession('demo'), s2);
+        assert.equal(await store.activeSession('unknown'), null);
+      });
+
+      it('counts halted as active until the session reaches a terminal state', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        await store.updateSession('s1', { state: 'halted', reason: 'leader changed from node1 to node2' });
+        await rejectsWith(store.createSession(newSession('s2')), SessionConflictError, conflictNaming('s1'));
+        assert.equal((await store.activeSession('demo'))?.state, 'halted');
+        await store.updateSession('s1', { state: 'aborted' });
+        assert.equal((await store.createSession(newSession('s2'))).id, 's2');
+      });
+
+      it('blocks a new session in exactly the non-terminal states', async () => {
+        const store = await makeStore(new FakeClock().now);
+        const blocking: SessionState[] = [];
+        for (const state of SESSION_STATES) {
+          const scope = `scope-${state}`;
+          await store.createSession(newSession(`${state}-1`, scope));
+          assert.equal((await store.updateSession(`${state}-1`, { state })).state, state);
+          try {
+            await store.createSession(newSession(`${state}-2`, scope));
+          } catch (error) {
+            assert.ok(error instanceof SessionConflictError, `got ${String(error)}`);
+            assert.equal(error.activeSessionId, `${state}-1`);
+            blocking.push(state);
+          }
+        }
+        assert.deepEqual(blocking, ['pending', 'preparing', 'running', 'finishing', 'halted']);
+        assert.deepEqual(blocking, [...ACTIVE_SESSION_STATES]);
+        assert.deepEqual(
+          SESSION_STATES.filter((state) => TERMINAL_SESSION_STATES.has(state)),
+          ['completed', 'stopped', 'failed', 'aborted'],
+        );
+      });
+
+      it('refuses to bring a finished session back to an active state while another is active', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        await store.updateSession('s1', { state: 'failed' });
+        await store.createSession(newSession('s2'));
+        await rejectsWith(store.updateSession('s1', { state: 'running' }), SessionConflictError, conflictNaming('s2'));
+        assert.equal((await store.getSession('s1'))?.state, 'failed');
+        // Staying active is no conflict with itself.
+        assert.equal((await store.updateSession('s2', { state: 'preparing' })).state, 'preparing');
+      });
+
+      it('lists the sessions in given states, oldest first', async () => {
+        const clock = new FakeClock();
+        const store = await makeStore(clock.now);
+        await store.createSession(newSession('s1'));
+        await store.updateSession('s1', { state: 'completed' });
+        clock.advance(1_000);
+        await store.createSession(newSession('s2'));
+        await store.updateSession('s2', { state: 'aborted' });
+        clock.advance(1_000);
+        await store.createSession(newSession('s3'));
+        await store.updateSession('s3', { state: 'running' });
+        await store.createSession(newSession('x1', 'other'));
+        await store.updateSession('x1', { state: 'completed' });
+
+        assert.deepEqual(ids(await store.sessionsInState('demo', ['completed', 'aborted', 'running'])), ['s1', 's2', 's3']);
+        assert.deepEqual(ids(await store.sessionsInState('demo', ['running', 'halted'])), ['s3']);
+        assert.deepEqual(ids(await store.sessionsInState('demo', ['completed'])), ['s1']);
+        assert.deepEqual(ids(await store.sessionsInState('demo', [])), []);
+        const [s3] = await store.sessionsInState('demo', ['running']);
+        assert.deepEqual(s3, await store.getSession('s3'));
+      });
+
+      it('updates only the given fields, stamps updatedAt, and can clear nullable ones', async () => {
+        const clock = new FakeClock();
+        const store = await makeStore(clock.now);
+        await store.createSession(newSession('s1'));
+        clock.advance(60_000);
+        const finished = await store.updateSession('s1', {
+          state: 'completed',
+          endedAt: at(59_000),
+          result: { final: 'best', bestIteration: 7, baselineScore: 2.5, bestScore: 1.25, improvementRatio: 2 },
+          reason: 'all iterations done',
+        });
+        const expected: SessionRecord = {
+          id: 's1',
+          scope: 'demo',
+          state: 'completed',
+          options: OPTIONS,
+          executor: 'node1',
+          createdAt: at(0),
+          updatedAt: at(60_000),
+          endedAt: at(59_000),
+          result: { final: 'best', bestIteration: 7, baselineScore: 2.5, bestScore: 1.25, improvementRatio: 2 },
+          reason: 'all iterations done',
+        };
+        assert.deepEqual(finished, expected);
+        assert.deepEqual(await store.getSession('s1'), expected);
+
+        clock.advance(1_000);
+        const changed = await store.updateSession('s1', { executor: 'node2', result: null, reason: null, endedAt: null });
+        assert.deepEqual(changed, { ...expected, executor: 'node2', result: null, reason: null, endedAt: null, updatedAt: at(61_000) });
+
+        clock.advance(1_000);
+        // undefined means "not given", null means "clear".
+        const untouched = await store.updateSession('s1', { state: undefined, executor: undefined });
+        assert.deepEqual(untouched, { ...changed, updatedAt: at(62_000) });
+        assert.deepEqual(await store.getSession('s1'), untouched);
+
+        const withNulls = await store.updateSession('s1', {
+          result: { final: 'baseline', bestIteration: null, baselineScore: null, bestScore: null, improvementRatio: null },
+        });
+        assert.deepEqual(withNulls.result, { final: 'baseline', bestIteration: null, baselineScore: null, bestScore: null, improvementRatio: null });
+      });
+
+      it('throws RecordNotFoundError when updating an unknown session', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await rejectsWith(store.updateSession('missing', { state: 'running' }), RecordNotFoundError, (error) => {
+          assert.equal(error.code, 'PGT_STORE_NOT_FOUND');
+          assert.equal(error.message, 'session missing not found');
+        });
+        assert.equal(await store.getSession('missing'), null);
+      });
+
+      it('keeps its own copy: mutating what went in or came out changes nothing stored', async () => {
+        const store = await makeStore(new FakeClock().now);
+        const input = newSession('s1');
+        const created = await store.createSession(input);
+        input.options.knobs.push('from-input');
+        created.options.knobs.push('from-output');
+        created.createdAt.setTime(0);
+        const fetched = await store.getSession('s1');
+        assert.ok(fetched);
+        assert.deepEqual(fetched.options.knobs, ['work_mem', 'random_page_cost']);
+        assert.deepEqual(fetched.createdAt, at(0));
+        fetched.options.seed = 7;
+        assert.equal((await store.getSession('s1'))?.options.seed, 42);
+      });
+    });
+
+    describe('baselines and auto.conf removals', () => {
+      it('round-trips a baseline with string, integer, fractional and boolean values', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        const baseline = {
+          sessionId: 's1',
+          dcsParameters: { work_mem: '4MB', max_connections: 100, random_page_cost: 1.1, jit: false, wal_compression: 'on' },
+          effective: {
+            work_mem: 4096,
+            random_page_cost: 4,
+            seq_page_cost: 0.5,
+            jit: true,
+            effective_io_concurrency: 0,
+            default_statistics_target: -1,
+            wal_compression: 'off',
+            checkpoint_completion_target: 0.9,
+            search_path: '"$user", public',
+          },
+          recordedAt: at(1_234),
+        };
+        await store.saveBaseline(baseline);
+        assert.deepEqual(await store.getBaseline('s1'), baseline);
+        assert.equal(await store.getBaseline('s2'), null);
+      });
+
+      it('keeps the first baseline and refuses a second for the same session', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        const first = { sessionId: 's1', dcsParameters: { work_mem: '4MB' }, effective: { work_mem: 4096 }, recordedAt: at(0) };
+        await store.saveBaseline(first);
+        await rejectsWith(
+          store.saveBaseline({ ...first, dcsParameters: { work_mem: '64MB' }, recordedAt: at(1) }),
+          DuplicateRecordError,
+          (error) => assert.equal(error.message, 'baseline of session s1 already exists'),
+        );
+        assert.deepEqual(await store.getBaseline('s1'), first);
+      });
+
+      it('refuses a baseline or removal of an unknown session', async () => {
+        const store = await makeStore(new FakeClock().now);
+        const baseline = { sessionId: 'ghost', dcsParameters: {}, effective: {}, recordedAt: at(0) };
+        await rejectsWith(store.saveBaseline(baseline), RecordNotFoundError, (error) =>
+          assert.equal(error.message, 'session ghost not found'),
+        );
+        await rejectsWith(
+          store.recordAutoconfRemoval({ sessionId: 'ghost', member: 'node1', name: 'work_mem', setting: '8MB', removedAt: at(0) }),
+          RecordNotFoundError,
+        );
+      });
+
+      it('lists a session’s auto.conf removals in the order they were recorded', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        await store.createSession(newSession('s2', 'other'));
+        const removals = [
+          { sessionId: 's1', member: 'node2', name: 'work_mem', setting: '8MB', removedAt: at(2_000) },
+          { sessionId: 's1', member: 'node1', name: 'work_mem', setting: '16MB', removedAt: at(1_000) },
+          { sessionId: 's1', member: 'node1', name: 'random_page_cost', setting: '1.1', removedAt: at(1_000) },
+        ];
+        for (const removal of removals) await store.recordAutoconfRemoval(removal);
+        await store.recordAutoconfRemoval({ sessionId: 's2', member: 'node3', name: 'jit', setting: 'off', removedAt: at(0) });
+        assert.deepEqual(await store.listAutoconfRemovals('s1'), removals);
+        assert.deepEqual(await store.listAutoconfRemovals('s2'), [
+          { sessionId: 's2', member: 'node3', name: 'jit', setting: 'off', removedAt: at(0) },
+        ]);
+        assert.deepEqual(await store.listAutoconfRemovals('none'), []);
+      });
+    });
+
+    describe('iterations', () => {
+      it('lists iterations in number order with every JSON field intact', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        await store.createSession(newSession('s2', 'other'));
+        const measured = iteration('s1', 2, {
+          state: 'measured',
+          reason: 'initial',
+          verification: [
+            { member: 'node1', verified: true, mismatches: [], pendingRestart: [], error: null },
+            {
+              member: 'node2',
+              verified: false,
+              mismatches: [
+                { name: 'work_mem', expected: 8192, actual: '4096' },
+                { name: 'jit', expected: false, actual: null },
+              ],
+              pendingRestart: ['shared_buffers'],
+              error: 'connection refused',
+            },
+          ],
+          measurement: { windowSeconds: 300, meanQueryTimeMs: 0.375, calls: 123456, transactionsPerSecond: 411.52 },
+          score: 0.375,
+          verdicts: [
+            { guardrail: 'memory', ok: true, detail: 'bound 3.2 GiB of 8 GiB' },
+            { guardrail: 'regression', ok: true, detail: '0.375 ms ≤ 2 × 0.5 ms' },
+          ],
+          endedAt: at(500_000),
+        });
+        const baseline = iteration('s1', 0, { state: 'measured', score: 0.5, parameters: {} });
+        const proposed = iteration('s1', 1, {
+          measurement: { windowSeconds: 60, meanQueryTimeMs: null, calls: null, transactionsPerSecond: 0 },
+        });
+        await store.insertIteration(measured);
+        await store.insertIteration(baseline);
+        await store.insertIteration(proposed);
+        await store.insertIteration(iteration('s2', 0));
+
+        assert.deepEqual(await store.listIterations('s1'), [baseline, proposed, measured]);
+        assert.deepEqual(await store.listIterations('s2'), [iteration('s2', 0)]);
+        assert.deepEqual(await store.listIterations('none'), []);
+      });
+
+      it('refuses a duplicate iteration number and an iteration of an unknown session', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        await store.insertIteration(iteration('s1', 1));
+        await rejectsWith(store.insertIteration(iteration('s1', 1, { state: 'measured' })), DuplicateRecordError, (error) =>
+          assert.equal(error.message, 'iteration 1 of session s1 already exists'),
+        );
+        await rejectsWith(store.insertIteration(iteration('ghost', 1)), RecordNotFoundError, (error) =>
+          assert.equal(error.message, 'session ghost not found'),
+        );
+        assert.deepEqual(await store.listIterations('s1'), [iteration('s1', 1)]);
+      });
+
+      it('updates only the given fields of an iteration', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        const original = iteration('s1', 3);
+        await store.insertIteration(original);
+        await store.insertIteration(iteration('s1', 4));
+
+        const applying = await store.updateIteration('s1', 3, { state: 'applying', parameters: { work_mem: '12MB' } });
+        assert.deepEqual(applying, { ...original, state: 'applying', parameters: { work_mem: '12MB' } });
+
+        const update = {
+          state: 'reverted' as const,
+          verification: [{ member: 'node1', verified: true, mismatches: [], pendingRestart: [], error: null }],
+          measurement: { windowSeconds: 300, meanQueryTimeMs: 2.5, calls: 10, transactionsPerSecond: 1.5 },
+          score: 2.5,
+          verdicts: [{ guardrail: 'regression' as const, ok: false, detail: '2.5 ms > 2 × 0.5 ms' }],
+          endedAt: at(900_000),
+          error: 'regression: 5× the baseline',
+        };
+        const reverted = await store.updateIteration('s1', 3, update);
+        const expected: IterationRecord = { ...original, parameters: { work_mem: '12MB' }, ...update };
+        assert.deepEqual(reverted, expected);
+
+        const cleared = await store.updateIteration('s1', 3, { measurement: null, score: null, error: null, endedAt: null });
+        assert.deepEqual(cleared, { ...expected, measurement: null, score: null, error: null, endedAt: null });
+        assert.deepEqual(await store.listIterations('s1'), [cleared, iteration('s1', 4)]);
+      });
+
+      it('throws RecordNotFoundError when updating an unknown iteration', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        await store.insertIteration(iteration('s1', 0));
+        await rejectsWith(store.updateIteration('s1', 1, { state: 'failed' }), RecordNotFoundError, (error) =>
+          assert.equal(error.message, 'iteration 1 of session s1 not found'),
+        );
+        await rejectsWith(store.updateIteration('ghost', 0, { state: 'failed' }), RecordNotFoundError);
+        assert.deepEqual(await store.listIterations('s1'), [iteration('s1', 0)]);
+      });
+    });
+
+    describe('patches', () => {
+      it('records a PATCH body before it is sent, then its outcome', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        const body = { postgresql: { parameters: { work_mem: '64MB', random_page_cost: 1.1, jit: false, old_knob: null } } };
+        const first = await store.recordPatch({ sessionId: 's1', iteration: 1, body, sentAt: at(1_000) });
+        const second = await store.recordPatch({ sessionId: 's1', iteration: null, body: { postgresql: { parameters: {} } }, sentAt: at(2_000) });
+        const unrelated = await store.recordPatch({ sessionId: null, iteration: null, body: { pause: true }, sentAt: at(3_000) });
+        assert.ok(Number.isSafeInteger(first) && second > first && unrelated > second, `ids ${first}, ${second}, ${unrelated}`);
+
+        assert.deepEqual(await store.listPatches('s1'), [
+          { id: first, sessionId: 's1', iteration: 1, body, sentAt: at(1_000), outcome: null, error: null },
+          { id: second, sessionId: 's1', iteration: null, body: { postgresql: { parameters: {} } }, sentAt: at(2_000), outcome: null, error: null },
+        ]);
+
+        await store.completePatch(first, 'ok', null);
+        await store.completePatch(second, 'error', 'HTTP 503: no leader');
+        const patches = await store.listPatches('s1');
+        assert.deepEqual(
+          patches.map((patch) => [patch.id, patch.outcome, patch.error]),
+          [
+            [first, 'ok', null],
+            [second, 'error', 'HTTP 503: no leader'],
+          ],
+        );
+        assert.deepEqual(patches[0]?.body, body);
+      });
+
+      it('throws RecordNotFoundError for an unknown patch or session', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await rejectsWith(store.completePatch(999_999, 'ok', null), RecordNotFoundError, (error) =>
+          assert.equal(error.message, 'patch 999999 not found'),
+        );
+        await rejectsWith(store.recordPatch({ sessionId: 'ghost', iteration: 1, body: {}, sentAt: at(0) }), RecordNotFoundError);
+        assert.deepEqual(await store.listPatches('ghost'), []);
+      });
+    });
+
+    describe('events', () => {
+      it('appends events and lists a session’s oldest first', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        await store.createSession(newSession('s2', 'other'));
+        const e1 = await store.appendEvent({ sessionId: 's1', at: at(5_000), type: 'session_started', member: 'node1', detail: {} });
+        const e2 = await store.appendEvent({
+          sessionId: 's1',
+          at: at(4_000),
+          type: 'topology_changed',
+          member: null,
+          detail: { from: { leader: 'node1', timeline: 3 }, to: { leader: 'node2', timeline: 4 }, members: ['node1', 'node2'] },
+        });
+        await store.appendEvent({ sessionId: 's2', at: at(6_000), type: 'session_started', member: 'node3', detail: {} });
+        await store.appendEvent({ sessionId: null, at: at(7_000), type: 'agent_started', member: 'node1', detail: { version: '0.1.0' } });
+
+        assert.deepEqual(e1, { id: e1.id, sessionId: 's1', at: at(5_000), type: 'session_started', member: 'node1', detail: {} });
+        assert.ok(e2.id > e1.id);
+        assert.deepEqual(await store.listEvents('s1'), [e1, e2]);
+        assert.deepEqual(
+          (await store.listEvents('s2')).map((event) => [event.type, event.member]),
+          [['session_started', 'node3']],
+        );
+        assert.deepEqual(await store.listEvents('none'), []);
+        await rejectsWith(
+          store.appendEvent({ sessionId: 'ghost', at: at(0), type: 'x', member: null, detail: {} }),
+          RecordNotFoundError,
+        );
+      });
+    });
+
+    describe('commands', () => {
+      const command = (id: string, createdAtMs: number, kind: CommandRecord['kind'] = 'start') => ({
+        id,
+        kind,
+        sessionId: kind === 'start' ? null : 's1',
+        payload: kind === 'start' ? { options: { ...OPTIONS, knobs: [] } } : {},
+        receivedBy: 'node2',
+        createdAt: at(createdAtMs),
+      });
+
+      it('inserts pending commands and lists them oldest first', async () => {
+        const store = await makeStore(new FakeClock().now);
+        const c1 = await store.insertCommand(command('c1', 2_000));
+        await store.insertCommand(command('c2', 1_000, 'stop'));
+        await store.insertCommand(command('c3', 2_000, 'acknowledge'));
+        assert.deepEqual(c1, { ...command('c1', 2_000), status: 'pending', result: null, handledBy: null, handledAt: null });
+        assert.deepEqual(
+          (await store.pendingCommands()).map((c) => c.id),
+          ['c2', 'c1', 'c3'],
+        );
+        assert.deepEqual((await store.pendingCommands())[1], c1);
+        assert.deepEqual(await store.getCommand('c1'), c1);
+        assert.equal(await store.getCommand('none'), null);
+      });
+
+      it('completes a command with its result and takes it off the pending list', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.insertCommand(command('c1', 0));
+        await store.insertCommand(command('c2', 1_000, 'stop'));
+        const done = await store.completeCommand('c1', {
+          status: 'done',
+          result: { sessionId: 's9' },
+          handledBy: 'node1',
+          handledAt: at(1_500),
+        });
+        const expected: CommandRecord = {
+          ...command('c1', 0),
+          status: 'done',
+          result: { sessionId: 's9' },
+          handledBy: 'node1',
+          handledAt: at(1_500),
+        };
+        assert.deepEqual(done, expected);
+        assert.deepEqual(await store.getCommand('c1'), expected);
+        const rejected = await store.completeCommand('c2', {
+          status: 'rejected',
+          result: { error: { code: 'no_active_session', message: 'no session is running' } },
+          handledBy: 'node1',
+          handledAt: at(2_000),
+        });
+        assert.equal(rejected.status, 'rejected');
+        assert.deepEqual(rejected.result, { error: { code: 'no_active_session', message: 'no session is running' } });
+        assert.deepEqual(await store.pendingCommands(), []);
+      });
+
+      it('refuses a duplicate command id and throws RecordNotFoundError completing an unknown one', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.insertCommand(command('c1', 0));
+        await rejectsWith(store.insertCommand(command('c1', 5, 'stop')), DuplicateRecordError, (error) =>
+          assert.equal(error.message, 'command c1 already exists'),
+        );
+        await rejectsWith(
+          store.completeCommand('missing', { status: 'done', result: {}, handledBy: 'node1', handledAt: at(0) }),
+          RecordNotFoundError,
+          (error) => assert.equal(error.message, 'command missing not found'),
+        );
+        assert.equal((await store.getCommand('c1'))?.kind, 'start');
+      });
+    });
+  });
+}
