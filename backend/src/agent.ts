@@ -13,6 +13,7 @@ import { probe } from './observer/probe.js';
 import { PatroniClient } from './patroni/client.js';
 import { PostgresPool } from './postgres/connection.js';
 import { readPostgresSnapshot } from './postgres/snapshots.js';
+import { createTuning } from './tuning-wiring.js';
 
 export const AGENT_VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -58,9 +59,21 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
       cluster: watcher.latest,
       watcher: watcher.stats,
       agent: { version: AGENT_VERSION, startedAt },
+      tuning: tuning.manager.progress,
     };
   });
-  app = buildApp({ watcher, metrics, logger });
+  const tuning = createTuning(config, {
+    patroni,
+    postgres,
+    watcher,
+    // The app's logger does not exist yet; sessions only log once the agent runs.
+    log: {
+      info: (detail, message) => app?.log.info(detail, message),
+      warn: (detail, message) => app?.log.warn(detail, message),
+      error: (detail, message) => app?.log.error(detail, message),
+    },
+  });
+  app = buildApp({ watcher, metrics, tuning: tuning.routes, logger });
   const log = app.log;
   watcher.onTopologyEvents((events, observation) => {
     for (const event of events) log.info({ event, member: observation.self }, `topology: ${event.type}`);
@@ -71,10 +84,12 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
     watcher,
     async start() {
       watcher.start();
+      tuning.manager.startCommandLoop();
       return app.listen({ host: config.listen.host, port: config.listen.port });
     },
     async stop() {
       await app.close();
+      await tuning.close();
       await watcher.stop();
       await Promise.allSettled([postgres.close(), patroni.close()]);
     },

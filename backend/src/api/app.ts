@@ -11,16 +11,22 @@ import Fastify, {
 } from 'fastify';
 import type { AgentMetrics } from '../metrics/registry.js';
 import type { ClusterWatcher } from '../observer/cluster-watcher.js';
-import { clusterView, healthView } from './views.js';
+import { SessionRequestError } from '../tuning/session/errors.js';
 import { ApiError, errorBody } from './errors.js';
+import { knobRoutes, type KnobRouteOptions } from './knob-routes.js';
+import { sessionRoutes, type SessionRouteOptions } from './session-routes.js';
+import { formatValidationErrors } from './validation.js';
+import { clusterView, healthView } from './views.js';
 
 export interface AppDependencies {
   watcher: ClusterWatcher;
   metrics: AgentMetrics;
+  /** The tuning API; absent in an agent built for observation only (and in tests of it). */
+  tuning?: SessionRouteOptions & KnobRouteOptions;
   logger?: FastifyServerOptions['logger'];
 }
 
-export function buildApp({ watcher, metrics, logger = false }: AppDependencies): FastifyInstance {
+export function buildApp({ watcher, metrics, tuning, logger = false }: AppDependencies): FastifyInstance {
   // Prometheus scrapes every few seconds: request lines would drown the lifecycle logs.
   const app = Fastify({
     logger,
@@ -31,10 +37,18 @@ export function buildApp({ watcher, metrics, logger = false }: AppDependencies):
       const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 400;
       (reply as FastifyReply).status(status).send(errorBody(error.code, error.message));
     },
+    // A request body must be exactly right: unknown fields and wrong types are errors, never
+    // silently dropped or coerced (fastify's defaults do both).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    schemaErrorFormatter: formatValidationErrors,
   });
 
-  app.setErrorHandler<FastifyError | ApiError>((error, request, reply) => {
+  app.setErrorHandler<FastifyError | ApiError | SessionRequestError>((error, request, reply) => {
     if (error instanceof ApiError) return reply.status(error.statusCode).send(errorBody(error.code, error.message));
+    if (error instanceof SessionRequestError) {
+      return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
+    }
+    if (error.validation) return reply.status(400).send(errorBody('invalid_request', error.message));
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const code = status >= 500 ? 'internal_error' : (error.code ?? 'bad_request');
@@ -59,6 +73,11 @@ export function buildApp({ watcher, metrics, logger = false }: AppDependencies):
     }
     return clusterView(observation, watcher.recentEvents);
   });
+
+  if (tuning) {
+    void app.register(sessionRoutes, tuning);
+    void app.register(knobRoutes, tuning);
+  }
 
   return app;
 }

@@ -11,7 +11,10 @@ export class ApiError extends Error {
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string };
+  /** `details` adds fields such as the leader's name or the active session's id. */
+  error: { code: string; message: string } & Record<string, unknown>;
 }
 
-export const errorBody = (code: string, message: string): ErrorBody => ({ error: { code, message } });
+export const errorBody = (code: string, message: string, details: Record<string, unknown> = {}): ErrorBody => ({
+  error: { ...details, code, message },
+});

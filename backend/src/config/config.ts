@@ -24,6 +24,14 @@ export interface AgentConfig {
   pollIntervalMs: number;
   stabilizationMs: number;
   failoverGraceMs: number;
+  tuning: {
+    /** How long every member may take to show an applied configuration. */
+    verifyTimeoutMs: number;
+    /** Share of RAM the worst-case memory bound of a candidate may reach. */
+    memoryThreshold: number;
+    /** A candidate whose score is this many times the baseline's is reverted at once. */
+    regressionThreshold: number;
+  };
 }
 
 /** Defaults of DESIGN.md §3; durations in milliseconds. */
@@ -34,6 +42,9 @@ export const DEFAULTS = {
   stabilization: '30s',
   failoverGrace: '5m',
   patroniTimeout: '2s',
+  verifyTimeout: '30s',
+  memoryThreshold: 0.9,
+  regressionThreshold: 2,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -75,6 +86,11 @@ export function loadConfig(env: Env): AgentConfig {
     pollIntervalMs: duration('TUNER_POLL_INTERVAL', read('TUNER_POLL_INTERVAL') ?? DEFAULTS.pollInterval),
     stabilizationMs: duration('TUNER_STABILIZATION', read('TUNER_STABILIZATION') ?? DEFAULTS.stabilization),
     failoverGraceMs: duration('TUNER_FAILOVER_GRACE', read('TUNER_FAILOVER_GRACE') ?? DEFAULTS.failoverGrace),
+    tuning: {
+      verifyTimeoutMs: duration('TUNER_VERIFY_TIMEOUT', read('TUNER_VERIFY_TIMEOUT') ?? DEFAULTS.verifyTimeout),
+      memoryThreshold: number('TUNER_MEMORY_THRESHOLD', read('TUNER_MEMORY_THRESHOLD'), DEFAULTS.memoryThreshold, 0.1, 1),
+      regressionThreshold: number('TUNER_REGRESSION_THRESHOLD', read('TUNER_REGRESSION_THRESHOLD'), DEFAULTS.regressionThreshold, 1.01, 100),
+    },
   };
   if ((config.patroni.cert === null) !== (config.patroni.key === null)) {
     throw new ConfigError('TUNER_PATRONI_CERT_FILE', 'a client certificate needs both TUNER_PATRONI_CERT_FILE and TUNER_PATRONI_KEY_FILE');
@@ -88,6 +104,15 @@ function duration(variable: string, text: string): number {
     throw new ConfigError(variable, `expected a positive duration such as 500ms, 30s or 5m, got "${text}"`);
   }
   return ms;
+}
+
+function number(variable: string, text: string | null, fallback: number, min: number, max: number): number {
+  if (text === null) return fallback;
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(value >= min && value <= max)) {
+    throw new ConfigError(variable, `expected a number from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
 }
 
 function httpUrl(variable: string, text: string): string {

@@ -5,8 +5,9 @@ import { hostFamilies } from './host-metrics.js';
 import { patroniFamilies } from './patroni-metrics.js';
 import { postgresFamilies } from './postgres-metrics.js';
 import type { Scrape } from './scrape.js';
+import { tuningFamilies } from './tuning-metrics.js';
 
-export const ALL_FAMILIES = [...agentFamilies, ...hostFamilies, ...postgresFamilies, ...patroniFamilies];
+export const ALL_FAMILIES = [...agentFamilies, ...hostFamilies, ...postgresFamilies, ...patroniFamilies, ...tuningFamilies];
 
 /**
  * The agent's own registry: process metrics plus the snapshot families. A scrape gathers one

@@ -1,6 +1,7 @@
 import type { HostSnapshot } from '../host/snapshot.js';
 import type { ClusterObservation, ProbeResult, WatcherStats } from '../observer/cluster-watcher.js';
 import type { PostgresSnapshot } from '../postgres/snapshots.js';
+import type { SessionProgress } from '../tuning/session/runner.js';
 
 /** Everything one scrape reports, gathered once per scrape (one round of queries, no per-metric IO). */
 export interface Scrape {
@@ -10,4 +11,6 @@ export interface Scrape {
   cluster: ClusterObservation | null;
   watcher: WatcherStats;
   agent: { version: string; startedAt: number };
+  /** The session this agent executes or executed last; null when it never ran one. */
+  tuning: SessionProgress | null;
 }

@@ -3,9 +3,10 @@
  * server may use is the tighter of the machine and its cgroup, so a container limit wins over /proc.
  */
 import type { HostSnapshot } from '../../host/snapshot.js';
+import type { StorageKind } from '../../host/storage.js';
 
 /** Storage class of the data directory's device; PGTune's `hdType` ('unknown' is treated as ssd, PGTune's default). */
-export type StorageKind = 'ssd' | 'hdd' | 'unknown';
+export type { StorageKind };
 
 export interface HostFacts {
   /** The lower of MemTotal and the cgroup memory limit, in bytes. */

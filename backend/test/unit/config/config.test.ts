@@ -30,6 +30,7 @@ test('defaults follow DESIGN.md §3', () => {
   assert.equal(config.apiToken, null);
   assert.equal(config.stateDatabaseUrl, null);
   assert.equal(config.memberName, null);
+  assert.deepEqual(config.tuning, { verifyTimeoutMs: 30_000, memoryThreshold: 0.9, regressionThreshold: 2 });
   assert.equal(config.patroni.username, null);
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.patroni));
 });
@@ -48,7 +49,11 @@ test('every variable is read', () => {
     TUNER_FAILOVER_GRACE: '1m',
     TUNER_PATRONI_TIMEOUT: '3s',
     TUNER_MEMBER_NAME: 'pg-1',
+    TUNER_VERIFY_TIMEOUT: '45s',
+    TUNER_MEMORY_THRESHOLD: '0.8',
+    TUNER_REGRESSION_THRESHOLD: '1.5',
   });
+  assert.deepEqual(config.tuning, { verifyTimeoutMs: 45_000, memoryThreshold: 0.8, regressionThreshold: 1.5 });
   assert.equal(config.memberName, 'pg-1');
   assert.equal(config.patroni.url, 'https://10.0.0.5:8008');
   assert.deepEqual(config.listen, { host: '::1', port: 19933 });
@@ -78,6 +83,9 @@ const invalid: Array<[string, Record<string, string>, RegExp]> = [
   ['listen port too big', { ...minimal, TUNER_LISTEN: '127.0.0.1:70000' }, /^TUNER_LISTEN: expected host:port/],
   ['poll interval garbage', { ...minimal, TUNER_POLL_INTERVAL: 'fast' }, /^TUNER_POLL_INTERVAL: expected a positive duration.*"fast"/],
   ['zero grace', { ...minimal, TUNER_FAILOVER_GRACE: '0s' }, /^TUNER_FAILOVER_GRACE: expected a positive duration/],
+  ['memory threshold above 1', { ...minimal, TUNER_MEMORY_THRESHOLD: '1.5' }, /^TUNER_MEMORY_THRESHOLD: expected a number from 0.1 to 1, got "1.5"/],
+  ['regression threshold not a number', { ...minimal, TUNER_REGRESSION_THRESHOLD: 'x2' }, /^TUNER_REGRESSION_THRESHOLD: expected a number/],
+  ['verify timeout garbage', { ...minimal, TUNER_VERIFY_TIMEOUT: 'soon' }, /^TUNER_VERIFY_TIMEOUT: expected a positive duration/],
   ['stabilization without unit', { ...minimal, TUNER_STABILIZATION: '30' }, /^TUNER_STABILIZATION: /],
   ['username without password', { ...minimal, TUNER_PATRONI_USERNAME: 'u' }, /^TUNER_PATRONI_PASSWORD: Patroni basic auth needs both/],
   ['missing CA file', { ...minimal, TUNER_PATRONI_CA_FILE: '/nonexistent/ca.pem' }, /^TUNER_PATRONI_CA_FILE: cannot read \/nonexistent\/ca.pem: ENOENT/],

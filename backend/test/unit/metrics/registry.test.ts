@@ -398,3 +398,41 @@ describe('AgentMetrics.render: scrapes', () => {
     assert.ok((valueOf(parsed, 'process_resident_memory_bytes') ?? 0) > 0);
   });
 });
+
+describe('AgentMetrics.render: tuning', () => {
+  it('no session executed here: no tuning series', async () => {
+    const { watcher } = await polledRig();
+    const parsed = await render(scrapeOf(watcher));
+    assert.deepEqual(familiesWithPrefix(parsed, 'pgtuner_tuning_'), []);
+  });
+
+  it('a running session: state enum, iteration, objective in seconds, improvement ratio, outcomes', async () => {
+    const { watcher } = await polledRig();
+    const session = 'e7c1f3a0-0000-4000-8000-000000000001';
+    const parsed = await render(
+      scrapeOf(watcher, {
+        tuning: {
+          sessionId: session,
+          state: 'running',
+          iteration: 7,
+          iterations: 30,
+          baselineScore: 4,
+          bestScore: 2.5,
+          lastScore: 3,
+          outcomes: { measured: 4, rejected: 1, reverted: 1, failed: 0 },
+        },
+      }),
+    );
+    const states = samplesOf(parsed, 'pgtuner_tuning_session_state');
+    assert.equal(states.length, 9);
+    assert.deepEqual(states.filter((s) => s.value === 1), [{ labels: { session, state: 'running' }, value: 1 }]);
+    assert.equal(valueOf(parsed, 'pgtuner_tuning_iteration', { session }), 7);
+    assert.equal(valueOf(parsed, 'pgtuner_tuning_iterations_planned', { session }), 30);
+    assert.equal(valueOf(parsed, 'pgtuner_tuning_objective_seconds', { session, which: 'baseline' }), 0.004);
+    assert.equal(valueOf(parsed, 'pgtuner_tuning_objective_seconds', { session, which: 'best' }), 0.0025);
+    assert.equal(valueOf(parsed, 'pgtuner_tuning_objective_seconds', { session, which: 'last' }), 0.003);
+    assert.equal(valueOf(parsed, 'pgtuner_tuning_best_improvement_ratio', { session }), 1.6);
+    assert.equal(valueOf(parsed, 'pgtuner_tuning_iterations_total', { session, outcome: 'rejected' }), 1);
+    assert.equal(valueOf(parsed, 'pgtuner_tuning_iterations_total', { session, outcome: 'measured' }), 4);
+  });
+});

@@ -146,7 +146,7 @@ export function watcherRig(): WatcherRig {
 /** What agent.ts gathers for one scrape, with the host and PostgreSQL parts given. */
 export function scrapeOf(
   watcher: ClusterWatcher,
-  parts: { host?: Scrape['host']; postgres?: Scrape['postgres'] } = {},
+  parts: { host?: Scrape['host']; postgres?: Scrape['postgres']; tuning?: Scrape['tuning'] } = {},
 ): Scrape {
   return {
     host: parts.host ?? { ok: true, value: hostSnapshot() },
@@ -154,5 +154,6 @@ export function scrapeOf(
     cluster: watcher.latest,
     watcher: watcher.stats,
     agent: AGENT,
+    tuning: parts.tuning ?? null,
   };
 }

@@ -1,0 +1,86 @@
+/** The session API of DESIGN.md §3. Bodies are checked by JSON schema; unknown fields are refused. */
+import type { FastifyInstance } from 'fastify';
+import type { SessionService } from '../tuning/session/service.js';
+import { requireToken } from './auth.js';
+import { ApiError } from './errors.js';
+
+export interface SessionRouteOptions {
+  sessions: SessionService;
+  apiToken: string | null;
+  /** Names a session may tune: checked here so a bad knob is a 400 naming it, before anything else. */
+  knobNames: () => Promise<{ tunable: ReadonlySet<string>; excluded: ReadonlyMap<string, string> }>;
+}
+
+const startBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    iterations: { type: 'integer', minimum: 1, maximum: 200 },
+    iterationSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
+    warmupSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
+    objective: { type: 'string', enum: ['mean_query_time', 'throughput'] },
+    knobs: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, maxItems: 100 },
+    seed: { type: 'integer', minimum: 0, maximum: 2147483647 },
+  },
+} as const;
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', format: 'uuid' } },
+} as const;
+
+interface StartBody {
+  iterations?: number;
+  iterationSeconds?: number;
+  warmupSeconds?: number;
+  objective?: 'mean_query_time' | 'throughput';
+  knobs?: string[];
+  seed?: number;
+}
+
+export async function sessionRoutes(app: FastifyInstance, { sessions, apiToken, knobNames }: SessionRouteOptions): Promise<void> {
+  const authenticate = requireToken(apiToken);
+
+  app.get('/api/v1/sessions', async () => ({ sessions: await sessions.list() }));
+
+  app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', { schema: { params: idParams } }, async (request) =>
+    sessions.get(request.params.id),
+  );
+
+  app.post<{ Body: StartBody }>(
+    '/api/v1/sessions',
+    { schema: { body: startBody }, preValidation: authenticate },
+    async (request, reply) => {
+      const body = request.body ?? {};
+      if (body.knobs !== undefined) await checkKnobs(body.knobs, knobNames);
+      const outcome = await sessions.start(body);
+      if (outcome.executed) return reply.status(201).send({ session: outcome.session });
+      return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/sessions/:id/stop',
+    { schema: { params: idParams }, preValidation: authenticate },
+    async (request, reply) => {
+      const outcome = await sessions.stop(request.params.id);
+      if (outcome.executed) return reply.status(202).send({ session: outcome.session, stopping: true });
+      return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/api/v1/commands/:id', { schema: { params: idParams } }, async (request) => ({
+    command: await sessions.command(request.params.id),
+  }));
+}
+
+async function checkKnobs(knobs: readonly string[], knobNames: SessionRouteOptions['knobNames']): Promise<void> {
+  const { tunable, excluded } = await knobNames();
+  for (const name of knobs) {
+    if (tunable.has(name)) continue;
+    const reason = excluded.get(name);
+    const message = reason ? `body/knobs: ${name} is excluded from tuning (${reason})` : `body/knobs: unknown parameter ${name}`;
+    throw new ApiError(400, 'invalid_request', message);
+  }
+}

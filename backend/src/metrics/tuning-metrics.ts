@@ -1,0 +1,39 @@
+import { SESSION_STATES } from '../store/states.js';
+import { counter, enumSamples, gauge, single, type FamilySpec } from './family.js';
+import type { Scrape } from './scrape.js';
+
+/** Scores are milliseconds per query (or per transaction); exported in seconds. */
+const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : ms / 1000);
+
+export const tuningFamilies: FamilySpec<Scrape>[] = [
+  gauge('pgtuner_tuning_session_state', 'State of the session this agent executes or executed last (one series per state).', (s) =>
+    s.tuning ? enumSamples(SESSION_STATES, s.tuning.state, 'state', { session: s.tuning.sessionId }) : [],
+  ),
+  gauge('pgtuner_tuning_iteration', 'The iteration under way or last finished (0 = baseline measurement).', (s) =>
+    single(s.tuning?.iteration, s.tuning ? { session: s.tuning.sessionId } : undefined),
+  ),
+  gauge('pgtuner_tuning_iterations_planned', 'Iterations the session plans.', (s) =>
+    single(s.tuning?.iterations, s.tuning ? { session: s.tuning.sessionId } : undefined),
+  ),
+  gauge(
+    'pgtuner_tuning_objective_seconds',
+    'Objective (mean query time, or time per transaction) of the baseline, the best and the last measured iteration.',
+    (s) => {
+      const t = s.tuning;
+      if (!t) return [];
+      return [
+        ...single(seconds(t.baselineScore), { session: t.sessionId, which: 'baseline' }),
+        ...single(seconds(t.bestScore), { session: t.sessionId, which: 'best' }),
+        ...single(seconds(t.lastScore), { session: t.sessionId, which: 'last' }),
+      ];
+    },
+  ),
+  gauge('pgtuner_tuning_best_improvement_ratio', 'Baseline objective divided by the best: 2 means twice as fast.', (s) => {
+    const t = s.tuning;
+    return t && t.baselineScore !== null && t.bestScore ? single(t.baselineScore / t.bestScore, { session: t.sessionId }) : [];
+  }),
+  counter('pgtuner_tuning_iterations_total', 'Finished iterations of the session, by outcome (rejected = refused by the memory guardrail).', (s) => {
+    const t = s.tuning;
+    return t ? Object.entries(t.outcomes).map(([outcome, value]) => ({ labels: { session: t.sessionId, outcome }, value })) : [];
+  }),
+];

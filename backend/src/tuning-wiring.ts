@@ -1,0 +1,113 @@
+/**
+ * The tuning half of an agent: state database, session manager and service, knob catalogue view,
+ * all on this node's Patroni and PostgreSQL. Kept apart from agent.ts so observation stays small.
+ */
+import type { KnobsView } from './api/knob-routes.js';
+import type { SessionRouteOptions } from './api/session-routes.js';
+import { MemberDatabases } from './cluster/member-databases.js';
+import type { AgentConfig } from './config/config.js';
+import { readHostSnapshot } from './host/snapshot.js';
+import { detectStorage } from './host/storage.js';
+import type { ClusterWatcher } from './observer/cluster-watcher.js';
+import type { PatroniApi } from './patroni/client.js';
+import type { PostgresPool } from './postgres/connection.js';
+import { readSettings } from './postgres/settings.js';
+import { StateDatabase } from './state/state-database.js';
+import { buildKnobCatalogue, formatForDisplay, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
+import { sessionCatalogue } from './tuning/session/catalogue-adapter.js';
+import { liveClusterPort, liveConfigPort, liveLeaderPort, realClock } from './tuning/session/live-ports.js';
+import { SessionManager, type SessionLog } from './tuning/session/manager.js';
+import { gpOptimizer } from './tuning/session/optimizer-port.js';
+import { SessionService } from './tuning/session/service.js';
+
+export interface Tuning {
+  manager: SessionManager;
+  routes: SessionRouteOptions & { knobs: () => Promise<KnobsView> };
+  close(): Promise<void>;
+}
+
+export function createTuning(
+  config: AgentConfig,
+  deps: { patroni: PatroniApi; postgres: PostgresPool; watcher: ClusterWatcher; log: SessionLog },
+): Tuning {
+  const { patroni, postgres, watcher, log } = deps;
+  const members = new MemberDatabases(config.databaseUrl);
+  const state = new StateDatabase({
+    databaseUrl: config.databaseUrl,
+    stateDatabaseUrl: config.stateDatabaseUrl,
+    admin: postgres,
+    members,
+  });
+  const hostFacts = async (): Promise<HostFacts> => hostFactsFrom(await readHostSnapshot(), await detectStorage());
+  const self = () => watcher.latest?.self ?? null;
+
+  const manager = new SessionManager({
+    watcher,
+    store: state.local,
+    prepareStore: () => state.prepare(),
+    createPorts: async (store) => {
+      const host = await hostFacts();
+      return {
+        clock: realClock,
+        store,
+        leader: liveLeaderPort(patroni, postgres, self),
+        config: liveConfigPort(patroni),
+        cluster: liveClusterPort(patroni, members),
+        optimizer: gpOptimizer,
+        catalogue: (settings, knobs) => sessionCatalogue(settings, host, knobs),
+        hostMemoryBytes: host.memoryBytes,
+        member: self() ?? 'unknown',
+      };
+    },
+    runnerSettings: {
+      guardrails: {
+        memoryThreshold: config.tuning.memoryThreshold,
+        regressionThreshold: config.tuning.regressionThreshold,
+        nodesPerConnection: 2,
+      },
+      verifyTimeoutMs: config.tuning.verifyTimeoutMs,
+      verifyPollMs: 500,
+      improvementMargin: 0.05,
+    },
+    log,
+    commandPollMs: config.pollIntervalMs,
+  });
+
+  const catalogue = async () => buildKnobCatalogue(await readSettings(postgres), await hostFacts());
+
+  return {
+    manager,
+    routes: {
+      sessions: new SessionService(manager, watcher, state),
+      apiToken: config.apiToken,
+      knobNames: async () => {
+        const { tunable, excluded } = await catalogue();
+        return {
+          tunable: new Set(tunable.map((k) => k.name)),
+          excluded: new Map(excluded.map((e) => [e.name, `${e.reason}: ${e.detail}`])),
+        };
+      },
+      knobs: async () => {
+        const { tunable, excluded, host } = await catalogue();
+        return {
+          host,
+          tunable: tunable.map((knob) => ({
+            ...knob,
+            display: {
+              current: formatForDisplay(knob.current, knob.unit),
+              ...(knob.vartype === 'integer' || knob.vartype === 'real'
+                ? { low: formatForDisplay(knob.low, knob.unit), high: formatForDisplay(knob.high, knob.unit) }
+                : {}),
+            },
+          })),
+          excluded,
+        };
+      },
+    },
+    async close() {
+      await manager.close();
+      await state.close();
+      await members.closeAll();
+    },
+  };
+}

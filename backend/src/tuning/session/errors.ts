@@ -1,0 +1,21 @@
+/** Why a session request is refused; the API answers with `statusCode` and `{ error: { code, message } }`. */
+export class SessionRequestError extends Error {
+  override readonly name = 'SessionRequestError';
+  constructor(
+    readonly statusCode: 404 | 409 | 503,
+    readonly code:
+      | 'not_leader'
+      | 'no_leader'
+      | 'cluster_unhealthy'
+      | 'session_active'
+      | 'session_not_found'
+      | 'session_not_running'
+      | 'command_not_found'
+      | 'state_unavailable',
+    message: string,
+    /** Extra fields for the error body, e.g. the leader's name or the active session. */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * What a tuning session needs from the outside world. The runner takes these as arguments, so every
+ * transition is tested with a fake clock and fakes in milliseconds, and for real on the lab.
+ */
+import type { PatroniConfig, PatroniConfigPatch } from '../../patroni/responses.js';
+import type { AutoConfOverride } from '../../postgres/autoconf.js';
+import type { PgSetting } from '../../postgres/settings.js';
+import type { ParameterValue } from '../../store/records.js';
+import type { Store } from '../../store/store.js';
+import type { WorkloadSnapshot } from '../objective.js';
+import type { Configuration, Dimension, Suggestion, Trial } from '../space.js';
+
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+export type RoleCheck = { leader: true } | { leader: false; reason: string };
+
+/** This node, which must be the leader while the session runs. */
+export interface LeaderPort {
+  /** Asked fresh right before every apply: Patroni's role and pg_is_in_recovery() (safety rule 1). */
+  checkLeader(): Promise<RoleCheck>;
+  readSettings(): Promise<PgSetting[]>;
+  readAutoconfOverrides(): Promise<AutoConfOverride[]>;
+  /** `ALTER SYSTEM RESET` of each name, then `pg_reload_conf()`. */
+  resetAutoconf(names: readonly string[]): Promise<void>;
+  workloadSnapshot(): Promise<WorkloadSnapshot>;
+}
+
+/** Patroni's dynamic configuration: the only way configuration is changed (safety rule 2). */
+export interface ConfigPort {
+  getConfig(): Promise<PatroniConfig>;
+  patchConfig(patch: PatroniConfigPatch): Promise<PatroniConfig>;
+}
+
+export type MemberSettings =
+  | { member: string; ok: true; settings: PgSetting[] }
+  | { member: string; ok: false; error: string };
+
+export interface ClusterPort {
+  /** pg_settings rows named `names` on every member of the cluster, the leader included. */
+  readMemberSettings(names: readonly string[]): Promise<MemberSettings[]>;
+}
+
+export type Validation =
+  | { ok: true; parameters: Record<string, string> }
+  | { ok: false; errors: Array<{ name: string; message: string }> };
+
+/** The knob catalogue as a session uses it, built once from the leader's pg_settings. */
+export interface SessionCatalogue {
+  /** The knobs this session tunes. */
+  names: readonly string[];
+  space: readonly Dimension[];
+  /** Hardware-aware starting points, tried first. */
+  firstCandidates: readonly Configuration[];
+  /** The effective value of every tuned knob, in pg_settings units. */
+  currentValues(settings: readonly PgSetting[]): Configuration;
+  /** Cross-knob rules applied to a suggestion (random_page_cost ≥ seq_page_cost …). */
+  repair(config: Configuration): Configuration;
+  /**
+   * Safety rule 6: type, range and unit checks, and the strings to send to Patroni. A `restore`
+   * (the baseline, or the best known configuration) may lie outside the search range but never
+   * outside what pg_settings accepts.
+   */
+  validate(changes: Configuration, options?: { restore?: boolean }): Validation;
+  /** Whether a member's pg_settings row shows `expected` (in pg_settings units). */
+  matches(expected: ParameterValue, setting: PgSetting): boolean;
+}
+
+export interface OptimizerContext {
+  seed: number;
+  /** The iterations the session plans. */
+  budget: number;
+  firstCandidates: readonly Configuration[];
+  /** The session's cross-knob repair, so the optimizer proposes exactly what will be measured. */
+  repair: (config: Configuration) => Configuration;
+}
+
+/** Pure and seeded: the same history, space and context give the same suggestion. */
+export type Optimizer = (history: readonly Trial[], space: readonly Dimension[], context: OptimizerContext) => Suggestion;
+
+export interface SessionPorts {
+  clock: Clock;
+  store: Store;
+  leader: LeaderPort;
+  config: ConfigPort;
+  cluster: ClusterPort;
+  optimizer: Optimizer;
+  /** Builds the catalogue from the leader's settings, limited to the session's knobs. */
+  catalogue(settings: readonly PgSetting[], knobs: readonly string[]): SessionCatalogue;
+  /** Host memory for the memory guardrail (the lower of RAM and the cgroup limit). */
+  hostMemoryBytes: number;
+  /** The member this agent runs beside. */
+  member: string;
+}

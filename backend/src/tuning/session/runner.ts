@@ -1,0 +1,534 @@
+/**
+ * One tuning session on the leader: baseline → iterations (propose → guardrails → fresh role check →
+ * PATCH /config → verify on every member → warm-up → measure → score) → the best or the baseline
+ * configuration, applied and verified. This is the only code that changes configuration. Every
+ * record is written before the action it describes (DESIGN.md §4 rule 9).
+ */
+import type { PgSetting } from '../../postgres/settings.js';
+import type { PatroniConfigPatch } from '../../patroni/responses.js';
+import type {
+  GuardrailVerdict,
+  IterationRecord,
+  Measurement,
+  MemberVerification,
+  ParameterValue,
+  SessionRecord,
+  SessionResult,
+  SessionState,
+} from '../../store/records.js';
+import { checkMemory, checkRegression, type GuardrailSettings } from '../guardrails.js';
+import { measureWindow, scoreMeasurement } from '../objective.js';
+import type { Configuration, Trial } from '../space.js';
+import { memoryInputs } from './memory-inputs.js';
+import type { SessionCatalogue, SessionPorts } from './ports.js';
+
+export interface RunnerSettings {
+  guardrails: GuardrailSettings;
+  /** How long members may take to show an applied configuration in pg_settings. */
+  verifyTimeoutMs: number;
+  verifyPollMs: number;
+  /** The best configuration is kept only when it beats the baseline by this fraction (0.05 = 5 %). */
+  improvementMargin: number;
+}
+
+/** What the session has done so far, for metrics: one object, replaced as the session moves. */
+export interface SessionProgress {
+  sessionId: string;
+  state: SessionState;
+  /** The iteration under way or last finished; 0 while the baseline is measured. */
+  iteration: number;
+  iterations: number;
+  baselineScore: number | null;
+  bestScore: number | null;
+  lastScore: number | null;
+  /** Finished iterations by outcome (the baseline not counted). */
+  outcomes: Record<'measured' | 'rejected' | 'reverted' | 'failed', number>;
+}
+
+/** Why a running session stops before its last iteration. */
+type Interruption = { kind: 'stop'; reason: string } | { kind: 'halt'; reason: string };
+
+class Interrupted extends Error {
+  constructor(readonly interruption: Interruption) {
+    super(interruption.reason);
+  }
+}
+
+/** A step that failed in a way the session survives: the iteration fails and the best config is restored. */
+class IterationFailure extends Error {}
+
+interface Applied {
+  config: Configuration;
+  verification: MemberVerification[];
+}
+
+interface Best {
+  config: Configuration;
+  score: number;
+  iteration: number;
+}
+
+export class SessionRunner {
+  readonly #ports: SessionPorts;
+  readonly #settings: RunnerSettings;
+  #session: SessionRecord;
+  /** Aborted by a stop or a halt: cuts warm-up and measurement windows short. */
+  readonly #windows = new AbortController();
+  /** Aborted by a halt only: the final apply of a stopped session still waits for verification. */
+  readonly #halts = new AbortController();
+  #interruption: Interruption | null = null;
+  #progress: SessionProgress;
+
+  constructor(ports: SessionPorts, settings: RunnerSettings, session: SessionRecord) {
+    this.#ports = ports;
+    this.#settings = settings;
+    this.#session = session;
+    this.#progress = {
+      sessionId: session.id,
+      state: session.state,
+      iteration: 0,
+      iterations: session.options.iterations,
+      baselineScore: null,
+      bestScore: null,
+      lastScore: null,
+      outcomes: { measured: 0, rejected: 0, reverted: 0, failed: 0 },
+    };
+  }
+
+  get progress(): SessionProgress {
+    return { ...this.#progress, outcomes: { ...this.#progress.outcomes } };
+  }
+
+  get sessionId(): string {
+    return this.#session.id;
+  }
+
+  /** A person asked to stop: the session ends on the best (or baseline) configuration. */
+  requestStop(reason = 'stopped on request'): void {
+    this.#interrupt({ kind: 'stop', reason });
+  }
+
+  /** A topology change: nothing more is applied; the failover protocol takes over. */
+  halt(reason: string): void {
+    this.#interrupt({ kind: 'halt', reason });
+  }
+
+  #interrupt(interruption: Interruption): void {
+    // A halt overrides a stop in progress: after a halt nothing may be applied, not even the final config.
+    if (this.#interruption?.kind === 'halt') return;
+    this.#interruption = interruption;
+    this.#windows.abort(new Interrupted(interruption));
+    if (interruption.kind === 'halt') this.#halts.abort(new Interrupted(interruption));
+  }
+
+  /** Runs the session to its end and returns the final record; never throws for session failures. */
+  async run(): Promise<SessionRecord> {
+    try {
+      await this.#run();
+    } catch (error) {
+      const interruption = this.#interruption ?? (error instanceof Interrupted ? error.interruption : null);
+      if (interruption?.kind === 'halt') {
+        await this.#finish('halted', null, interruption.reason);
+      } else if (interruption?.kind === 'stop' && isWindowAbort(error)) {
+        // Stopped during the baseline window (the only window whose abort reaches here): nothing was applied.
+        const result: SessionResult = { final: 'baseline', bestIteration: null, baselineScore: null, bestScore: null, improvementRatio: null };
+        await this.#finish('stopped', result, interruption.reason);
+      } else {
+        await this.#event('session_failed', { error: messageOf(error) });
+        await this.#finish('failed', null, messageOf(error));
+      }
+    }
+    return this.#session;
+  }
+
+  async #run(): Promise<void> {
+    const { store, leader, config } = this.#ports;
+    const { options } = this.#session;
+    await this.#transition('preparing');
+
+    // Overrides in postgresql.auto.conf would beat the DCS: remove those of tunable knobs first,
+    // recording each before it goes, so the DCS is the single source of truth (safety rule 2).
+    const initialSettings = await leader.readSettings();
+    const catalogue = this.#ports.catalogue(initialSettings, options.knobs);
+    const tuned = new Set(catalogue.names);
+    const overrides = (await leader.readAutoconfOverrides()).filter(
+      (o): o is typeof o & { name: string } => o.name !== null && tuned.has(o.name),
+    );
+    if (overrides.length > 0) {
+      for (const o of overrides) {
+        await store.recordAutoconfRemoval({
+          sessionId: this.#session.id,
+          member: this.#ports.member,
+          name: o.name,
+          setting: o.setting ?? '',
+          removedAt: new Date(this.#ports.clock.now()),
+        });
+      }
+      await leader.resetAutoconf(overrides.map((o) => o.name));
+      await this.#event('autoconf_overrides_removed', { names: overrides.map((o) => o.name) });
+    }
+    const settings = overrides.length > 0 ? await leader.readSettings() : initialSettings;
+    const baselineConfig = catalogue.currentValues(settings);
+    const dcs = await config.getConfig();
+    await store.saveBaseline({
+      sessionId: this.#session.id,
+      dcsParameters: { ...(dcs.postgresql?.parameters ?? {}) },
+      effective: { ...baselineConfig },
+      recordedAt: new Date(this.#ports.clock.now()),
+    });
+    await this.#transition('running');
+
+    const baselineScore = await this.#measureBaseline(baselineConfig);
+    const history: Trial[] = [{ config: baselineConfig, score: baselineScore }];
+    let best: Best = { config: baselineConfig, score: baselineScore, iteration: 0 };
+    let current: Configuration = baselineConfig;
+
+    for (let number = 1; number <= options.iterations && this.#interruption === null; number += 1) {
+      const outcome = await this.#iterate(number, history, catalogue, settings, current, best, baselineScore);
+      current = outcome.current;
+      if (outcome.trial) history.push(outcome.trial);
+      if (outcome.trial?.score != null && outcome.kept && outcome.trial.score < best.score) {
+        best = { config: outcome.trial.config, score: outcome.trial.score, iteration: number };
+      }
+    }
+    if (this.#interruption?.kind === 'halt') throw new Interrupted(this.#interruption);
+    await this.#end(catalogue, current, best, baselineScore);
+  }
+
+  async #measureBaseline(baselineConfig: Configuration): Promise<number> {
+    const started = new Date(this.#ports.clock.now());
+    await this.#ports.store.insertIteration(
+      this.#iterationRecord(0, 'baseline', baselineConfig, { state: 'measuring', startedAt: started }),
+    );
+    const measurement = await this.#measure();
+    const score = scoreMeasurement(measurement, this.#session.options.objective);
+    await this.#ports.store.updateIteration(this.#session.id, 0, {
+      state: score === null ? 'failed' : 'measured',
+      measurement,
+      score,
+      endedAt: new Date(this.#ports.clock.now()),
+      error: score === null ? 'no workload was observed during the baseline window' : null,
+    });
+    if (score === null) throw new Error('no workload was observed during the baseline window; nothing to tune against');
+    this.#progress = { ...this.#progress, baselineScore: score, bestScore: score, lastScore: score };
+    return score;
+  }
+
+  /** One iteration; returns the configuration now in force and the trial for the optimizer. */
+  async #iterate(
+    number: number,
+    history: readonly Trial[],
+    catalogue: SessionCatalogue,
+    settings: readonly PgSetting[],
+    current: Configuration,
+    best: Best,
+    baselineScore: number,
+  ): Promise<{ current: Configuration; trial: Trial | null; kept: boolean }> {
+    const { store, clock } = this.#ports;
+    const sessionId = this.#session.id;
+    const { seed, iterations } = this.#session.options;
+    const suggestion = this.#ports.optimizer(history, catalogue.space, {
+      seed,
+      budget: iterations,
+      firstCandidates: catalogue.firstCandidates,
+      repair: (config) => catalogue.repair(config),
+    });
+    // The optimizer repairs its proposals already; repairing again is idempotent and keeps this
+    // code safe with any optimizer.
+    const candidate = catalogue.repair(suggestion.config);
+    await store.insertIteration(
+      this.#iterationRecord(number, suggestion.reason, candidate, { state: 'proposed', startedAt: new Date(clock.now()) }),
+    );
+    this.#progress = { ...this.#progress, iteration: number };
+    const end = async (update: Partial<IterationRecord> & { state: keyof SessionProgress['outcomes'] }) => {
+      await store.updateIteration(sessionId, number, { ...update, endedAt: new Date(clock.now()) });
+      const { outcomes, bestScore } = this.#progress;
+      const score = update.state === 'measured' ? (update.score ?? null) : null;
+      this.#progress = {
+        ...this.#progress,
+        lastScore: update.score ?? this.#progress.lastScore,
+        bestScore: score !== null && (bestScore === null || score < bestScore) ? score : bestScore,
+        outcomes: { ...outcomes, [update.state]: outcomes[update.state] + 1 },
+      };
+    };
+
+    const memory = checkMemory(memoryInputs(settings, candidate, this.#ports.hostMemoryBytes), this.#settings.guardrails);
+    if (!memory.ok) {
+      await end({ state: 'rejected', verdicts: [memory] });
+      await this.#event('guardrail_rejected', { iteration: number, detail: memory.detail });
+      return { current, trial: { config: candidate, score: null }, kept: false };
+    }
+    const verdicts: GuardrailVerdict[] = [memory];
+    const changes = changedValues(current, candidate);
+    const validation = catalogue.validate(changes);
+    if (!validation.ok) {
+      const error = validation.errors.map((e) => `${e.name}: ${e.message}`).join('; ');
+      await end({ state: 'failed', verdicts, error: `invalid candidate, not sent: ${error}` });
+      return { current, trial: { config: candidate, score: null }, kept: false };
+    }
+
+    let regressed: Trial | null = null;
+    try {
+      await store.updateIteration(sessionId, number, { state: 'applying', parameters: validation.parameters, verdicts });
+      const applied = await this.#apply(number, candidate, validation.parameters, catalogue);
+      await store.updateIteration(sessionId, number, { state: 'measuring', verification: applied.verification });
+      const measurement = await this.#measure();
+      const score = scoreMeasurement(measurement, this.#session.options.objective);
+      if (score === null) throw new IterationFailure('no workload was observed during the measurement window');
+      const regression = checkRegression(score, baselineScore, this.#settings.guardrails);
+      verdicts.push(regression);
+      if (!regression.ok) {
+        await end({ state: 'reverted', measurement, score, verdicts });
+        await this.#event('regression_reverted', { iteration: number, detail: regression.detail });
+        regressed = { config: candidate, score };
+      } else {
+        await end({ state: 'measured', measurement, score, verdicts });
+        return { current: candidate, trial: { config: candidate, score }, kept: true };
+      }
+    } catch (error) {
+      if (error instanceof Interrupted || this.#interruption !== null) {
+        // The window was cut short: the configuration stays in force until the session ends on its
+        // final configuration (stop) or the failover protocol takes over (halt); it is not scored.
+        await end({ state: 'failed', verdicts, error: `interrupted: ${this.#interruption?.reason ?? messageOf(error)}` });
+        if (this.#interruption?.kind === 'halt') throw error;
+        return { current: candidate, trial: null, kept: false };
+      }
+      verdicts.push({ guardrail: 'error', ok: false, detail: messageOf(error) });
+      await end({ state: 'failed', verdicts, error: messageOf(error) });
+      await this.#event('iteration_failed', { iteration: number, error: messageOf(error) });
+      // The PATCH may or may not have been applied: undo both the candidate and what was in force.
+      return { current: await this.#restore(number, best.config, [current, candidate], catalogue), trial: { config: candidate, score: null }, kept: false };
+    }
+    // Outside the try: a failed restore ends the session (on the baseline); it is not this iteration's failure.
+    return { current: await this.#restore(number, best.config, [candidate], catalogue), trial: regressed, kept: false };
+  }
+
+  /**
+   * Applies `target` through Patroni and waits until every member shows it. The role is checked
+   * fresh right before the PATCH; a node that is no longer the leader halts the session.
+   */
+  async #apply(
+    iteration: number | null,
+    target: Configuration,
+    parameters: Record<string, string | null>,
+    catalogue: SessionCatalogue,
+    expected: Configuration = target,
+  ): Promise<Applied> {
+    this.#throwIfHalted();
+    const role = await this.#ports.leader.checkLeader();
+    if (!role.leader) {
+      this.halt(`this node is no longer the leader: ${role.reason}`);
+      this.#throwIfHalted();
+    }
+    if (Object.keys(parameters).length > 0) {
+      const body: PatroniConfigPatch = { postgresql: { parameters } };
+      const patchId = await this.#ports.store.recordPatch({ sessionId: this.#session.id, iteration, body, sentAt: new Date(this.#ports.clock.now()) });
+      try {
+        await this.#ports.config.patchConfig(body);
+        await this.#ports.store.completePatch(patchId, 'ok', null);
+      } catch (error) {
+        await this.#ports.store.completePatch(patchId, 'error', messageOf(error));
+        throw new IterationFailure(`PATCH /config failed: ${messageOf(error)}`);
+      }
+    }
+    const verification = await this.#verify(expected, catalogue);
+    const failed = verification.filter((v) => !v.verified);
+    if (failed.length > 0) {
+      throw new IterationFailure(`not verified on ${failed.map((v) => `${v.member} (${describeVerification(v)})`).join(', ')}`);
+    }
+    return { config: target, verification };
+  }
+
+  /** Polls every member's pg_settings until all show `expected`, or the deadline passes. */
+  async #verify(expected: Configuration, catalogue: SessionCatalogue): Promise<MemberVerification[]> {
+    const { clock, cluster } = this.#ports;
+    const names = Object.keys(expected);
+    const deadline = clock.now() + this.#settings.verifyTimeoutMs;
+    for (;;) {
+      const results = (await cluster.readMemberSettings(names)).map((member) => verifyMember(member, expected, catalogue));
+      const converged = results.every((r) => r.verified);
+      // pending_restart never clears by waiting: it is an error at once (safety rule 3).
+      if (converged || results.some((r) => r.pendingRestart.length > 0) || clock.now() >= deadline) return results;
+      await clock.sleep(this.#settings.verifyPollMs, this.#halts.signal);
+    }
+  }
+
+  /**
+   * Puts `target` back after a failed or regressed candidate; `from` are the configurations that may be
+   * in force, and every knob where one of them differs from `target` is sent. If that fails too, the
+   * baseline is tried; if the cluster still cannot be verified, the session fails rather than go on.
+   */
+  async #restore(iteration: number, target: Configuration, from: readonly Configuration[], catalogue: SessionCatalogue): Promise<Configuration> {
+    const changes: Configuration = Object.assign({}, ...from.map((config) => changedValues(config, target)));
+    const validation = catalogue.validate(changes, { restore: true });
+    if (!validation.ok) throw new Error(`cannot restore the best configuration: ${validation.errors.map((e) => e.message).join('; ')}`);
+    try {
+      await this.#apply(iteration, target, validation.parameters, catalogue, target);
+      await this.#event('configuration_restored', { iteration, to: 'best' });
+      return target;
+    } catch (error) {
+      if (error instanceof Interrupted) throw error;
+      // A real clock rejects an aborted sleep with an AbortError, not with the Interrupted reason.
+      this.#throwIfHalted();
+      await this.#event('restore_failed', { iteration, error: messageOf(error) });
+      await this.#restoreBaseline(catalogue);
+      throw new Error(`restoring the best configuration failed (${messageOf(error)}); the baseline was restored`);
+    }
+  }
+
+  /** Puts the DCS parameters of the baseline back for every tuned knob (absent ones removed with null). */
+  async #restoreBaseline(catalogue: SessionCatalogue): Promise<void> {
+    const baseline = await this.#ports.store.getBaseline(this.#session.id);
+    if (!baseline) throw new Error('no baseline recorded for this session');
+    const parameters: Record<string, string | null> = {};
+    for (const name of catalogue.names) {
+      const value = baseline.dcsParameters[name];
+      parameters[name] = value === undefined ? null : String(value);
+    }
+    await this.#apply(null, baseline.effective, parameters, catalogue, baseline.effective);
+    await this.#event('baseline_restored', {});
+  }
+
+  async #end(
+    catalogue: SessionCatalogue,
+    current: Configuration,
+    best: Best,
+    baselineScore: number,
+  ): Promise<void> {
+    const stopped = this.#interruption?.kind === 'stop';
+    // From here the session finishes even if a stop arrives: only a halt may still cut it short.
+    await this.#transition('finishing');
+    const keepBest = best.iteration > 0 && best.score < baselineScore * (1 - this.#settings.improvementMargin);
+    if (keepBest) {
+      const changes = changedValues(current, best.config);
+      const validation = catalogue.validate(changes, { restore: true });
+      if (!validation.ok) throw new Error(`the best configuration no longer validates: ${validation.errors.map((e) => e.message).join('; ')}`);
+      await this.#apply(null, best.config, validation.parameters, catalogue);
+      await this.#event('final_configuration_applied', { final: 'best', iteration: best.iteration });
+    } else {
+      await this.#restoreBaseline(catalogue);
+      await this.#event('final_configuration_applied', { final: 'baseline', iteration: 0 });
+    }
+    const result: SessionResult = {
+      final: keepBest ? 'best' : 'baseline',
+      bestIteration: keepBest ? best.iteration : null,
+      baselineScore,
+      bestScore: best.score,
+      improvementRatio: baselineScore / best.score,
+    };
+    await this.#finish(stopped ? 'stopped' : 'completed', result, stopped ? (this.#interruption?.reason ?? null) : null);
+  }
+
+  async #measure(): Promise<Measurement> {
+    const { clock, leader } = this.#ports;
+    const { warmupSeconds, iterationSeconds } = this.#session.options;
+    await clock.sleep(warmupSeconds * 1000, this.#windows.signal);
+    const before = await leader.workloadSnapshot();
+    await clock.sleep(iterationSeconds * 1000, this.#windows.signal);
+    const after = await leader.workloadSnapshot();
+    try {
+      return measureWindow(before, after);
+    } catch (error) {
+      throw new IterationFailure(messageOf(error));
+    }
+  }
+
+  #throwIfHalted(): void {
+    if (this.#interruption?.kind === 'halt') throw new Interrupted(this.#interruption);
+  }
+
+  async #transition(state: SessionState): Promise<void> {
+    this.#session = await this.#ports.store.updateSession(this.#session.id, { state });
+    this.#progress = { ...this.#progress, state };
+    await this.#event(`session_${state}`, {});
+  }
+
+  async #finish(state: SessionState, result: SessionResult | null, reason: string | null): Promise<void> {
+    const terminal = state !== 'halted';
+    this.#session = await this.#ports.store.updateSession(this.#session.id, {
+      state,
+      result,
+      reason,
+      ...(terminal ? { endedAt: new Date(this.#ports.clock.now()) } : {}),
+    });
+    this.#progress = { ...this.#progress, state };
+    await this.#event(`session_${state}`, { ...(reason ? { reason } : {}), ...(result ? { result } : {}) });
+  }
+
+  async #event(type: string, detail: Record<string, unknown>): Promise<void> {
+    await this.#ports.store.appendEvent({
+      sessionId: this.#session.id,
+      at: new Date(this.#ports.clock.now()),
+      type,
+      member: this.#ports.member,
+      detail,
+    });
+  }
+
+  #iterationRecord(
+    number: number,
+    reason: IterationRecord['reason'],
+    candidate: Configuration,
+    fields: Pick<IterationRecord, 'state' | 'startedAt'>,
+  ): IterationRecord {
+    return {
+      sessionId: this.#session.id,
+      number,
+      reason,
+      candidate,
+      parameters: {},
+      verification: [],
+      measurement: null,
+      score: null,
+      verdicts: [],
+      endedAt: null,
+      error: null,
+      ...fields,
+    };
+  }
+}
+
+/** The knobs whose value differs: only those are sent to Patroni. */
+export function changedValues(from: Configuration, to: Configuration): Configuration {
+  const changes: Record<string, Configuration[string]> = {};
+  for (const [name, value] of Object.entries(to)) if (from[name] !== value) changes[name] = value;
+  return changes;
+}
+
+function verifyMember(
+  member: Awaited<ReturnType<SessionPorts['cluster']['readMemberSettings']>>[number],
+  expected: Configuration,
+  catalogue: SessionCatalogue,
+): MemberVerification {
+  if (!member.ok) return { member: member.member, verified: false, mismatches: [], pendingRestart: [], error: member.error };
+  const byName = new Map(member.settings.map((s) => [s.name, s]));
+  const mismatches: MemberVerification['mismatches'] = [];
+  for (const [name, value] of Object.entries(expected)) {
+    const setting = byName.get(name);
+    if (!setting || !catalogue.matches(value as ParameterValue, setting)) {
+      mismatches.push({ name, expected: value as ParameterValue, actual: setting ? String(setting.setting) : null });
+    }
+  }
+  const pendingRestart = member.settings.filter((s) => s.pendingRestart).map((s) => s.name);
+  return {
+    member: member.member,
+    verified: mismatches.length === 0 && pendingRestart.length === 0,
+    mismatches,
+    pendingRestart,
+    error: pendingRestart.length > 0 ? `pending restart: ${pendingRestart.join(', ')}` : null,
+  };
+}
+
+function describeVerification(v: MemberVerification): string {
+  if (v.error) return v.error;
+  return v.mismatches.map((m) => `${m.name} is ${m.actual ?? 'missing'}, expected ${String(m.expected)}`).join('; ');
+}
+
+/** A warm-up or measurement sleep cut short by a stop: the reason itself, or an AbortError as node's timers reject. */
+function isWindowAbort(error: unknown): boolean {
+  return error instanceof Interrupted || (error instanceof Error && error.name === 'AbortError');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,219 @@
+/**
+ * Tuning sessions on a real lab under the reference workload: the agent beside the leader runs
+ * them, applies every configuration through Patroni and verifies it on all three members; the
+ * agent beside a replica forwards requests as commands and reads the replicated history.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { agentEnvFor, getJson, startAgent, type AgentProcess } from '../../../test/lab/agent-process.js';
+import { Lab } from '../../../test/lab/lab.js';
+import { patroniFlavourFromEnv } from '../../../test/lab/patroni-flavour.js';
+import { waitFor } from '../../../test/lab/wait.js';
+import { prepareWorkload } from '../../../test/workload/prepare.js';
+import { runWorkload } from '../../../test/workload/run.js';
+import { parseSettingRow, type PgSettingRow } from '../../src/postgres/settings.js';
+import type { CommandRecord, SessionRecord } from '../../src/store/records.js';
+import { buildKnobCatalogue, settingMatches, validateParameters } from '../../src/tuning/knobs/index.js';
+import type { SessionDetail } from '../../src/tuning/session/service.js';
+
+const TOKEN = 'integration-token';
+let lab: Lab;
+let leader: string;
+let replica: string;
+let leaderAgent: AgentProcess;
+let replicaAgent: AgentProcess;
+const workloadStop = new AbortController();
+let workload: Promise<unknown>;
+
+before(async () => {
+  lab = await Lab.start({ flavour: patroniFlavourFromEnv() });
+  leader = await lab.waitHealthy();
+  replica = lab.state.nodes.find((n) => n.name !== leader)!.name;
+  const env = { TUNER_API_TOKEN: TOKEN, TUNER_VERIFY_TIMEOUT: '30s' };
+  leaderAgent = await startAgent(agentEnvFor(lab, leader, env));
+  replicaAgent = await startAgent(agentEnvFor(lab, replica, env));
+  await prepareWorkload(lab.databaseUrl(leader), { scale: 1 });
+  // A local override the session must remove: it would beat the DCS.
+  await lab.sql(leader, "ALTER SYSTEM SET work_mem = '3MB'");
+  await lab.sql(leader, 'SELECT pg_reload_conf()');
+  workload = runWorkload(lab.databaseUrl(leader), { clients: 3, durationMs: 15 * 60_000, signal: workloadStop.signal });
+});
+
+after(async () => {
+  workloadStop.abort();
+  await workload?.catch(() => undefined);
+  await leaderAgent?.stop();
+  await replicaAgent?.stop();
+  await lab?.stop();
+});
+
+async function post(agent: AgentProcess, path: string, body: unknown, token: string | null = TOKEN) {
+  const response = await fetch(`${agent.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+const detailOf = async (agent: AgentProcess, id: string) => (await getJson<SessionDetail>(`${agent.url}/api/v1/sessions/${id}`)).body;
+
+async function waitForEnd(id: string): Promise<SessionDetail> {
+  return waitFor(
+    async () => {
+      const detail = await detailOf(leaderAgent, id);
+      return ['completed', 'stopped', 'failed', 'aborted', 'halted'].includes(detail.session.state) ? detail : false;
+    },
+    { what: `session ${id} to end`, timeoutMs: 240_000, intervalMs: 1_000 },
+  );
+}
+
+async function memberSettings(node: string, names: string[]) {
+  const rows = (
+    await lab.sql(
+      node,
+      `SELECT name, setting, unit, vartype, context, min_val, max_val, enumvals, source, sourcefile,
+              pending_restart, boot_val, reset_val FROM pg_settings WHERE name = ANY($1)`,
+      [names],
+    )
+  ).rows as PgSettingRow[];
+  return rows.map(parseSettingRow);
+}
+
+test('bad requests change nothing: 401 without the token, 400 naming the field', async () => {
+  assert.equal((await post(leaderAgent, '/api/v1/sessions', {}, null)).status, 401);
+  assert.equal((await post(leaderAgent, '/api/v1/sessions', {}, 'wrong')).status, 401);
+  const cases: Array<[unknown, RegExp]> = [
+    [{ iterations: 0 }, /body\/iterations must be >= 1/],
+    [{ iterations: '3' }, /body\/iterations must be integer/],
+    [{ colour: 'blue' }, /body\/colour is not allowed/],
+    [{ knobs: ['shared_buffers'] }, /shared_buffers is excluded from tuning \(restart_required/],
+    [{ knobs: ['max_connections'] }, /max_connections is excluded from tuning \(patroni_managed/],
+    [{ knobs: ['fsync'] }, /fsync is excluded from tuning \(durability/],
+    [{ knobs: ['no_such_setting'] }, /unknown parameter no_such_setting/],
+    [{ objective: 'fastest' }, /body\/objective must be equal to one of the allowed values/],
+  ];
+  for (const [body, message] of cases) {
+    const response = await post(leaderAgent, '/api/v1/sessions', body);
+    assert.equal(response.status, 400, JSON.stringify(body));
+    assert.equal(response.body.error.code, 'invalid_request');
+    assert.match(response.body.error.message, message);
+  }
+  assert.deepEqual((await getJson<{ sessions: unknown[] }>(`${leaderAgent.url}/api/v1/sessions`)).body.sessions, []);
+});
+
+test('a short session completes: verified everywhere, only tunable parameters sent, overrides removed', async () => {
+  const started = await post(leaderAgent, '/api/v1/sessions', { iterations: 3, iterationSeconds: 3, warmupSeconds: 1 });
+  assert.equal(started.status, 201, JSON.stringify(started.body));
+  const session = started.body.session as SessionRecord;
+  assert.equal(session.executor, leader);
+
+  // One session per cluster, whichever agent is asked.
+  const second = await post(leaderAgent, '/api/v1/sessions', { iterations: 3 });
+  assert.equal(second.status, 409);
+  assert.equal(second.body.error.code, 'session_active');
+  assert.equal(second.body.error.sessionId, session.id);
+  const viaReplica = await post(replicaAgent, '/api/v1/sessions', { iterations: 3 });
+  assert.equal(viaReplica.status, 202, JSON.stringify(viaReplica.body));
+  assert.equal(viaReplica.body.leader, leader);
+  const command = await waitFor(async () => {
+    const c = (await getJson<{ command: CommandRecord }>(`${leaderAgent.url}/api/v1/commands/${viaReplica.body.command.id}`)).body.command;
+    return c.status !== 'pending' ? c : false;
+  }, { what: 'the leader to execute the forwarded start' });
+  assert.equal(command.status, 'rejected');
+  assert.equal((command.result as { error: { code: string } }).error.code, 'session_active');
+
+  const detail = await waitForEnd(session.id);
+  assert.equal(detail.session.state, 'completed', detail.session.reason ?? '');
+  assert.ok(detail.session.result !== null);
+  assert.deepEqual(detail.iterations.map((i) => i.number), [0, 1, 2, 3]);
+
+  // Every applied configuration was seen in pg_settings on all three members.
+  for (const iteration of detail.iterations.filter((i) => i.number > 0 && (i.state === 'measured' || i.state === 'reverted'))) {
+    assert.deepEqual(iteration.verification.map((v) => [v.member, v.verified]).sort(), lab.state.nodes.map((n) => [n.name, true]));
+  }
+
+  // No restart-only or excluded parameter was ever sent; every value is valid for this server.
+  const allSettings = ((await lab.sql(leader, 'SELECT name, setting, unit, vartype, context, min_val, max_val, enumvals, source, sourcefile, pending_restart, boot_val, reset_val FROM pg_settings')).rows as PgSettingRow[]).map(parseSettingRow);
+  const catalogue = buildKnobCatalogue(allSettings, { memoryBytes: 24 * 2 ** 30, cpus: 2, storage: 'unknown' });
+  const tunable = new Set<string>(catalogue.tunable.map((k) => k.name));
+  assert.ok(detail.patches.length > 0);
+  for (const patch of detail.patches) {
+    assert.equal(patch.outcome, 'ok');
+    const parameters = (patch.body as { postgresql: { parameters: Record<string, string | null> } }).postgresql.parameters;
+    for (const [name, value] of Object.entries(parameters)) {
+      assert.ok(tunable.has(name), `${name} is tunable`);
+      const context = allSettings.find((s) => s.name === name)!.context;
+      assert.ok(['user', 'superuser', 'sighup'].includes(context), `${name} has context ${context}`);
+      if (value !== null) assert.match(value, /^[-0-9a-zA-Z.]+$/);
+    }
+  }
+  for (const iteration of detail.iterations.filter((i) => i.number > 0 && i.state !== 'rejected')) {
+    const validation = validateParameters(iteration.candidate, catalogue, { allowOutsideSearchRange: false });
+    assert.ok(validation.ok, JSON.stringify(validation));
+  }
+
+  // The auto.conf override of work_mem was recorded and removed.
+  assert.deepEqual(
+    detail.autoconfRemovals.map((r) => [r.member, r.name, r.setting]),
+    [[leader, 'work_mem', '3MB']],
+  );
+  const autoconf = await lab.sql(leader, "SELECT name FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf'");
+  assert.deepEqual(autoconf.rows, []);
+
+  // The final configuration is in force on every member.
+  const result = detail.session.result!;
+  const expected =
+    result.final === 'best'
+      ? detail.iterations.find((i) => i.number === result.bestIteration)!.candidate
+      : detail.baseline!.effective;
+  for (const node of lab.state.nodes) {
+    const settings = await memberSettings(node.name, Object.keys(expected));
+    for (const [name, value] of Object.entries(expected)) {
+      const setting = settings.find((s) => s.name === name)!;
+      assert.ok(settingMatches(value, setting), `${node.name}: ${name} is ${String(setting.setting)}, expected ${String(value)}`);
+    }
+  }
+
+  // The history is readable through the replica's agent (the state database streams to it).
+  const seen = await waitFor(async () => {
+    const d = await detailOf(replicaAgent, session.id).catch(() => null);
+    return d?.session.state === 'completed' ? d : false;
+  }, { what: "the replica's agent to read the completed session" });
+  assert.equal(seen.iterations.length, detail.iterations.length);
+  assert.equal(seen.patches.length, detail.patches.length);
+});
+
+test("a start sent to a replica's agent is run by the leader's agent, and a stop ends on a verified configuration", async () => {
+  const forwarded = await post(replicaAgent, '/api/v1/sessions', { iterations: 20, iterationSeconds: 3, warmupSeconds: 1 });
+  assert.equal(forwarded.status, 202);
+  const command = await waitFor(async () => {
+    const c = (await getJson<{ command: CommandRecord }>(`${leaderAgent.url}/api/v1/commands/${forwarded.body.command.id}`)).body.command;
+    return c.status !== 'pending' ? c : false;
+  }, { what: 'the leader to execute the forwarded start' });
+  assert.equal(command.status, 'done', JSON.stringify(command.result));
+  assert.equal(command.handledBy, leader);
+  const sessionId = (command.result as { sessionId: string }).sessionId;
+
+  await waitFor(async () => (await detailOf(leaderAgent, sessionId)).iterations.some((i) => i.number >= 1 && i.state === 'measuring'), {
+    what: 'the forwarded session to measure its first candidate',
+    timeoutMs: 120_000,
+  });
+  const stop = await post(leaderAgent, `/api/v1/sessions/${sessionId}/stop`, {});
+  assert.equal(stop.status, 202, JSON.stringify(stop.body));
+  const detail = await waitForEnd(sessionId);
+  assert.equal(detail.session.state, 'stopped', detail.session.reason ?? '');
+  assert.ok(detail.iterations.length < 21, 'the stop cut the session short');
+  assert.ok(detail.events.some((e) => e.type === 'final_configuration_applied'));
+  assert.equal((await post(leaderAgent, `/api/v1/sessions/${sessionId}/stop`, {})).status, 409);
+  const client = new pg.Client({ connectionString: lab.databaseUrl(replica) });
+  await client.connect();
+  try {
+    const pending = await client.query("SELECT count(*)::int AS n FROM pg_settings WHERE pending_restart");
+    assert.equal(pending.rows[0].n, 0);
+  } finally {
+    await client.end();
+  }
+});
