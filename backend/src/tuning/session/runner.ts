@@ -55,7 +55,15 @@ class Interrupted extends Error {
 }
 
 /** A step that failed in a way the session survives: the iteration fails and the best config is restored. */
-class IterationFailure extends Error {}
+class IterationFailure extends Error {
+  constructor(
+    message: string,
+    /** What each member showed, when verification is what failed. */
+    readonly verification: MemberVerification[] = [],
+  ) {
+    super(message);
+  }
+}
 
 interface Applied {
   config: Configuration;
@@ -134,7 +142,6 @@ export class SessionRunner {
         const result: SessionResult = { final: 'baseline', bestIteration: null, baselineScore: null, bestScore: null, improvementRatio: null };
         await this.#finish('stopped', result, interruption.reason);
       } else {
-        await this.#event('session_failed', { error: messageOf(error) });
         await this.#finish('failed', null, messageOf(error));
       }
     }
@@ -262,7 +269,8 @@ export class SessionRunner {
     const changes = changedValues(current, candidate);
     const validation = catalogue.validate(changes);
     if (!validation.ok) {
-      const error = validation.errors.map((e) => `${e.name}: ${e.message}`).join('; ');
+      // The catalogue's messages start with the parameter's name.
+      const error = validation.errors.map((e) => e.message).join('; ');
       await end({ state: 'failed', verdicts, error: `invalid candidate, not sent: ${error}` });
       return { current, trial: { config: candidate, score: null }, kept: false };
     }
@@ -286,7 +294,9 @@ export class SessionRunner {
         return { current: candidate, trial: { config: candidate, score }, kept: true };
       }
     } catch (error) {
-      if (error instanceof Interrupted || this.#interruption !== null) {
+      // A stop cuts a window short; a failed PATCH or verification while a stop is pending is still a
+      // failure to undo. After a halt nothing is undone here: the failover protocol takes over.
+      if (isWindowAbort(error) || this.#interruption?.kind === 'halt') {
         // The window was cut short: the configuration stays in force until the session ends on its
         // final configuration (stop) or the failover protocol takes over (halt); it is not scored.
         await end({ state: 'failed', verdicts, error: `interrupted: ${this.#interruption?.reason ?? messageOf(error)}` });
@@ -294,7 +304,8 @@ export class SessionRunner {
         return { current: candidate, trial: null, kept: false };
       }
       verdicts.push({ guardrail: 'error', ok: false, detail: messageOf(error) });
-      await end({ state: 'failed', verdicts, error: messageOf(error) });
+      const verification = error instanceof IterationFailure ? error.verification : [];
+      await end({ state: 'failed', verdicts, error: messageOf(error), ...(verification.length > 0 ? { verification } : {}) });
       await this.#event('iteration_failed', { iteration: number, error: messageOf(error) });
       // The PATCH may or may not have been applied: undo both the candidate and what was in force.
       return { current: await this.#restore(number, best.config, [current, candidate], catalogue), trial: { config: candidate, score: null }, kept: false };
@@ -334,7 +345,10 @@ export class SessionRunner {
     const verification = await this.#verify(expected, catalogue);
     const failed = verification.filter((v) => !v.verified);
     if (failed.length > 0) {
-      throw new IterationFailure(`not verified on ${failed.map((v) => `${v.member} (${describeVerification(v)})`).join(', ')}`);
+      throw new IterationFailure(
+        `not verified on ${failed.map((v) => `${v.member} (${describeVerification(v)})`).join(', ')}`,
+        verification,
+      );
     }
     return { config: target, verification };
   }

@@ -1,0 +1,69 @@
+/** sessionCatalogue (the knob catalogue as the runner sees it) and changedValues, on real PostgreSQL 15 settings. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseSettingRow } from '../../../../src/postgres/settings.js';
+import { sessionCatalogue, UnknownKnobError } from '../../../../src/tuning/session/catalogue-adapter.js';
+import { changedValues } from '../../../../src/tuning/session/runner.js';
+import { fixtureRows, fixtureSettings, HOST_16G } from './fakes.js';
+
+function setting(name: string) {
+  const found = fixtureSettings().find((s) => s.name === name);
+  if (found === undefined) throw new Error(`no ${name}`);
+  return found;
+}
+
+describe('sessionCatalogue', () => {
+  it('limits the knobs to the session, in catalogue order; refuses unknown or excluded ones', () => {
+    const catalogue = sessionCatalogue(fixtureSettings(), HOST_16G, ['random_page_cost', 'work_mem']);
+    assert.deepEqual(catalogue.names, ['work_mem', 'random_page_cost']);
+    assert.deepEqual(
+      catalogue.space.map((d) => d.name),
+      ['work_mem', 'random_page_cost'],
+    );
+    assert.deepEqual(catalogue.currentValues(fixtureSettings()), { work_mem: 4096, random_page_cost: 4 });
+    assert.deepEqual(Object.keys(catalogue.firstCandidates[0]!).sort(), ['random_page_cost', 'work_mem']);
+    assert.throws(() => sessionCatalogue(fixtureSettings(), HOST_16G, ['work_mem', 'shared_buffers', 'fsync']), (error: unknown) => {
+      return error instanceof UnknownKnobError && error.message === 'not tunable here: shared_buffers, fsync';
+    });
+  });
+
+  it('currentValues reads whichever settings it is given', () => {
+    const catalogue = sessionCatalogue(fixtureSettings(), HOST_16G, ['work_mem']);
+    const changed = fixtureRows().map((row) => parseSettingRow(row.name === 'work_mem' ? { ...row, setting: '65536' } : row));
+    assert.deepEqual(catalogue.currentValues(changed), { work_mem: 65536 });
+  });
+
+  it('validates into Patroni strings; a restore may leave the search range but not pg_settings', () => {
+    const catalogue = sessionCatalogue(fixtureSettings(), HOST_16G, []);
+    assert.deepEqual(catalogue.validate({ work_mem: 16384, random_page_cost: 1.1, bgwriter_delay: 100, checkpoint_timeout: 600, jit: false }), {
+      ok: true,
+      parameters: { work_mem: '16MB', random_page_cost: '1.1', bgwriter_delay: '100ms', checkpoint_timeout: '10min', jit: 'off' },
+    });
+    const outside = catalogue.validate({ random_page_cost: 10 });
+    assert.equal(outside.ok, false);
+    assert.deepEqual(catalogue.validate({ random_page_cost: 10 }, { restore: true }), { ok: true, parameters: { random_page_cost: '10' } });
+    assert.equal(catalogue.validate({ bgwriter_delay: 5 }, { restore: true }).ok, false, 'below pg_settings min_val');
+    assert.equal(catalogue.validate({ shared_buffers: 32768 }, { restore: true }).ok, false, 'never a restart-only parameter');
+  });
+
+  it('repairs cross-knob rules and matches members’ settings', () => {
+    const catalogue = sessionCatalogue(fixtureSettings(), HOST_16G, []);
+    assert.equal(catalogue.repair({ random_page_cost: 1, seq_page_cost: 2 }).random_page_cost, 2);
+    assert.equal(catalogue.matches(4096, setting('work_mem')), true);
+    assert.equal(catalogue.matches(8192, setting('work_mem')), false);
+    assert.equal(catalogue.matches(4.000001, setting('random_page_cost')), true);
+    assert.equal(catalogue.matches(true, setting('jit')), true);
+    assert.equal(catalogue.matches('OFF', setting('wal_compression')), true);
+  });
+});
+
+describe('changedValues', () => {
+  it('keeps only the knobs whose value differs, with the new value', () => {
+    assert.deepEqual(
+      changedValues({ work_mem: 4096, random_page_cost: 4, jit: true }, { work_mem: 8192, random_page_cost: 4, jit: false }),
+      { work_mem: 8192, jit: false },
+    );
+    assert.deepEqual(changedValues({ work_mem: 4096 }, { work_mem: 4096 }), {});
+    assert.deepEqual(changedValues({}, { wal_compression: 'lz4' }), { wal_compression: 'lz4' });
+  });
+});
