@@ -8,6 +8,7 @@ import type { ClusterObservation, ClusterWatcher } from '../../observer/cluster-
 import type { SessionOptions, SessionRecord } from '../../store/records.js';
 import { SessionConflictError, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
+import { haltTrigger } from '../failover/index.js';
 import { SessionRequestError } from './errors.js';
 import type { SessionPorts } from './ports.js';
 import { startBlockers } from './preconditions.js';
@@ -41,15 +42,6 @@ export const DEFAULT_SESSION_OPTIONS: Omit<SessionOptions, 'seed'> = {
   objective: 'mean_query_time',
   knobs: [],
 };
-
-/** Topology changes that halt a running session at once (DESIGN.md §4 rule 8.1). */
-const HALTING_EVENTS: ReadonlySet<TopologyEvent['type']> = new Set([
-  'leader_lost',
-  'leader_changed',
-  'lock_released',
-  'timeline_changed',
-  'paused',
-]);
 
 export class SessionManager {
   readonly #deps: SessionManagerDeps;
@@ -204,12 +196,14 @@ export class SessionManager {
 
   #onTopology(events: TopologyEvent[], observation: ClusterObservation): void {
     if (!this.#runner) return;
-    const halting = events.filter((e) => HALTING_EVENTS.has(e.type));
-    const demoted = !this.isLeader(observation) && observation.patroni.ok && observation.postgres.ok;
-    if (halting.length === 0 && !demoted) return;
-    const reason = halting.length > 0 ? `topology changed: ${halting.map((e) => e.type).join(', ')}` : 'this node is no longer the leader';
-    this.#deps.log.warn({ session: this.#runner.sessionId, events: halting }, `halting tuning session: ${reason}`);
-    this.#runner.halt(reason);
+    // Topology changes that halt a running session at once (DESIGN.md §4 rule 8.1).
+    const trigger = haltTrigger({
+      events,
+      executorIsReplica: observation.patroni.ok && observation.postgres.ok && !this.isLeader(observation),
+    });
+    if (trigger === null) return;
+    this.#deps.log.warn({ session: this.#runner.sessionId, events: trigger.events }, `halting tuning session: ${trigger.reason}`);
+    this.#runner.halt(trigger.reason);
   }
 
   #requireLeader(): ClusterObservation {

@@ -1,0 +1,492 @@
+/**
+ * The failover protocol (DESIGN.md §4 rule 8) as a pure state machine, one run per halted session:
+ *
+ *   halted → recovering → stabilising → grace → restoring → awaiting_acknowledgement → acknowledged
+ *                ↑______________|___________|________|
+ *                 the leader changed, its timeline changed, it stopped serving, the lock went, or pause
+ *
+ * - `halted`: entered at once by startFailover; the first step moves on to recovering.
+ * - `recovering`: waits for a leader that holds the lock, whose PostgreSQL serves (hasHealthyLeader),
+ *   in a cluster that is not paused.
+ * - `stabilising`: that leader, by name and timeline, stays healthy and the cluster unpaused for
+ *   `stabilizationMs`, counted from the observation that first showed it healthy.
+ * - `grace`: a further `graceMs` under the same conditions.
+ * - `restoring`: the agent beside that leader (and only that agent) is asked to restore the session's
+ *   baseline cluster-wide; it reports the outcome. A failure is retried after a backoff.
+ * - `awaiting_acknowledgement`: the baseline is back; nothing resumes until a person acknowledges.
+ * - `acknowledged`: terminal.
+ * A departure of the leader in stabilising, grace or restoring falls back to recovering, and if the
+ * same observation already shows a healthy leader, stabilisation restarts with it in the same step.
+ * After the baseline is restored topology changes no longer matter: the DCS holds the baseline
+ * whoever leads, and members that rejoin are reconciled by drift checks.
+ *
+ * Time is only ever the `now` the caller passes. Phases end on an observation: an observation at or
+ * after `phaseEndsAt` that still shows the committed leader healthy. An unknown topology (Patroni
+ * unreachable: `topology: null`) neither ends nor restarts a phase; it only lets time pass, and the
+ * next known observation decides. Time spent unknown still counts towards stabilisation and grace
+ * when the same leader on the same timeline is seen after the gap: a failover in between would have
+ * changed the timeline (and a brief outage of the leader between two observations is invisible with
+ * or without the gap).
+ *
+ * Every transition, restore request and restore outcome comes with a `record_event` action, ahead of
+ * any action it describes, so the store keeps the full history (rule 9).
+ */
+import type { TopologyEvent } from '../../topology/diff.js';
+import type { Topology } from '../../topology/model.js';
+import { hasHealthyLeader } from '../../topology/predicates.js';
+import {
+  assertFailoverSettings,
+  DEFAULT_FAILOVER_SETTINGS,
+  type FailoverAction,
+  type FailoverCause,
+  type FailoverObservation,
+  type FailoverPhase,
+  type FailoverSettings,
+  type FailoverState,
+  type FailoverTransition,
+  type LeaderDeparture,
+  type PhaseChangeDetail,
+  type RestoreProgress,
+} from './state.js';
+
+export interface StartFailoverInput {
+  sessionId: string;
+  /** When the session was halted (epoch ms). */
+  haltedAt: number;
+  reason: string;
+  /** The topology events that triggered the halt; none when, e.g., the executor was found to be a replica. */
+  events?: TopologyEvent[];
+  /**
+   * When the change happened, if known; the poll time of the last good observation is a fair
+   * stand-in (the latency is then an upper bound of one poll interval).
+   */
+  changedAt?: number | null;
+}
+
+/** Starts the protocol for a halted session: the state in phase `halted`, and its first event. */
+export function startFailover(input: StartFailoverInput): FailoverTransition {
+  assertTime(input.haltedAt, 'haltedAt');
+  const changedAt = input.changedAt ?? null;
+  if (changedAt !== null) assertTime(changedAt, 'changedAt');
+  const at = input.haltedAt;
+  const state: FailoverState = {
+    version: 1,
+    sessionId: input.sessionId,
+    phase: 'halted',
+    phaseSince: at,
+    phaseEndsAt: null,
+    halt: {
+      at,
+      reason: input.reason,
+      events: (input.events ?? []).map((event) => ({ ...event })),
+      changedAt,
+      // A change reported after the halt (clock skew between whoever timed it) counts as detected at once.
+      detectionLatencyMs: changedAt === null ? null : Math.max(0, at - changedAt),
+    },
+    leader: null,
+    stableSince: null,
+    stabilisedAt: null,
+    restore: {
+      attempts: 0,
+      inFlight: null,
+      failures: 0,
+      nextAttemptAt: null,
+      lastError: null,
+      restoredAt: null,
+      restoredBy: null,
+      restoredAttempt: null,
+      unverified: [],
+    },
+    restarts: 0,
+    acknowledgement: null,
+    updatedAt: at,
+  };
+  const detail: PhaseChangeDetail = {
+    from: null,
+    to: 'halted',
+    cause: 'halted',
+    inPreviousPhaseMs: null,
+    sinceHaltMs: 0,
+    leader: null,
+    timeline: null,
+    phaseEndsAt: null,
+    halt: { ...state.halt, events: state.halt.events.map((event) => ({ ...event })) },
+  };
+  return {
+    state,
+    actions: [{ type: 'record_event', event: { type: 'failover_phase_changed', sessionId: state.sessionId, at, member: null, detail } }],
+  };
+}
+
+/**
+ * Takes one observation into account. Observations older than `state.updatedAt` are ignored; one at
+ * the same time is processed (it may carry news) and repeating it changes nothing. Several
+ * transitions may happen in one step (e.g. stabilising → recovering → stabilising with a new leader).
+ * Returns the very same state object when nothing changed.
+ */
+export function step(
+  state: FailoverState,
+  observation: FailoverObservation,
+  settings: FailoverSettings = DEFAULT_FAILOVER_SETTINGS,
+): FailoverTransition {
+  assertFailoverSettings(settings);
+  assertTime(observation.now, 'observation.now');
+  if (observation.now < state.updatedAt) return { state, actions: [] };
+  const actions: FailoverAction[] = [];
+  let current = state;
+  // Each pass makes at most one transition; a fall back plus a full forward run is 5 passes.
+  for (let pass = 0; pass < 16; pass++) {
+    const next = advance(current, observation, settings, actions);
+    if (next === current) break;
+    current = next;
+  }
+  return { state: current, actions };
+}
+
+export interface RestoreSuccess {
+  now: number;
+  /** The `attempt` of the restore_baseline action this reports on. */
+  attempt: number;
+  /**
+   * Members that could not be reached to verify the baseline (reconciled later by drift checks).
+   * A reachable member that shows anything else than the baseline is a failure, not a success.
+   */
+  unverified: string[];
+}
+
+/**
+ * The baseline is in the DCS and verified on every reachable member → awaiting_acknowledgement.
+ * An outcome for an attempt that is not the one in flight (the protocol fell back to recovering
+ * meanwhile, or it was already reported) changes nothing and is recorded as ignored.
+ */
+export function restoreSucceeded(state: FailoverState, outcome: RestoreSuccess): FailoverTransition {
+  assertTime(outcome.now, 'now');
+  const at = Math.max(outcome.now, state.updatedAt);
+  const inFlight = state.restore.inFlight;
+  if (state.phase !== 'restoring' || inFlight === null || inFlight.attempt !== outcome.attempt) {
+    return ignoredOutcome(state, at, outcome.attempt, 'succeeded');
+  }
+  const unverified = [...new Set(outcome.unverified)].sort(compareNames);
+  const actions: FailoverAction[] = [];
+  const next = enter(
+    state,
+    'awaiting_acknowledgement',
+    'restored',
+    at,
+    {
+      phaseEndsAt: null,
+      restore: {
+        ...state.restore,
+        inFlight: null,
+        nextAttemptAt: null,
+        restoredAt: at,
+        restoredBy: inFlight.by,
+        restoredAttempt: inFlight.attempt,
+        unverified,
+      },
+    },
+    actions,
+    { restore: { attempt: inFlight.attempt, by: inFlight.by, unverified: [...unverified] } },
+  );
+  return { state: next, actions };
+}
+
+export interface RestoreFailure {
+  now: number;
+  attempt: number;
+  /** e.g. `Patroni unreachable: connect ECONNREFUSED`, or which member showed what. */
+  error: string;
+}
+
+/**
+ * The restore failed (Patroni unreachable, PATCH refused, a reachable member not showing the
+ * baseline): stay in restoring and allow the next attempt after the backoff
+ * (`initial × 2^(failures−1)`, at most `max`). A later step falls back to recovering if the leader
+ * changed meanwhile. An outcome for another attempt is recorded as ignored.
+ */
+export function restoreFailed(
+  state: FailoverState,
+  outcome: RestoreFailure,
+  settings: FailoverSettings = DEFAULT_FAILOVER_SETTINGS,
+): FailoverTransition {
+  assertFailoverSettings(settings);
+  assertTime(outcome.now, 'now');
+  const at = Math.max(outcome.now, state.updatedAt);
+  const inFlight = state.restore.inFlight;
+  if (state.phase !== 'restoring' || inFlight === null || inFlight.attempt !== outcome.attempt) {
+    return ignoredOutcome(state, at, outcome.attempt, 'failed');
+  }
+  const failures = state.restore.failures + 1;
+  const { initial, max } = settings.restoreBackoffMs;
+  const backoffMs = Math.min(initial * 2 ** (failures - 1), max);
+  const retryAt = at + backoffMs;
+  const next: FailoverState = {
+    ...state,
+    phaseEndsAt: retryAt,
+    restore: { ...state.restore, inFlight: null, failures, nextAttemptAt: retryAt, lastError: outcome.error },
+    updatedAt: at,
+  };
+  return {
+    state: next,
+    actions: [
+      {
+        type: 'record_event',
+        event: {
+          type: 'failover_restore_failed',
+          sessionId: state.sessionId,
+          at,
+          member: inFlight.by,
+          detail: { attempt: inFlight.attempt, error: outcome.error, failures, backoffMs, retryAt },
+        },
+      },
+    ],
+  };
+}
+
+export type AcknowledgeRefusalCode =
+  /** The baseline is not restored yet (any phase before awaiting_acknowledgement). */
+  | 'not_awaiting_acknowledgement'
+  | 'already_acknowledged'
+  /** `by` is empty: an acknowledgement must name a person. */
+  | 'acknowledger_required';
+
+export type AcknowledgeResult =
+  | ({ ok: true } & FailoverTransition)
+  | { ok: false; code: AcknowledgeRefusalCode; phase: FailoverPhase; message: string };
+
+/**
+ * A person acknowledges the halt. Accepted only in awaiting_acknowledgement: before the baseline is
+ * back an acknowledgement would let a person start a new session on top of a half-restored cluster,
+ * so it is refused with the phase the protocol is in.
+ */
+export function acknowledge(state: FailoverState, input: { now: number; by: string }): AcknowledgeResult {
+  assertTime(input.now, 'now');
+  const by = input.by.trim();
+  if (by === '') {
+    return { ok: false, code: 'acknowledger_required', phase: state.phase, message: 'an acknowledgement must say who acknowledges' };
+  }
+  if (state.phase === 'acknowledged') {
+    const ack = state.acknowledgement;
+    const when = ack ? ` by ${ack.by} at ${new Date(ack.at).toISOString()}` : '';
+    return { ok: false, code: 'already_acknowledged', phase: state.phase, message: `session ${state.sessionId} was already acknowledged${when}` };
+  }
+  if (state.phase !== 'awaiting_acknowledgement') {
+    return {
+      ok: false,
+      code: 'not_awaiting_acknowledgement',
+      phase: state.phase,
+      message: `session ${state.sessionId} cannot be acknowledged yet: the baseline is not restored (failover protocol phase: ${state.phase})`,
+    };
+  }
+  const at = Math.max(input.now, state.updatedAt);
+  const actions: FailoverAction[] = [];
+  const next = enter(state, 'acknowledged', 'acknowledged', at, { acknowledgement: { by, at } }, actions, { acknowledgedBy: by });
+  return { ok: true, state: next, actions };
+}
+
+/**
+ * For an agent that loads the state from the store (after its own restart, or after taking over as
+ * the new leader): an attempt that was in flight in another process can never report, so it counts
+ * as failed and is retried after the backoff (restoring the baseline twice is harmless). Any other
+ * state is returned as it is: every deadline is persisted, so stepping simply continues.
+ */
+export function resume(
+  state: FailoverState,
+  input: { now: number },
+  settings: FailoverSettings = DEFAULT_FAILOVER_SETTINGS,
+): FailoverTransition {
+  const inFlight = state.restore.inFlight;
+  if (state.phase !== 'restoring' || inFlight === null) return { state, actions: [] };
+  return restoreFailed(
+    state,
+    { now: input.now, attempt: inFlight.attempt, error: `no outcome for attempt ${inFlight.attempt}: the agent was restarted or replaced while it ran` },
+    settings,
+  );
+}
+
+/** Why `leader` no longer counts in `topology`, or null when it still leads, healthy, unpaused. */
+export function leaderDeparture(leader: { name: string; timeline: number | null }, topology: Topology): LeaderDeparture | null {
+  if (topology.leader === null) return 'leader_lost';
+  if (topology.leader !== leader.name) return 'leader_changed';
+  if (topology.unlocked) return 'lock_released';
+  if (leader.timeline !== null && topology.timeline !== null && topology.timeline !== leader.timeline) return 'timeline_changed';
+  if (!hasHealthyLeader(topology)) return 'leader_unhealthy';
+  if (topology.paused) return 'paused';
+  return null;
+}
+
+/** Whether recovery can begin: a healthy leader in a cluster that is not paused. */
+export function isRecovered(topology: Topology): boolean {
+  return topology.leader !== null && hasHealthyLeader(topology) && !topology.paused;
+}
+
+function advance(state: FailoverState, observation: FailoverObservation, settings: FailoverSettings, actions: FailoverAction[]): FailoverState {
+  const { now, topology, self } = observation;
+  switch (state.phase) {
+    case 'halted':
+      return enter(state, 'recovering', 'protocol_started', now, {}, actions);
+
+    case 'recovering': {
+      if (topology === null || !isRecovered(topology)) return state;
+      return enter(
+        state,
+        'stabilising',
+        'leader_healthy',
+        now,
+        { leader: { name: topology.leader!, timeline: topology.timeline }, stableSince: now, phaseEndsAt: now + settings.stabilizationMs },
+        actions,
+      );
+    }
+
+    case 'stabilising':
+    case 'grace':
+    case 'restoring': {
+      if (topology === null) return state;
+      const leader = state.leader!;
+      const departure = leaderDeparture(leader, topology);
+      if (departure !== null) return fallBack(state, departure, topology, now, actions);
+      if (leader.timeline === null && topology.timeline !== null) {
+        // Learnt quietly: from now on a change of it counts.
+        return { ...state, leader: { ...leader, timeline: topology.timeline }, updatedAt: now };
+      }
+      if (state.phase === 'stabilising') {
+        if (now < state.phaseEndsAt!) return state;
+        return enter(state, 'grace', 'stabilised', now, { stabilisedAt: now, phaseEndsAt: now + settings.graceMs }, actions);
+      }
+      if (state.phase === 'grace') {
+        if (now < state.phaseEndsAt!) return state;
+        return enter(
+          state,
+          'restoring',
+          'grace_ended',
+          now,
+          { phaseEndsAt: null, restore: { ...state.restore, inFlight: null, failures: 0, nextAttemptAt: null } },
+          actions,
+        );
+      }
+      return maybeStartRestore(state, self, now, actions);
+    }
+
+    case 'awaiting_acknowledgement':
+    case 'acknowledged':
+      return state;
+  }
+}
+
+/** In restoring: ask the agent beside the committed leader, and no other, to restore the baseline. */
+function maybeStartRestore(state: FailoverState, self: string | null, now: number, actions: FailoverAction[]): FailoverState {
+  const { restore } = state;
+  const leader = state.leader!;
+  if (restore.inFlight !== null) return state;
+  if (restore.nextAttemptAt !== null && now < restore.nextAttemptAt) return state;
+  if (self === null || self !== leader.name) return state;
+  const attempt = restore.attempts + 1;
+  const next: FailoverState = {
+    ...state,
+    phaseEndsAt: null,
+    restore: { ...restore, attempts: attempt, inFlight: { attempt, startedAt: now, by: self }, nextAttemptAt: null },
+    updatedAt: now,
+  };
+  actions.push(
+    {
+      type: 'record_event',
+      event: {
+        type: 'failover_restore_requested',
+        sessionId: state.sessionId,
+        at: now,
+        member: self,
+        detail: { attempt, leader: leader.name, timeline: leader.timeline },
+      },
+    },
+    { type: 'restore_baseline', sessionId: state.sessionId, attempt, leader: leader.name, timeline: leader.timeline },
+  );
+  return next;
+}
+
+function fallBack(state: FailoverState, cause: LeaderDeparture, topology: Topology, now: number, actions: FailoverAction[]): FailoverState {
+  const inFlight = state.restore.inFlight;
+  const restore: RestoreProgress = { ...state.restore, inFlight: null, failures: 0, nextAttemptAt: null };
+  const extra: Partial<PhaseChangeDetail> = {
+    observed: {
+      leader: topology.leader,
+      timeline: topology.timeline,
+      paused: topology.paused,
+      unlocked: topology.unlocked,
+      healthyLeader: hasHealthyLeader(topology),
+    },
+  };
+  if (inFlight !== null) extra.abandonedAttempt = inFlight.attempt;
+  return enter(
+    state,
+    'recovering',
+    cause,
+    now,
+    { leader: null, stableSince: null, stabilisedAt: null, phaseEndsAt: null, restore, restarts: state.restarts + 1 },
+    actions,
+    extra,
+  );
+}
+
+function enter(
+  state: FailoverState,
+  to: FailoverPhase,
+  cause: FailoverCause,
+  at: number,
+  changes: Partial<Omit<FailoverState, 'phase' | 'phaseSince' | 'updatedAt'>>,
+  actions: FailoverAction[],
+  extra: Partial<PhaseChangeDetail> = {},
+): FailoverState {
+  const next: FailoverState = { ...state, ...changes, phase: to, phaseSince: at, updatedAt: at };
+  const detail: PhaseChangeDetail = {
+    from: state.phase,
+    to,
+    cause,
+    inPreviousPhaseMs: at - state.phaseSince,
+    sinceHaltMs: at - state.halt.at,
+    leader: next.leader?.name ?? null,
+    timeline: next.leader?.timeline ?? null,
+    phaseEndsAt: next.phaseEndsAt,
+    ...extra,
+  };
+  actions.push({
+    type: 'record_event',
+    event: { type: 'failover_phase_changed', sessionId: state.sessionId, at, member: next.leader?.name ?? state.leader?.name ?? null, detail },
+  });
+  return next;
+}
+
+function ignoredOutcome(state: FailoverState, at: number, attempt: number, outcome: 'succeeded' | 'failed'): FailoverTransition {
+  const inFlight = state.restore.inFlight;
+  const reason =
+    state.phase !== 'restoring'
+      ? `the protocol is in phase ${state.phase}`
+      : inFlight === null
+        ? 'no restore attempt is in flight'
+        : `attempt ${inFlight.attempt} is the one in flight`;
+  return {
+    state,
+    actions: [
+      {
+        type: 'record_event',
+        event: {
+          type: 'failover_restore_outcome_ignored',
+          sessionId: state.sessionId,
+          at,
+          member: null,
+          detail: { attempt, outcome, phase: state.phase, reason },
+        },
+      },
+    ],
+  };
+}
+
+function assertTime(value: number, what: string): void {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+    throw new RangeError(`failover: ${what} must be epoch milliseconds (a finite number ≥ 0), got ${String(value)}`);
+  }
+}
+
+// Code-point order, the order Patroni lists members in.
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
