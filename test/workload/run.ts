@@ -242,8 +242,12 @@ export async function runWorkload(databaseUrl: DatabaseUrlSource, options: RunOp
       }, options.progressIntervalMs ?? 1_000)
     : null;
 
-  const sleep = (ms: number) =>
-    Promise.race([stopped, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
+  /** Waits `ms`, or less if the run stops meanwhile; leaves no timer behind either way. */
+  const sleep = async (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  };
 
   const worker = async (index: number) => {
     const prng = createPrng(deriveSeed(seed, index));
@@ -262,7 +266,13 @@ export async function runWorkload(databaseUrl: DatabaseUrlSource, options: RunOp
           if (conn === null) {
             const url = await urlOf();
             const client = await connect(url, connectOptions);
-            const pid = (await client.query<{ pid: number }>(`${HOUSEKEEPING_TAG} SELECT pg_backend_pid() AS pid`)).rows[0]!.pid;
+            let pid: number;
+            try {
+              pid = (await client.query<{ pid: number }>(`${HOUSEKEEPING_TAG} SELECT pg_backend_pid() AS pid`)).rows[0]!.pid;
+            } catch (error) {
+              await closeQuietly(client);
+              throw error;
+            }
             conn = { client, pid, url };
             if (everConnected) reconnects += 1;
             everConnected = true;

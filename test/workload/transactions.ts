@@ -61,7 +61,7 @@ export const REPORTING: Readonly<Record<ReportingQueryName, ReportingQuery>> = {
   account_leaderboard: {
     name: 'account_leaderboard',
     description:
-      'Top 5 accounts per branch over 12% of the accounts: a window function over a wide sort (~20 MB at scale 10) — an external merge sort at the 4 MB default, a quicksort in memory from ~32 MB.',
+      'Top 5 accounts per branch over 10% of the accounts: a window function over an incremental sort of ~100k wide rows per branch — an external merge sort (~12 MB of temp files at scale 10) at the 4 MB default, a quicksort in memory from ~32 MB. work_mem changes the sort method; with temp files in the page cache the in-memory sort measured no faster.',
     knobs: ['work_mem'],
     sql: `SELECT bid, aid, abalance, filler, rnk
   FROM (SELECT a.bid, a.aid, a.abalance, a.filler,
@@ -80,8 +80,8 @@ export const REPORTING: Readonly<Record<ReportingQueryName, ReportingQuery>> = {
   customer_revenue: {
     name: 'customer_revenue',
     description:
-      'Best 100 customers by revenue over a 2–4 month window: an index range scan of orders, a hash join to customers and a hash aggregate of ~80k groups that spills at the 4 MB default.',
-    knobs: ['work_mem', 'hash_mem_multiplier', 'random_page_cost', 'max_parallel_workers_per_gather'],
+      'Best 100 customers by revenue over a 1–3 month window: an index range scan of orders joined to customers and grouped per customer (~25–80k groups at scale 10). At 4 MB a sort and merge join (spilling a few MB); from ~32 MB an in-memory hash join and hash aggregate, which measured slower — work_mem can hurt here.',
+    knobs: ['work_mem', 'hash_mem_multiplier', 'random_page_cost'],
     sql: `SELECT c.id, c.name, c.segment, count(*) AS orders, sum(o.amount) AS revenue,
        avg(o.quantity) AS avg_quantity, max(o.order_date) AS last_order
   FROM wl_orders o
@@ -98,7 +98,7 @@ HAVING sum(o.amount) > $4
   segment_orders: {
     name: 'segment_orders',
     description:
-      "Revenue by segment and channel of one region's customers who signed up in a 12–24 month window (~1–2% of customers): a nested loop of index probes into orders (uncorrelated customer_id) or a hash join over a (parallel) full scan of orders — the planner's pick flips with random_page_cost and the parallel settings.",
+      "Revenue by segment and channel of one region's customers who signed up in a 12–24 month window (~1–2% of customers): at random_page_cost 4 a hash join over a parallel full scan of orders, at 1.1 a nested loop of index probes into orders (customer_id is not correlated with the heap), about 3× faster.",
     knobs: ['random_page_cost', 'seq_page_cost', 'max_parallel_workers_per_gather', 'parallel_setup_cost', 'parallel_tuple_cost'],
     sql: `SELECT c.segment, o.channel, count(*) AS orders, count(DISTINCT c.id) AS customers,
        sum(o.amount) AS revenue, avg(o.amount) AS avg_amount
@@ -116,7 +116,7 @@ HAVING sum(o.amount) > $4
   recent_orders: {
     name: 'recent_orders',
     description:
-      "The last 3 orders of every customer in 2–4 regions, summarised by segment: thousands of LATERAL index probes. At random_page_cost 4 the plan's cost (~0.5–1M at scale 10) passes jit_inline_above_cost and jit_optimize_above_cost, so LLVM inlining and optimisation add a few hundred ms to a ~150 ms query.",
+      "The last 3 orders of every customer in 2–4 regions, summarised by segment: thousands of LATERAL index probes. At random_page_cost 4 the plan's estimated cost (~0.5–1M at scale 10) passes jit_above_cost and, for 3–4 regions, jit_inline_above_cost and jit_optimize_above_cost: LLVM inlining and optimisation add ~100–350 ms to a ~100–200 ms query. At random_page_cost 1.1 the cost drops below 500k and only cheap JIT remains.",
     knobs: ['jit', 'jit_above_cost', 'jit_inline_above_cost', 'jit_optimize_above_cost', 'random_page_cost'],
     sql: `SELECT c.segment, count(*) AS orders, sum(r.amount) AS revenue,
        sum(CASE WHEN r.amount > 400 THEN 1 ELSE 0 END) AS large_orders,
@@ -142,8 +142,8 @@ HAVING sum(o.amount) > $4
   monthly_dashboard: {
     name: 'monthly_dashboard',
     description:
-      'Revenue dashboard by region and month over a 2–4 month window: a hash join of orders to customers, a sort for the grouping (spills at 4 MB) and many aggregate expressions.',
-    knobs: ['work_mem', 'jit', 'jit_above_cost', 'max_parallel_workers_per_gather', 'random_page_cost'],
+      'Revenue dashboard by region and month over a 1–3 month window: a hash join of orders and customers, a sort for the grouping (external at 4 MB) and many aggregate expressions. Mildly sensitive to work_mem; its cost (~15k) stays under jit_above_cost unless a tuner lowers that.',
+    knobs: ['work_mem', 'jit_above_cost', 'max_parallel_workers_per_gather'],
     sql: `SELECT c.region, date_trunc('month', o.order_date) AS month, count(*) AS orders,
        sum(o.amount) AS revenue, sum(o.amount * o.quantity) AS gross, avg(o.amount) AS avg_amount,
        sum(CASE WHEN o.status = 0 THEN o.amount ELSE 0 END) AS open_amount,
@@ -163,8 +163,8 @@ HAVING sum(o.amount) > $4
   balance_histogram: {
     name: 'balance_histogram',
     description:
-      'Balance histogram per branch over the upper 50–100% of the accounts the OLTP part keeps updating: a (parallel) sequential scan with a hash aggregate.',
-    knobs: ['max_parallel_workers_per_gather', 'max_parallel_workers', 'parallel_setup_cost', 'min_parallel_table_scan_size', 'seq_page_cost'],
+      'Balance histogram per branch over the upper 25–50% of the accounts the OLTP part keeps updating. The group count is misestimated (~100k for ~20 per branch), so at the defaults the plan is a parallel index scan with sorted partial aggregation (external merge sorts at 4 MB); at random_page_cost 1.1 or without parallelism a plain index range scan with an in-memory hash aggregate, ~1.5× faster. Its cost (~70–125k) straddles jit_above_cost.',
+    knobs: ['max_parallel_workers_per_gather', 'parallel_setup_cost', 'min_parallel_table_scan_size', 'random_page_cost', 'work_mem', 'jit_above_cost'],
     sql: `SELECT bid, width_bucket(abalance, -100000, 100000, 20) AS bucket, count(*) AS accounts,
        sum(abalance) AS total, avg(abalance) AS mean, min(abalance) AS lowest, max(abalance) AS highest
   FROM pgbench_accounts

@@ -14,7 +14,9 @@ import { prepareWorkload } from '../../../test/workload/prepare.js';
 import { runWorkload } from '../../../test/workload/run.js';
 import { parseSettingRow, type PgSettingRow } from '../../src/postgres/settings.js';
 import type { CommandRecord, SessionRecord } from '../../src/store/records.js';
-import { buildKnobCatalogue, settingMatches, validateParameters } from '../../src/tuning/knobs/index.js';
+import { readHostSnapshot } from '../../src/host/snapshot.js';
+import { detectStorage } from '../../src/host/storage.js';
+import { buildKnobCatalogue, hostFactsFrom, settingMatches, validateParameters } from '../../src/tuning/knobs/index.js';
 import type { SessionDetail } from '../../src/tuning/session/service.js';
 
 const TOKEN = 'integration-token';
@@ -137,7 +139,8 @@ test('a short session completes: verified everywhere, only tunable parameters se
 
   // No restart-only or excluded parameter was ever sent; every value is valid for this server.
   const allSettings = ((await lab.sql(leader, 'SELECT name, setting, unit, vartype, context, min_val, max_val, enumvals, source, sourcefile, pending_restart, boot_val, reset_val FROM pg_settings')).rows as PgSettingRow[]).map(parseSettingRow);
-  const catalogue = buildKnobCatalogue(allSettings, { memoryBytes: 24 * 2 ** 30, cpus: 2, storage: 'unknown' });
+  // The agent's catalogue: the same host facts it reads (the lab runs on this machine).
+  const catalogue = buildKnobCatalogue(allSettings, hostFactsFrom(await readHostSnapshot(), await detectStorage()));
   const tunable = new Set<string>(catalogue.tunable.map((k) => k.name));
   assert.ok(detail.patches.length > 0);
   for (const patch of detail.patches) {
