@@ -30,12 +30,25 @@ test('prepares on the leader, reaches the replicas, and loads only once', async 
   const replicas = lab.state.nodes.filter((n) => n.name !== leader).map((n) => lab.databaseUrl(n.name));
   const first = await prepareWorkload(lab.databaseUrl(leader), { scale: 1, waitReplicas: waitForReplay(replicas) });
   assert.equal(first.loaded, true);
+  // waitReplicas resolved only once every replica had replayed the leader's position after the load.
+  for (const node of lab.state.nodes.filter((n) => n.name !== leader)) {
+    const { rows } = await lab.sql(node.name, 'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS replayed', [first.lsn]);
+    assert.equal(rows[0].replayed, true, `${node.name} replayed ${first.lsn}`);
+  }
   for (const node of lab.state.nodes) {
-    const { rows } = await lab.sql(
-      node.name,
-      `SELECT (SELECT value FROM wl_meta WHERE key = 'scale') AS scale, (SELECT count(*) FROM wl_orders)::int AS orders`,
-      [],
-      first.database,
+    // Seen through a fresh session on each member (a condition, in case a standby's first session
+    // on the new database lags its replay).
+    const rows = await waitFor(
+      async () =>
+        (
+          await lab.sql(
+            node.name,
+            `SELECT (SELECT value FROM wl_meta WHERE key = 'scale') AS scale, (SELECT count(*) FROM wl_orders)::int AS orders`,
+            [],
+            first.database,
+          )
+        ).rows,
+      { what: `${node.name} to show the workload tables`, timeoutMs: 30_000 },
     );
     assert.deepEqual(rows[0], { scale: '1', orders: 100_000 }, `${node.name} has the workload`);
   }
