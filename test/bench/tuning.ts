@@ -12,7 +12,6 @@ import { parseArgs } from 'node:util';
 import { PatroniClient } from '../../backend/src/patroni/client.js';
 import { readHostSnapshot } from '../../backend/src/host/snapshot.js';
 import { detectStorage } from '../../backend/src/host/storage.js';
-import { parseSettingRow, type PgSetting, type PgSettingRow } from '../../backend/src/postgres/settings.js';
 import type { SessionRecord } from '../../backend/src/store/records.js';
 import {
   buildKnobCatalogue,
@@ -31,7 +30,7 @@ import type { SessionDetail } from '../../backend/src/tuning/session/service.js'
 import { agentEnvFor, getJson, startAgent, type AgentProcess } from '../lab/agent-process.js';
 import { Lab } from '../lab/lab.js';
 import { patroniFlavourFromEnv } from '../lab/patroni-flavour.js';
-import { waitFor } from '../lab/wait.js';
+import { delay, waitFor } from '../lab/wait.js';
 import { prepareWorkload, runWorkload, statementsSnapshot, statementsWindow, withDatabase } from '../workload/index.js';
 import { DEFAULT_WORKLOAD_DATABASE } from '../workload/schema.js';
 import { machineFacts } from './machine.js';
@@ -111,7 +110,7 @@ async function main(): Promise<void> {
   const prepared = await prepareWorkload(lab.databaseUrl(leader), { scale: options.scale, log: progress });
   const workloadUrl = withDatabase(lab.databaseUrl(leader), DEFAULT_WORKLOAD_DATABASE);
 
-  const catalogue = buildKnobCatalogue(await settingsOf(leader), hostFactsFrom(await readHostSnapshot(), await detectStorage()));
+  const catalogue = buildKnobCatalogue(await lab.settings(leader), hostFactsFrom(await readHostSnapshot(), await detectStorage()));
   const defaults = currentConfiguration(catalogue);
   const pgtune = pgtuneRecommendation(catalogue).parameters as Configuration;
   const candidates: Candidate[] = [
@@ -203,9 +202,9 @@ async function randomSearch(catalogue: KnobCatalogue, workloadUrl: string): Prom
     for (let i = 0; i < options.oracleSize; i += 1) {
       const config = repairConfiguration(sampleConfiguration(space, prng, 0.2), catalogue).config;
       await apply(catalogue, defaults, config);
-      await sleep(options.warmupSeconds * 1000);
+      await delay(options.warmupSeconds * 1000);
       const before = await statementsSnapshot(workloadUrl);
-      await sleep(options.windowSeconds * 1000);
+      await delay(options.windowSeconds * 1000);
       const after = await statementsSnapshot(workloadUrl);
       const score = before && after ? statementsWindow(before, after).meanMs : Number.NaN;
       if (Number.isFinite(score) && (best === null || score < best.score)) best = { config, score };
@@ -232,7 +231,7 @@ async function apply(catalogue: KnobCatalogue, defaults: Configuration, config: 
   await waitFor(
     async () => {
       for (const node of lab!.state.nodes) {
-        const settings = await settingsOf(node.name);
+        const settings = await lab!.settings(node.name);
         for (const [name, value] of Object.entries(expected)) {
           const setting = settings.find((s) => s.name === name);
           if (!setting || !settingMatches(value, setting)) return false;
@@ -251,17 +250,6 @@ async function measure(workloadUrl: string, seconds: number): Promise<Measured> 
   const after = await statementsSnapshot(workloadUrl);
   if (!before || !after) throw new Error('pg_stat_statements is not readable in the workload database');
   return { meanStatementMs: statementsWindow(before, after).meanMs, tps: results.tps, p95Ms: results.overall.p95Ms };
-}
-
-async function settingsOf(node: string): Promise<PgSetting[]> {
-  const rows = (
-    await lab!.sql(
-      node,
-      `SELECT name, setting, unit, vartype, context, min_val, max_val, enumvals, source, sourcefile,
-              pending_restart, boot_val, reset_val FROM pg_settings`,
-    )
-  ).rows as PgSettingRow[];
-  return rows.map(parseSettingRow);
 }
 
 function printReport(input: {
@@ -311,10 +299,6 @@ function printReport(input: {
     lines.push(`- ${candidate.label}: ${Object.entries(candidate.config).map(([k, v]) => `${k}=${String(v)}`).join(', ') || '(the defaults)'}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 main()

@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { parseSettingRow, SETTINGS_SQL, type PgSetting, type PgSettingRow } from '../../backend/src/postgres/settings.js';
 import { patroniNodeConfig, type LabCredentials } from './patroni-config.js';
 import { patroniExecutable, type PatroniFlavour } from './patroni-flavour.js';
 import { freePorts } from './ports.js';
@@ -206,6 +207,11 @@ export class Lab {
     } finally {
       await client.end();
     }
+  }
+
+  /** Every pg_settings row of a node's PostgreSQL, typed as the agent reads them. */
+  async settings(name: string): Promise<PgSetting[]> {
+    return ((await this.sql(name, SETTINGS_SQL)).rows as PgSettingRow[]).map(parseSettingRow);
   }
 
   /** POST /switchover; resolves once Patroni says it switched over. */

@@ -65,8 +65,11 @@ export interface PgSettingRow {
   reset_val: string | null;
 }
 
-const SETTINGS_SQL = `SELECT name, setting, unit, vartype, context, min_val, max_val, enumvals, source, sourcefile,
-       pending_restart, boot_val, reset_val
+/** The pg_settings columns a PgSettingRow holds, for every reader of pg_settings. */
+export const PG_SETTINGS_COLUMNS = `name, setting, unit, vartype, context, min_val, max_val, enumvals, source, sourcefile,
+       pending_restart, boot_val, reset_val`;
+
+export const SETTINGS_SQL = `SELECT ${PG_SETTINGS_COLUMNS}
   FROM pg_settings
  ORDER BY name`;
 

@@ -12,7 +12,6 @@ import { patroniFlavourFromEnv } from '../../../test/lab/patroni-flavour.js';
 import { waitFor } from '../../../test/lab/wait.js';
 import { prepareWorkload } from '../../../test/workload/prepare.js';
 import { runWorkload } from '../../../test/workload/run.js';
-import { parseSettingRow, type PgSettingRow } from '../../src/postgres/settings.js';
 import type { CommandRecord, SessionRecord } from '../../src/store/records.js';
 import { readHostSnapshot } from '../../src/host/snapshot.js';
 import { detectStorage } from '../../src/host/storage.js';
@@ -72,18 +71,6 @@ async function waitForEnd(id: string): Promise<SessionDetail> {
   );
 }
 
-async function memberSettings(node: string, names: string[]) {
-  const rows = (
-    await lab.sql(
-      node,
-      `SELECT name, setting, unit, vartype, context, min_val, max_val, enumvals, source, sourcefile,
-              pending_restart, boot_val, reset_val FROM pg_settings WHERE name = ANY($1)`,
-      [names],
-    )
-  ).rows as PgSettingRow[];
-  return rows.map(parseSettingRow);
-}
-
 test('bad requests change nothing: 401 without the token, 400 naming the field', async () => {
   assert.equal((await post(leaderAgent, '/api/v1/sessions', {}, null)).status, 401);
   assert.equal((await post(leaderAgent, '/api/v1/sessions', {}, 'wrong')).status, 401);
@@ -138,7 +125,7 @@ test('a short session completes: verified everywhere, only tunable parameters se
   }
 
   // No restart-only or excluded parameter was ever sent; every value is valid for this server.
-  const allSettings = ((await lab.sql(leader, 'SELECT name, setting, unit, vartype, context, min_val, max_val, enumvals, source, sourcefile, pending_restart, boot_val, reset_val FROM pg_settings')).rows as PgSettingRow[]).map(parseSettingRow);
+  const allSettings = await lab.settings(leader);
   // The agent's catalogue: the same host facts it reads (the lab runs on this machine).
   const catalogue = buildKnobCatalogue(allSettings, hostFactsFrom(await readHostSnapshot(), await detectStorage()));
   const tunable = new Set<string>(catalogue.tunable.map((k) => k.name));
@@ -173,7 +160,7 @@ test('a short session completes: verified everywhere, only tunable parameters se
       ? detail.iterations.find((i) => i.number === result.bestIteration)!.candidate
       : detail.baseline!.effective;
   for (const node of lab.state.nodes) {
-    const settings = await memberSettings(node.name, Object.keys(expected));
+    const settings = await lab.settings(node.name);
     for (const [name, value] of Object.entries(expected)) {
       const setting = settings.find((s) => s.name === name)!;
       assert.ok(settingMatches(value, setting), `${node.name}: ${name} is ${String(setting.setting)}, expected ${String(value)}`);

@@ -10,7 +10,7 @@ import type { Queryable } from '../../postgres/connection.js';
 import { readDatabaseStats } from '../../postgres/database-stats.js';
 import { readInRecovery } from '../../postgres/role.js';
 import { readServerFacts } from '../../postgres/server-facts.js';
-import { parseSettingRow, readSettings, type PgSettingRow } from '../../postgres/settings.js';
+import { parseSettingRow, PG_SETTINGS_COLUMNS, readSettings, type PgSettingRow } from '../../postgres/settings.js';
 import { readStatementsAggregate } from '../../postgres/statements.js';
 import type { WorkloadSnapshot } from '../objective.js';
 import type { Clock, ClusterPort, ConfigPort, LeaderPort, MemberSettings } from './ports.js';
@@ -59,8 +59,7 @@ export function liveConfigPort(patroni: PatroniApi): ConfigPort {
   return { getConfig: () => patroni.getConfig(), patchConfig: (patch) => patroni.patchConfig(patch) };
 }
 
-const MEMBER_SETTINGS_SQL = `SELECT name, setting, unit, vartype, context, min_val, max_val, enumvals, source, sourcefile,
-       pending_restart, boot_val, reset_val
+const MEMBER_SETTINGS_SQL = `SELECT ${PG_SETTINGS_COLUMNS}
   FROM pg_settings
  WHERE name = ANY($1) OR pending_restart`;
 

@@ -65,11 +65,6 @@ class IterationFailure extends Error {
   }
 }
 
-interface Applied {
-  config: Configuration;
-  verification: MemberVerification[];
-}
-
 interface Best {
   config: Configuration;
   score: number;
@@ -278,8 +273,8 @@ export class SessionRunner {
     let regressed: Trial | null = null;
     try {
       await store.updateIteration(sessionId, number, { state: 'applying', parameters: validation.parameters, verdicts });
-      const applied = await this.#apply(number, candidate, validation.parameters, catalogue);
-      await store.updateIteration(sessionId, number, { state: 'measuring', verification: applied.verification });
+      const verification = await this.#apply(number, candidate, validation.parameters, catalogue);
+      await store.updateIteration(sessionId, number, { state: 'measuring', verification });
       const measurement = await this.#measure();
       const score = scoreMeasurement(measurement, this.#session.options.objective);
       if (score === null) throw new IterationFailure('no workload was observed during the measurement window');
@@ -315,16 +310,15 @@ export class SessionRunner {
   }
 
   /**
-   * Applies `target` through Patroni and waits until every member shows it. The role is checked
-   * fresh right before the PATCH; a node that is no longer the leader halts the session.
+   * Sends `parameters` through Patroni and waits until every member shows `expected`. The role is
+   * checked fresh right before the PATCH; a node that is no longer the leader halts the session.
    */
   async #apply(
     iteration: number | null,
-    target: Configuration,
+    expected: Configuration,
     parameters: Record<string, string | null>,
     catalogue: SessionCatalogue,
-    expected: Configuration = target,
-  ): Promise<Applied> {
+  ): Promise<MemberVerification[]> {
     this.#throwIfHalted();
     const role = await this.#ports.leader.checkLeader();
     if (!role.leader) {
@@ -350,7 +344,7 @@ export class SessionRunner {
         verification,
       );
     }
-    return { config: target, verification };
+    return verification;
   }
 
   /** Polls every member's pg_settings until all show `expected`, or the deadline passes. */
@@ -377,7 +371,7 @@ export class SessionRunner {
     const validation = catalogue.validate(changes, { restore: true });
     if (!validation.ok) throw new Error(`cannot restore the best configuration: ${validation.errors.map((e) => e.message).join('; ')}`);
     try {
-      await this.#apply(iteration, target, validation.parameters, catalogue, target);
+      await this.#apply(iteration, target, validation.parameters, catalogue);
       await this.#event('configuration_restored', { iteration, to: 'best' });
       return target;
     } catch (error) {
@@ -399,7 +393,7 @@ export class SessionRunner {
       const value = baseline.dcsParameters[name];
       parameters[name] = value === undefined ? null : String(value);
     }
-    await this.#apply(null, baseline.effective, parameters, catalogue, baseline.effective);
+    await this.#apply(null, baseline.effective, parameters, catalogue);
     await this.#event('baseline_restored', {});
   }
 

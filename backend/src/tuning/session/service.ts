@@ -20,11 +20,10 @@ import { leaderMember } from '../../topology/predicates.js';
 import { SessionRequestError } from './errors.js';
 import type { SessionManager, StartRequest } from './manager.js';
 
-export type StartOutcome =
+/** Executed here (the leader's agent), or recorded as a command for the leader's agent. */
+export type RequestOutcome =
   | { executed: true; session: SessionRecord }
   | { executed: false; command: CommandRecord; leader: string };
-
-export type StopOutcome = { executed: true; session: SessionRecord } | { executed: false; command: CommandRecord; leader: string };
 
 export interface SessionDetail {
   session: SessionRecord;
@@ -50,12 +49,12 @@ export class SessionService {
     this.#state = state;
   }
 
-  async start(request: StartRequest): Promise<StartOutcome> {
+  async start(request: StartRequest): Promise<RequestOutcome> {
     if (this.#manager.isLeader()) return { executed: true, session: await this.#manager.start(request) };
     return this.#forward('start', null, request);
   }
 
-  async stop(sessionId: string): Promise<StopOutcome> {
+  async stop(sessionId: string): Promise<RequestOutcome> {
     if (this.#manager.isLeader()) return { executed: true, session: await this.#manager.stop(sessionId) };
     return this.#forward('stop', sessionId, {});
   }
