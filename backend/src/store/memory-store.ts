@@ -14,9 +14,14 @@ import type {
   SessionRecord,
   SessionState,
 } from './records.js';
+import { parseFailoverState } from '../tuning/failover/state.js';
 import { isActiveSessionState, validateLimit } from './states.js';
 import {
+  type BeginFailover,
   DuplicateRecordError,
+  type FailoverRecord,
+  type SaveFailover,
+  StaleRecordError,
   type IterationUpdate,
   type NewSession,
   RecordNotFoundError,
@@ -100,6 +105,11 @@ function copyEvent(e: EventRecord): EventRecord {
   return { id: e.id, sessionId: e.sessionId, at: date(e.at), type: e.type, member: e.member, detail: json(e.detail) };
 }
 
+/** Through JSON and back through the parser, as PgStore reads it from jsonb. */
+function copyFailover(f: FailoverRecord): FailoverRecord {
+  return { state: parseFailoverState(json(f.state)), revision: f.revision };
+}
+
 function copyCommand(c: CommandRecord): CommandRecord {
   return {
     id: c.id,
@@ -138,6 +148,7 @@ export class MemoryStore implements Store {
   readonly #patches: PatchRecord[] = [];
   readonly #events: EventRecord[] = [];
   readonly #commands = new Map<string, { record: CommandRecord; seq: number }>();
+  readonly #failovers = new Map<string, FailoverRecord>();
   #seq = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -277,6 +288,55 @@ export class MemoryStore implements Store {
     return this.#events.filter((event) => event.sessionId === sessionId).map(copyEvent);
   }
 
+  async beginFailover(input: BeginFailover): Promise<FailoverRecord | null> {
+    const { state } = input;
+    const entry = this.#sessions.get(state.sessionId);
+    if (entry === undefined || !isActiveSessionState(entry.record.state) || this.#failovers.has(state.sessionId)) return null;
+    this.#checkEvents(state.sessionId, input.events);
+    entry.record = { ...entry.record, state: 'halted', reason: input.reason, updatedAt: date(this.#clock()) };
+    const record = copyFailover({ state, revision: 1 });
+    this.#failovers.set(state.sessionId, record);
+    for (const event of input.events) await this.appendEvent(event);
+    return copyFailover(record);
+  }
+
+  async getFailoverState(sessionId: string): Promise<FailoverRecord | null> {
+    const record = this.#failovers.get(sessionId);
+    return record === undefined ? null : copyFailover(record);
+  }
+
+  async saveFailoverState(input: SaveFailover): Promise<FailoverRecord> {
+    const { state } = input;
+    const current = this.#failovers.get(state.sessionId);
+    if (current === undefined) throw new RecordNotFoundError(`failover state of session ${state.sessionId}`);
+    if (current.revision !== input.expectedRevision) {
+      throw new StaleRecordError(`failover state of session ${state.sessionId}`, input.expectedRevision);
+    }
+    this.#checkEvents(state.sessionId, input.events);
+    const record = copyFailover({ state, revision: current.revision + 1 });
+    this.#failovers.set(state.sessionId, record);
+    const session = this.#sessions.get(state.sessionId);
+    if (input.endSession && session) {
+      session.record = { ...session.record, state: input.endSession.state, endedAt: date(input.endSession.endedAt), updatedAt: date(this.#clock()) };
+    }
+    for (const event of input.events) await this.appendEvent(event);
+    return copyFailover(record);
+  }
+
+  async listPatchedValues(scope: string): Promise<Map<string, string[]>> {
+    const values = new Map<string, Set<string>>();
+    for (const patch of this.#patches) {
+      if (patch.sessionId === null || this.#sessions.get(patch.sessionId)?.record.scope !== scope) continue;
+      const parameters = (patch.body as { postgresql?: { parameters?: Record<string, unknown> } } | null)?.postgresql?.parameters ?? {};
+      for (const [name, value] of Object.entries(parameters)) {
+        if (value === null || value === undefined) continue;
+        values.set(name, (values.get(name) ?? new Set()).add(typeof value === 'object' ? JSON.stringify(value) : String(value)));
+      }
+    }
+    // PostgreSQL's ORDER BY name, value (code-point order for these ASCII strings).
+    return new Map([...values.keys()].sort().map((name) => [name, [...values.get(name)!].sort()]));
+  }
+
   async insertCommand(command: Omit<CommandRecord, 'status' | 'result' | 'handledBy' | 'handledAt'>): Promise<CommandRecord> {
     if (this.#commands.has(command.id)) throw new DuplicateRecordError(`command ${command.id}`);
     const stored = copyCommand({ ...command, status: 'pending', result: null, handledBy: null, handledAt: null });
@@ -316,6 +376,12 @@ export class MemoryStore implements Store {
 
   #active(scope: string, exceptId?: string): SessionRecord | null {
     return this.#sessionsOf(scope).find((session) => session.id !== exceptId && isActiveSessionState(session.state)) ?? null;
+  }
+
+  #checkEvents(sessionId: string, events: BeginFailover['events']): void {
+    for (const event of events) {
+      if (event.sessionId !== sessionId) throw new RangeError(`an event of session ${event.sessionId} given with session ${sessionId}'s failover state`);
+    }
   }
 
   #requireSession(id: string): void {

@@ -133,7 +133,26 @@ CREATE TABLE commands (
 CREATE INDEX commands_pending ON commands (created_at, seq) WHERE status = 'pending';
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: V1_INITIAL }];
+const V2_FAILOVER = `
+-- A halted session ends as 'acknowledged' once a person acknowledges it (terminal, so a new session may start).
+ALTER TABLE sessions DROP CONSTRAINT sessions_state_check;
+ALTER TABLE sessions ADD CONSTRAINT sessions_state_check
+  CHECK (state IN ('pending', 'preparing', 'running', 'finishing', 'completed', 'stopped', 'failed', 'aborted', 'halted', 'acknowledged'));
+
+-- The failover protocol's state of a halted session (tuning/failover/state.ts), replicated with the
+-- rest so the new leader's agent continues it. revision guards against two writers.
+CREATE TABLE failover_states (
+  session_id text PRIMARY KEY REFERENCES sessions (id),
+  state jsonb NOT NULL,
+  revision integer NOT NULL CHECK (revision > 0),
+  updated_at timestamptz NOT NULL
+);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', sql: V1_INITIAL },
+  { version: 2, name: 'failover protocol state', sql: V2_FAILOVER },
+];
 
 /** Throws when versions are not positive, strictly increasing integers or a name is empty. */
 export function validateMigrations(migrations: readonly Migration[]): void {

@@ -1,6 +1,7 @@
 /**
  * The state store in PostgreSQL (schema: migrations.ts). Every method is one statement, so each write
- * is durable once its promise resolves; no method needs a multi-statement transaction.
+ * is durable once its promise resolves; writes that must happen together (a failover state with its
+ * events and the session's state) are one statement of data-modifying CTEs, so they are atomic too.
  *
  * Rows map onto records exactly: timestamptz ↔ Date, jsonb ↔ plain values (passed as JSON text, so a
  * JS array is never mistaken for a PostgreSQL array), bigserial ids ↔ numbers.
@@ -26,9 +27,15 @@ import type {
   SessionResult,
   SessionState,
 } from './records.js';
+import { parseFailoverState } from '../tuning/failover/state.js';
 import { ACTIVE_SESSION_STATES, validateLimit } from './states.js';
 import {
+  type BeginFailover,
   DuplicateRecordError,
+  type FailoverRecord,
+  type NewEvent,
+  type SaveFailover,
+  StaleRecordError,
   type IterationUpdate,
   type NewSession,
   RecordNotFoundError,
@@ -102,6 +109,40 @@ const SQL = {
   insertEvent: `INSERT INTO events (session_id, at, type, member, detail) VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING ${EVENT_COLUMNS}`,
   listEvents: `SELECT ${EVENT_COLUMNS} FROM events WHERE session_id = $1 ORDER BY id`,
 
+  /** Halts an active session without a failover state, then stores the state and its events: all or nothing. */
+  beginFailover: `WITH halted AS (
+      UPDATE sessions SET state = 'halted', reason = $2, updated_at = $3
+       WHERE id = $1 AND state = ANY($5::text[])
+         AND NOT EXISTS (SELECT 1 FROM failover_states WHERE session_id = $1)
+      RETURNING id
+    ), started AS (
+      INSERT INTO failover_states (session_id, state, revision, updated_at)
+      SELECT id, $4::jsonb, 1, $3 FROM halted
+      RETURNING state, revision
+    ), logged AS (
+      ${insertEvents('started', '$6')}
+    )
+    SELECT state, revision FROM started`,
+  getFailoverState: 'SELECT state, revision FROM failover_states WHERE session_id = $1',
+  /** Compare-and-set on revision; the session's end and the events only with the state. */
+  saveFailoverState: `WITH saved AS (
+      UPDATE failover_states SET state = $2::jsonb, revision = revision + 1, updated_at = $3
+       WHERE session_id = $1 AND revision = $4
+      RETURNING state, revision
+    ), ended AS (
+      UPDATE sessions SET state = $5::text, ended_at = $6, updated_at = $3
+       WHERE id = $1 AND $5::text IS NOT NULL AND EXISTS (SELECT 1 FROM saved)
+      RETURNING id
+    ), logged AS (
+      ${insertEvents('saved', '$7')}
+    )
+    SELECT state, revision FROM saved`,
+  listPatchedValues: `SELECT DISTINCT parameter.key AS name, parameter.value AS value
+      FROM patches
+      JOIN sessions ON sessions.id = patches.session_id,
+           jsonb_each_text(patches.body -> 'postgresql' -> 'parameters') AS parameter
+     WHERE sessions.scope = $1 AND parameter.value IS NOT NULL`,
+
   insertCommand: `INSERT INTO commands (id, kind, session_id, payload, received_by, created_at)
     VALUES ($1, $2, $3, $4::jsonb, $5, $6)
     RETURNING ${COMMAND_COLUMNS}`,
@@ -111,6 +152,15 @@ const SQL = {
     RETURNING ${COMMAND_COLUMNS}`,
   getCommand: `SELECT ${COMMAND_COLUMNS} FROM commands WHERE id = $1`,
 } as const;
+
+/** Inserts the events of `$1`'s session given as a JSON array in parameter `events`, in array order, if `guard` has a row. */
+function insertEvents(guard: string, events: string): string {
+  return `INSERT INTO events (session_id, at, type, member, detail)
+      SELECT $1, (event ->> 'at')::timestamptz, event ->> 'type', event ->> 'member', event -> 'detail'
+        FROM ${guard}, jsonb_array_elements(${events}::jsonb) WITH ORDINALITY AS given (event, position)
+       ORDER BY position
+      RETURNING id`;
+}
 
 interface SessionRow {
   id: string;
@@ -187,6 +237,23 @@ interface CommandRow {
   result: Record<string, unknown> | null;
   handled_by: string | null;
   handled_at: Date | null;
+}
+
+interface FailoverRow {
+  state: unknown;
+  revision: number;
+}
+
+function toFailover(row: FailoverRow): FailoverRecord {
+  return { state: parseFailoverState(row.state), revision: row.revision };
+}
+
+/** Events for insertEvents; each must belong to `sessionId` (the statement stores them under it). */
+function eventsJson(sessionId: string, events: readonly NewEvent[]): string {
+  for (const event of events) {
+    if (event.sessionId !== sessionId) throw new RangeError(`an event of session ${event.sessionId} given with session ${sessionId}'s failover state`);
+  }
+  return json(events.map((event) => ({ at: event.at.toISOString(), type: event.type, member: event.member, detail: event.detail })));
 }
 
 function toSession(row: SessionRow): SessionRecord {
@@ -480,6 +547,54 @@ export class PgStore implements Store {
   async listEvents(sessionId: string): Promise<EventRecord[]> {
     const rows = await this.#db.query<EventRow>(SQL.listEvents, [sessionId]);
     return rows.map(toEvent);
+  }
+
+  async beginFailover(input: BeginFailover): Promise<FailoverRecord | null> {
+    const { state } = input;
+    try {
+      const [row] = await this.#db.query<FailoverRow>(SQL.beginFailover, [
+        state.sessionId,
+        input.reason,
+        this.#clock(),
+        json(state),
+        [...ACTIVE_SESSION_STATES],
+        eventsJson(state.sessionId, input.events),
+      ]);
+      return row === undefined ? null : toFailover(row);
+    } catch (error) {
+      // Another agent started it between this statement's snapshot and its insert.
+      if (isViolation(error, UNIQUE_VIOLATION)) return null;
+      throw error;
+    }
+  }
+
+  async getFailoverState(sessionId: string): Promise<FailoverRecord | null> {
+    const [row] = await this.#db.query<FailoverRow>(SQL.getFailoverState, [sessionId]);
+    return row === undefined ? null : toFailover(row);
+  }
+
+  async saveFailoverState(input: SaveFailover): Promise<FailoverRecord> {
+    const { state } = input;
+    const [row] = await this.#db.query<FailoverRow>(SQL.saveFailoverState, [
+      state.sessionId,
+      json(state),
+      this.#clock(),
+      input.expectedRevision,
+      input.endSession?.state ?? null,
+      input.endSession?.endedAt ?? null,
+      eventsJson(state.sessionId, input.events),
+    ]);
+    if (row !== undefined) return toFailover(row);
+    if ((await this.getFailoverState(state.sessionId)) === null) throw new RecordNotFoundError(`failover state of session ${state.sessionId}`);
+    throw new StaleRecordError(`failover state of session ${state.sessionId}`, input.expectedRevision);
+  }
+
+  async listPatchedValues(scope: string): Promise<Map<string, string[]>> {
+    const rows = await this.#db.query<{ name: string; value: string }>(SQL.listPatchedValues, [scope]);
+    const values = new Map<string, string[]>();
+    for (const { name, value } of rows) values.set(name, [...(values.get(name) ?? []), value]);
+    // Code-point order, whatever the database's collation.
+    return new Map([...values.keys()].sort().map((name) => [name, values.get(name)!.sort()]));
   }
 
   async insertCommand(command: Omit<CommandRecord, 'status' | 'result' | 'handledBy' | 'handledAt'>): Promise<CommandRecord> {

@@ -18,10 +18,12 @@ export type SessionState =
   | 'failed'
   /** The executing agent restarted mid-session; the baseline was restored. */
   | 'aborted'
-  /** Stopped by a topology change; awaits a person's acknowledgement (failover protocol). */
-  | 'halted';
+  /** Stopped by a topology change; the failover protocol runs, then it awaits a person's acknowledgement. */
+  | 'halted'
+  /** Halted, baseline restored, and acknowledged by a person. */
+  | 'acknowledged';
 
-export const TERMINAL_SESSION_STATES: ReadonlySet<SessionState> = new Set(['completed', 'stopped', 'failed', 'aborted']);
+export const TERMINAL_SESSION_STATES: ReadonlySet<SessionState> = new Set(['completed', 'stopped', 'failed', 'aborted', 'acknowledged']);
 
 export interface SessionOptions {
   iterations: number;
@@ -55,7 +57,7 @@ export interface SessionRecord {
   updatedAt: Date;
   endedAt: Date | null;
   result: SessionResult | null;
-  /** Why the session failed, stopped, was aborted or halted. */
+  /** Why the session failed, stopped, was aborted or halted (kept after acknowledgement). */
   reason: string | null;
 }
 

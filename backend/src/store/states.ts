@@ -16,6 +16,7 @@ const SESSION_STATE_SET: Record<SessionState, true> = {
   failed: true,
   aborted: true,
   halted: true,
+  acknowledged: true,
 };
 
 const ITERATION_STATE_SET: Record<IterationState, true> = {

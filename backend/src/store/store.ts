@@ -1,3 +1,4 @@
+import type { FailoverState } from '../tuning/failover/state.js';
 import type {
   AutoconfRemovalRecord,
   BaselineRecord,
@@ -34,6 +35,42 @@ export class DuplicateRecordError extends Error {
   constructor(what: string) {
     super(`${what} already exists`);
   }
+}
+
+/** Thrown when a failover state is saved over a revision another writer already replaced. */
+export class StaleRecordError extends Error {
+  override readonly name = 'StaleRecordError';
+  readonly code = 'PGT_STORE_STALE';
+  constructor(what: string, readonly expectedRevision: number) {
+    super(`${what} changed since revision ${expectedRevision} was read`);
+  }
+}
+
+/** A session's failover protocol state, with the revision that guards concurrent writers. */
+export interface FailoverRecord {
+  state: FailoverState;
+  /** 1 when the protocol started, +1 on every save. */
+  revision: number;
+}
+
+export type NewEvent = Omit<EventRecord, 'id'>;
+
+export interface BeginFailover {
+  state: FailoverState;
+  /** The session's reason (why it was halted). */
+  reason: string;
+  /** The protocol's first events, stored with the state. */
+  events: NewEvent[];
+}
+
+export interface SaveFailover {
+  state: FailoverState;
+  /** The revision the caller read; the save fails with StaleRecordError if it moved on. */
+  expectedRevision: number;
+  /** Stored with the state, in order, only if the state is. */
+  events: NewEvent[];
+  /** Ends the session with the same write (acknowledged). */
+  endSession?: { state: SessionState; endedAt: Date };
 }
 
 export type NewSession = Omit<SessionRecord, 'createdAt' | 'updatedAt' | 'endedAt' | 'result' | 'reason' | 'state'>;
@@ -77,6 +114,23 @@ export interface Store {
   appendEvent(event: Omit<EventRecord, 'id'>): Promise<EventRecord>;
   /** Oldest first. */
   listEvents(sessionId: string): Promise<EventRecord[]>;
+
+  /**
+   * Starts the failover protocol of an active (non-terminal) session: the session becomes `halted`
+   * with `reason`, and its state and first events are stored, all in one write. Returns null, and
+   * writes nothing, when the session is terminal, unknown, or already has a failover state.
+   */
+  beginFailover(input: BeginFailover): Promise<FailoverRecord | null>;
+  getFailoverState(sessionId: string): Promise<FailoverRecord | null>;
+  /**
+   * Replaces the state if its revision is still `expectedRevision`, with its events (and the
+   * session's end) in the same write. Throws StaleRecordError when another writer saved first,
+   * RecordNotFoundError when the session has no failover state.
+   */
+  saveFailoverState(input: SaveFailover): Promise<FailoverRecord>;
+
+  /** Every value the tuner sent for each parameter in PATCH /config, across the scope's sessions (removals excluded). */
+  listPatchedValues(scope: string): Promise<Map<string, string[]>>;
 
   insertCommand(command: Omit<CommandRecord, 'status' | 'result' | 'handledBy' | 'handledAt'>): Promise<CommandRecord>;
   /** Pending commands, oldest first. */

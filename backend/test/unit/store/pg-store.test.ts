@@ -16,7 +16,7 @@ import type { SessionState } from '../../../src/store/records.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../support/throwaway-postgres.js';
 import { describeStoreContract, FakeClock, newSession } from './store-contract.js';
 
-const STORE_TABLES = ['autoconf_removals', 'baselines', 'commands', 'events', 'iterations', 'patches', 'sessions'];
+const STORE_TABLES = ['autoconf_removals', 'baselines', 'commands', 'events', 'failover_states', 'iterations', 'patches', 'sessions'];
 const TRUNCATE_ALL = `TRUNCATE ${STORE_TABLES.join(', ')} RESTART IDENTITY`;
 /** How long a test waits for a condition it polls for before it fails. */
 const WAIT_DEADLINE_MS = 10_000;
@@ -119,11 +119,14 @@ describe('state store on a real PostgreSQL', () => {
   });
 
   describe('migrate', () => {
-    it('creates schema version 1 once and records it; a second run applies nothing', async () => {
+    it('creates every schema version once and records it; a second run applies nothing', async () => {
       const db = await freshDatabase('migrate_once');
-      assert.deepEqual(await migrate(db), { applied: [1], version: 1 });
-      assert.deepEqual(await migrate(db), { applied: [], version: 1 });
-      assert.deepEqual(await versions(db), [{ version: 1, name: 'initial schema' }]);
+      assert.deepEqual(await migrate(db), { applied: [1, 2], version: 2 });
+      assert.deepEqual(await migrate(db), { applied: [], version: 2 });
+      assert.deepEqual(await versions(db), [
+        { version: 1, name: 'initial schema' },
+        { version: 2, name: 'failover protocol state' },
+      ]);
       const [recorded] = await db.query<{ applied_at: Date }>('SELECT applied_at FROM schema_migrations');
       assert.ok(recorded?.applied_at instanceof Date);
 
@@ -132,7 +135,7 @@ describe('state store on a real PostgreSQL', () => {
       );
       assert.deepEqual(
         tables.map((t) => t.table_name),
-        [...STORE_TABLES.slice(0, 6), 'schema_migrations', 'sessions'],
+        [...STORE_TABLES.slice(0, 7), 'schema_migrations', 'sessions'],
       );
       const indexes = await db.query<{ indexname: string; indexdef: string }>(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'sessions' AND indexname = 'sessions_one_active_per_scope'",
@@ -143,10 +146,10 @@ describe('state store on a real PostgreSQL', () => {
 
     it('applies later migrations in order, and a failing one leaves nothing behind', async () => {
       const db = await freshDatabase('migrate_order');
-      const v2: Migration = { version: 2, name: 'extra table', sql: 'CREATE TABLE extra (x integer); INSERT INTO extra VALUES (2)' };
-      const v3: Migration = { version: 3, name: 'broken', sql: 'CREATE TABLE half_done (x integer); SELECT 1 / 0' };
-      const v4: Migration = { version: 4, name: 'after broken', sql: 'CREATE TABLE after_broken (x integer)' };
-      assert.deepEqual(await migrate(db, [...MIGRATIONS, v2]), { applied: [1, 2], version: 2 });
+      const v2: Migration = { version: 12, name: 'extra table', sql: 'CREATE TABLE extra (x integer); INSERT INTO extra VALUES (2)' };
+      const v3: Migration = { version: 13, name: 'broken', sql: 'CREATE TABLE half_done (x integer); SELECT 1 / 0' };
+      const v4: Migration = { version: 14, name: 'after broken', sql: 'CREATE TABLE after_broken (x integer)' };
+      assert.deepEqual(await migrate(db, [...MIGRATIONS, v2]), { applied: [1, 2, 12], version: 12 });
       await assert.rejects(migrate(db, [...MIGRATIONS, v2, v3, v4]), (error) => {
         assert.ok(error instanceof PostgresQueryError);
         assert.equal(error.sqlState, '22012'); // division_by_zero
@@ -154,15 +157,15 @@ describe('state store on a real PostgreSQL', () => {
       });
       assert.deepEqual(
         (await versions(db)).map((v) => v.version),
-        [1, 2],
+        [1, 2, 12],
       );
       assert.equal(await tableExists(db, 'half_done'), false);
       assert.equal(await tableExists(db, 'after_broken'), false);
       assert.deepEqual(await db.query('SELECT x FROM extra'), [{ x: 2 }]);
       // Fixed, it goes through; what ran before is not run again.
       assert.deepEqual(await migrate(db, [...MIGRATIONS, v2, { ...v3, sql: 'CREATE TABLE half_done (x integer)' }, v4]), {
-        applied: [3, 4],
-        version: 4,
+        applied: [13, 14],
+        version: 14,
       });
       assert.deepEqual(await db.query('SELECT x FROM extra'), [{ x: 2 }]);
     });
@@ -171,12 +174,13 @@ describe('state store on a real PostgreSQL', () => {
       await freshDatabase('migrate_race');
       const [a, b] = [poolOn('migrate_race'), poolOn('migrate_race')];
       const outcomes = await Promise.all([migrate(a), migrate(b)]);
-      assert.deepEqual(outcomes.map((o) => o.applied).sort((x, y) => x.length - y.length), [[], [1]]);
+      // Each migration was applied by one of the two, never by both.
+      assert.deepEqual(outcomes.flatMap((o) => o.applied).sort(), [1, 2]);
       assert.deepEqual(
         outcomes.map((o) => o.version),
-        [1, 1],
+        [2, 2],
       );
-      assert.deepEqual(await versions(a), [{ version: 1, name: 'initial schema' }]);
+      assert.deepEqual((await versions(a)).map((v) => v.version), [1, 2]);
     });
 
     it('waits for the advisory lock another agent holds', async () => {
@@ -195,7 +199,7 @@ describe('state store on a real PostgreSQL', () => {
       assert.equal(await tableExists(db, 'schema_migrations'), false);
 
       await holder.query('COMMIT');
-      assert.deepEqual(await migrating, { applied: [1], version: 1 });
+      assert.deepEqual(await migrating, { applied: [1, 2], version: 2 });
     });
   });
 

@@ -19,8 +19,10 @@ import {
   type NewSession,
   RecordNotFoundError,
   SessionConflictError,
+  StaleRecordError,
   type Store,
 } from '../../../src/store/store.js';
+import { step, startFailover } from '../../../src/tuning/failover/index.js';
 
 export type MakeStore = (clock: () => Date) => Promise<Store>;
 
@@ -204,7 +206,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         assert.deepEqual(blocking, [...ACTIVE_SESSION_STATES]);
         assert.deepEqual(
           SESSION_STATES.filter((state) => TERMINAL_SESSION_STATES.has(state)),
-          ['completed', 'stopped', 'failed', 'aborted'],
+          ['completed', 'stopped', 'failed', 'aborted', 'acknowledged'],
         );
       });
 
@@ -539,6 +541,127 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
           store.appendEvent({ sessionId: 'ghost', at: at(0), type: 'x', member: null, detail: {} }),
           RecordNotFoundError,
         );
+      });
+    });
+
+    describe('failover states', () => {
+      const halt = (sessionId: string) =>
+        startFailover({ sessionId, haltedAt: T0 + 10_000, reason: 'topology changed: leader_lost', changedAt: T0 + 9_500 });
+      const asEvents = (sessionId: string, count: number) =>
+        Array.from({ length: count }, (_, i) => ({ sessionId, at: at(10_000 + i), type: `failover_${i}`, member: i % 2 ? 'node2' : null, detail: { i } }));
+
+      it('halts an active session and stores its failover state and first events together', async () => {
+        const clock = new FakeClock();
+        const store = await makeStore(clock.now);
+        await store.createSession(newSession('s1'));
+        await store.updateSession('s1', { state: 'running' });
+        clock.advance(10_000);
+        const { state } = halt('s1');
+        const record = await store.beginFailover({ state, reason: 'topology changed: leader_lost', events: asEvents('s1', 3) });
+        assert.deepEqual(record, { state, revision: 1 });
+        assert.deepEqual(await store.getFailoverState('s1'), { state, revision: 1 });
+        const session = await store.getSession('s1');
+        assert.equal(session?.state, 'halted');
+        assert.equal(session?.reason, 'topology changed: leader_lost');
+        assert.deepEqual(session?.updatedAt, at(10_000));
+        assert.deepEqual(
+          (await store.listEvents('s1')).map((event) => [event.type, event.member, event.detail, event.at.getTime()]),
+          [
+            ['failover_0', null, { i: 0 }, T0 + 10_000],
+            ['failover_1', 'node2', { i: 1 }, T0 + 10_001],
+            ['failover_2', null, { i: 2 }, T0 + 10_002],
+          ],
+        );
+      });
+
+      it('starts the protocol once: a second start, a terminal or an unknown session writes nothing', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        await store.updateSession('s1', { state: 'running' });
+        const first = halt('s1').state;
+        assert.ok(await store.beginFailover({ state: first, reason: 'first', events: [] }));
+        const second = { ...first, halt: { ...first.halt, reason: 'second' } };
+        assert.equal(await store.beginFailover({ state: second, reason: 'second', events: asEvents('s1', 1) }), null);
+        assert.deepEqual(await store.getFailoverState('s1'), { state: first, revision: 1 });
+        assert.equal((await store.getSession('s1'))?.reason, 'first');
+        assert.deepEqual(await store.listEvents('s1'), []);
+
+        await store.createSession(newSession('s2', 'other'));
+        await store.updateSession('s2', { state: 'completed', endedAt: at(1) });
+        assert.equal(await store.beginFailover({ state: halt('s2').state, reason: 'late', events: asEvents('s2', 1) }), null);
+        assert.equal((await store.getSession('s2'))?.state, 'completed');
+        assert.equal(await store.getFailoverState('s2'), null);
+        assert.deepEqual(await store.listEvents('s2'), []);
+        assert.equal(await store.beginFailover({ state: halt('ghost').state, reason: 'x', events: [] }), null);
+        assert.equal(await store.getFailoverState('ghost'), null);
+      });
+
+      it('saves a new state only over the revision it read, with its events, and can end the session', async () => {
+        const clock = new FakeClock();
+        const store = await makeStore(clock.now);
+        await store.createSession(newSession('s1'));
+        await store.updateSession('s1', { state: 'running' });
+        const started = halt('s1').state;
+        await store.beginFailover({ state: started, reason: 'r', events: [] });
+        const recovering = step(started, { now: T0 + 11_000, topology: null, self: 'node2' }).state;
+        assert.notEqual(recovering, started);
+
+        const saved = await store.saveFailoverState({ state: recovering, expectedRevision: 1, events: asEvents('s1', 2) });
+        assert.deepEqual(saved, { state: recovering, revision: 2 });
+        await rejectsWith(store.saveFailoverState({ state: started, expectedRevision: 1, events: asEvents('s1', 1) }), StaleRecordError, (error) =>
+          assert.equal(error.expectedRevision, 1),
+        );
+        assert.deepEqual(await store.getFailoverState('s1'), { state: recovering, revision: 2 });
+        assert.equal((await store.listEvents('s1')).length, 2, 'a stale save stores none of its events');
+
+        clock.advance(60_000);
+        const ended = await store.saveFailoverState({
+          state: recovering,
+          expectedRevision: 2,
+          events: [],
+          endSession: { state: 'acknowledged', endedAt: at(60_000) },
+        });
+        assert.equal(ended.revision, 3);
+        const session = await store.getSession('s1');
+        assert.equal(session?.state, 'acknowledged');
+        assert.deepEqual(session?.endedAt, at(60_000));
+        assert.equal(await store.activeSession('demo'), null, 'an acknowledged session no longer blocks a new one');
+        await store.createSession(newSession('s3'));
+
+        await rejectsWith(store.saveFailoverState({ state: { ...recovering, sessionId: 'ghost' }, expectedRevision: 1, events: [] }), RecordNotFoundError);
+      });
+
+      it('refuses events of another session with the state', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        await assert.rejects(store.beginFailover({ state: halt('s1').state, reason: 'r', events: asEvents('s2', 1) }), RangeError);
+        assert.equal(await store.getFailoverState('s1'), null);
+        assert.equal((await store.getSession('s1'))?.state, 'pending');
+      });
+
+      it('lists every value the tuner sent per parameter within a scope, removals excluded', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        await store.updateSession('s1', { state: 'completed', endedAt: at(1) });
+        await store.createSession(newSession('s2'));
+        await store.createSession(newSession('x1', 'other'));
+        const patch = (sessionId: string | null, parameters: Record<string, unknown>) =>
+          store.recordPatch({ sessionId, iteration: 1, body: { postgresql: { parameters } }, sentAt: at(0) });
+        await patch('s1', { work_mem: '8MB', random_page_cost: '1.1' });
+        await patch('s2', { work_mem: '16MB', jit: 'off', old_knob: null });
+        await patch('s2', { work_mem: '8MB' });
+        await patch('x1', { work_mem: '1GB' });
+        await patch(null, { work_mem: '2GB' });
+        await store.recordPatch({ sessionId: 's2', iteration: null, body: { pause: true }, sentAt: at(0) });
+        assert.deepEqual(
+          [...(await store.listPatchedValues('demo')).entries()],
+          [
+            ['jit', ['off']],
+            ['random_page_cost', ['1.1']],
+            ['work_mem', ['16MB', '8MB']],
+          ],
+        );
+        assert.deepEqual([...(await store.listPatchedValues('nobody')).entries()], []);
       });
     });
 
