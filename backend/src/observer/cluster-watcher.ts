@@ -9,6 +9,7 @@ import type { Queryable } from '../postgres/connection.js';
 import { readInRecovery } from '../postgres/role.js';
 import { diffTopology, type TopologyEvent } from '../topology/diff.js';
 import type { Topology } from '../topology/model.js';
+import { leaderMember } from '../topology/predicates.js';
 import { probe, type ProbeResult } from './probe.js';
 import { identifySelf } from './self-member.js';
 
@@ -21,6 +22,13 @@ export interface ClusterObservation {
   postgres: ProbeResult<{ inRecovery: boolean }>;
   /** The member this agent runs beside, when Patroni answered and it could be identified. */
   self: string | null;
+  /**
+   * The leader's own REST API (GET /patroni at its api_url), asked by an agent that is not beside
+   * the leader: the DCS keeps listing a dead leader until its key expires (the TTL), its REST API
+   * stops answering at once. Null when this agent is beside the leader, there is no leader, or
+   * /cluster gives it no api_url.
+   */
+  leader: ProbeResult<NodeStatus> | null;
 }
 
 export interface TimedTopologyEvent {
@@ -56,11 +64,14 @@ export interface ClusterWatcherOptions {
 }
 
 export type TopologyListener = (events: TopologyEvent[], observation: ClusterObservation) => void;
+/** Told after every poll, with the topology events it found (often none). */
+export type PollListener = (observation: ClusterObservation, events: TopologyEvent[]) => void;
 
 export class ClusterWatcher {
   readonly #options: ClusterWatcherOptions;
   readonly #now: () => number;
   readonly #listeners = new Set<TopologyListener>();
+  readonly #pollListeners = new Set<PollListener>();
   readonly #recentEvents: TimedTopologyEvent[] = [];
   #latest: ClusterObservation | null = null;
   #lastTopology: Topology | null = null;
@@ -89,6 +100,11 @@ export class ClusterWatcher {
   onTopologyEvents(listener: TopologyListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  onPoll(listener: PollListener): () => void {
+    this.#pollListeners.add(listener);
+    return () => this.#pollListeners.delete(listener);
   }
 
   /** Polls once; a poll already under way is shared rather than doubled. */
@@ -123,30 +139,41 @@ export class ClusterWatcher {
     const self = patroni.ok
       ? (this.#options.memberName ?? identifySelf(patroni.value.node, patroni.value.topology, this.#options.patroniUrl))
       : null;
-    const observation: ClusterObservation = { at, patroni, postgres, self };
+    const leader = patroni.ok ? await this.#probeLeader(patroni.value.topology, self) : null;
+    const observation: ClusterObservation = { at, patroni, postgres, self, leader };
     this.#stats.polls += 1;
     if (!patroni.ok) this.#stats.patroniErrors += 1;
     if (!postgres.ok) this.#stats.postgresErrors += 1;
     if (patroni.ok && postgres.ok) this.#stats.lastSuccessAt = at;
     this.#latest = observation;
-    if (patroni.ok) this.#record(patroni.value.topology, observation);
+    const events = patroni.ok ? this.#record(patroni.value.topology, observation) : [];
+    for (const listener of this.#pollListeners) this.#tell(() => listener(observation, events));
     return observation;
   }
 
-  #record(topology: Topology, observation: ClusterObservation): void {
+  #record(topology: Topology, observation: ClusterObservation): TopologyEvent[] {
     const events = diffTopology(this.#lastTopology, topology);
     this.#lastTopology = topology;
-    if (events.length === 0) return;
+    if (events.length === 0) return events;
     const limit = this.#options.eventHistory ?? 100;
     for (const event of events) this.#recentEvents.push({ at: observation.at, event });
     this.#recentEvents.splice(0, Math.max(0, this.#recentEvents.length - limit));
-    for (const listener of this.#listeners) {
-      try {
-        listener(events, observation);
-      } catch (error) {
-        (this.#options.onListenerError ?? warnListenerError)(error);
-      }
+    for (const listener of this.#listeners) this.#tell(() => listener(events, observation));
+    return events;
+  }
+
+  #tell(notify: () => void): void {
+    try {
+      notify();
+    } catch (error) {
+      (this.#options.onListenerError ?? warnListenerError)(error);
     }
+  }
+
+  #probeLeader(topology: Topology, self: string | null): Promise<ProbeResult<NodeStatus>> | null {
+    const leader = leaderMember(topology);
+    if (leader === null || leader.name === self || leader.apiUrl === null) return null;
+    return probe(this.#options.patroni.getNodeStatusAt(leader.apiUrl));
   }
 
   #probePatroni(): Promise<ClusterObservation['patroni']> {

@@ -3,6 +3,7 @@ export {
   acknowledge,
   isRecovered,
   leaderDeparture,
+  membersVerified,
   restoreFailed,
   restoreSucceeded,
   resume,

@@ -243,6 +243,28 @@ export function restoreFailed(
   };
 }
 
+/**
+ * Members left unverified by the restore were checked again (they rejoined) and show the baseline:
+ * they come off the list. Only after the baseline was restored; members not on the list are ignored.
+ */
+export function membersVerified(state: FailoverState, input: { now: number; members: readonly string[] }): FailoverTransition {
+  assertTime(input.now, 'now');
+  const restored = state.phase === 'awaiting_acknowledgement' || state.phase === 'acknowledged';
+  const verified = [...new Set(input.members)].filter((member) => state.restore.unverified.includes(member)).sort(compareNames);
+  if (!restored || verified.length === 0) return { state, actions: [] };
+  const at = Math.max(input.now, state.updatedAt);
+  const remaining = state.restore.unverified.filter((member) => !verified.includes(member));
+  return {
+    state: { ...state, restore: { ...state.restore, unverified: remaining }, updatedAt: at },
+    actions: [
+      {
+        type: 'record_event',
+        event: { type: 'failover_members_verified', sessionId: state.sessionId, at, member: null, detail: { members: verified, remaining: [...remaining] } },
+      },
+    ],
+  };
+}
+
 export type AcknowledgeRefusalCode =
   /** The baseline is not restored yet (any phase before awaiting_acknowledgement). */
   | 'not_awaiting_acknowledgement'

@@ -215,6 +215,7 @@ export type FailoverEvent =
       type: 'failover_restore_failed';
       detail: { attempt: number; error: string; failures: number; backoffMs: number; retryAt: number };
     })
+  | (EventBase & { type: 'failover_members_verified'; detail: { members: string[]; remaining: string[] } })
   | (EventBase & {
       type: 'failover_restore_outcome_ignored';
       detail: { attempt: number; outcome: 'succeeded' | 'failed'; phase: FailoverPhase; reason: string };

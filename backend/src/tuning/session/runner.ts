@@ -11,7 +11,6 @@ import type {
   IterationRecord,
   Measurement,
   MemberVerification,
-  ParameterValue,
   SessionRecord,
   SessionResult,
   SessionState,
@@ -21,6 +20,7 @@ import { measureWindow, scoreMeasurement } from '../objective.js';
 import type { Configuration, Trial } from '../space.js';
 import { memoryInputs } from './memory-inputs.js';
 import type { SessionCatalogue, SessionPorts } from './ports.js';
+import { awaitVerification, baselineParameters, describeVerification } from './verification.js';
 
 export interface RunnerSettings {
   guardrails: GuardrailSettings;
@@ -349,16 +349,16 @@ export class SessionRunner {
 
   /** Polls every member's pg_settings until all show `expected`, or the deadline passes. */
   async #verify(expected: Configuration, catalogue: SessionCatalogue): Promise<MemberVerification[]> {
-    const { clock, cluster } = this.#ports;
-    const names = Object.keys(expected);
-    const deadline = clock.now() + this.#settings.verifyTimeoutMs;
-    for (;;) {
-      const results = (await cluster.readMemberSettings(names)).map((member) => verifyMember(member, expected, catalogue));
-      const converged = results.every((r) => r.verified);
-      // pending_restart never clears by waiting: it is an error at once (safety rule 3).
-      if (converged || results.some((r) => r.pendingRestart.length > 0) || clock.now() >= deadline) return results;
-      await clock.sleep(this.#settings.verifyPollMs, this.#halts.signal);
-    }
+    return awaitVerification({
+      cluster: this.#ports.cluster,
+      clock: this.#ports.clock,
+      expected,
+      matches: catalogue.matches,
+      timeoutMs: this.#settings.verifyTimeoutMs,
+      pollMs: this.#settings.verifyPollMs,
+      signal: this.#halts.signal,
+      skipUnreachable: false,
+    });
   }
 
   /**
@@ -388,12 +388,7 @@ export class SessionRunner {
   async #restoreBaseline(catalogue: SessionCatalogue): Promise<void> {
     const baseline = await this.#ports.store.getBaseline(this.#session.id);
     if (!baseline) throw new Error('no baseline recorded for this session');
-    const parameters: Record<string, string | null> = {};
-    for (const name of catalogue.names) {
-      const value = baseline.dcsParameters[name];
-      parameters[name] = value === undefined ? null : String(value);
-    }
-    await this.#apply(null, baseline.effective, parameters, catalogue);
+    await this.#apply(null, baseline.effective, baselineParameters(baseline, catalogue.names), catalogue);
     await this.#event('baseline_restored', {});
   }
 
@@ -501,35 +496,6 @@ export function changedValues(from: Configuration, to: Configuration): Configura
   const changes: Record<string, Configuration[string]> = {};
   for (const [name, value] of Object.entries(to)) if (from[name] !== value) changes[name] = value;
   return changes;
-}
-
-function verifyMember(
-  member: Awaited<ReturnType<SessionPorts['cluster']['readMemberSettings']>>[number],
-  expected: Configuration,
-  catalogue: SessionCatalogue,
-): MemberVerification {
-  if (!member.ok) return { member: member.member, verified: false, mismatches: [], pendingRestart: [], error: member.error };
-  const byName = new Map(member.settings.map((s) => [s.name, s]));
-  const mismatches: MemberVerification['mismatches'] = [];
-  for (const [name, value] of Object.entries(expected)) {
-    const setting = byName.get(name);
-    if (!setting || !catalogue.matches(value as ParameterValue, setting)) {
-      mismatches.push({ name, expected: value as ParameterValue, actual: setting ? String(setting.setting) : null });
-    }
-  }
-  const pendingRestart = member.settings.filter((s) => s.pendingRestart).map((s) => s.name);
-  return {
-    member: member.member,
-    verified: mismatches.length === 0 && pendingRestart.length === 0,
-    mismatches,
-    pendingRestart,
-    error: pendingRestart.length > 0 ? `pending restart: ${pendingRestart.join(', ')}` : null,
-  };
-}
-
-function describeVerification(v: MemberVerification): string {
-  if (v.error) return v.error;
-  return v.mismatches.map((m) => `${m.name} is ${m.actual ?? 'missing'}, expected ${String(m.expected)}`).join('; ');
 }
 
 /** A warm-up or measurement sleep cut short by a stop: the reason itself, or an AbortError as node's timers reject. */

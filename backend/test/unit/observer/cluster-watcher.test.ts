@@ -78,6 +78,7 @@ describe('ClusterWatcher.poll', () => {
       },
       postgres: { ok: true, value: { inRecovery: false } },
       self: 'node1',
+      leader: null,
     });
     assert.equal(observation.patroni.ok && observation.patroni.value.topology.scope, 'lab-795904');
     assert.equal(watcher.latest, observation);
@@ -181,6 +182,7 @@ describe('ClusterWatcher.poll', () => {
       },
       postgres: { ok: true, value: { inRecovery: false } },
       self: null,
+      leader: null,
     });
     assert.equal(watcher.latest, failed);
     assert.deepEqual(watcher.stats, { polls: 2, patroniErrors: 1, postgresErrors: 0, lastSuccessAt: ms(T0) });
@@ -416,6 +418,69 @@ describe('ClusterWatcher.poll', () => {
     await watcher.poll();
     const [warning] = await warned;
     assert.match(warning.message, /^a topology listener threw: Error: listener bug/);
+  });
+});
+
+describe("a replica's agent asks the leader's own REST API", () => {
+  /** A watcher beside node2 (a replica) of the recorded 4.1.5 lab. */
+  function besideReplica() {
+    const cluster = normalizeCluster(recorded('4.1.5', 'cluster.json'));
+    const node2 = cluster.members.find((member) => member.name === 'node2')!;
+    const node1 = cluster.members.find((member) => member.name === 'node1')!;
+    const rig = harness('4.1.5', { patroniUrl: node2.apiUrl! });
+    rig.patroni.answer(recorded('4.1.5', 'patroni-replica.json'), recorded('4.1.5', 'cluster.json'));
+    const polls: Array<{ observation: ClusterObservation; events: TopologyEvent[] }> = [];
+    rig.watcher.onPoll((observation, events) => polls.push({ observation, events }));
+    return { ...rig, leaderUrl: node1.apiUrl!, polls };
+  }
+
+  it('reports the leader answering, then unreachable while the DCS still lists it', async () => {
+    const { watcher, patroni, clock, leaderUrl, polls } = besideReplica();
+    patroni.others.set(leaderUrl, recorded('4.1.5', 'patroni-primary.json'));
+    const first = await watcher.poll();
+    assert.equal(first.self, 'node2');
+    assert.deepEqual(first.leader, { ok: true, value: normalizeNodeStatus(recorded('4.1.5', 'patroni-primary.json')) });
+
+    clock.advance(1000);
+    patroni.others.delete(leaderUrl);
+    const second = await watcher.poll();
+    assert.deepEqual(second.leader, {
+      ok: false,
+      code: 'PGT_PATRONI_ERR_UNREACHABLE',
+      message: `GET ${leaderUrl}: unreachable (ECONNREFUSED)`,
+    });
+    assert.deepEqual(patroni.askedOthers, [leaderUrl, leaderUrl]);
+    // Every poll is told, with or without topology events.
+    assert.deepEqual(
+      polls.map((poll) => [poll.observation.at, poll.events.length]),
+      [
+        [ms(T0), 0],
+        [ms(T0) + 1000, 0],
+      ],
+    );
+  });
+
+  it('asks nobody when this agent is beside the leader, or when nobody leads', async () => {
+    const { watcher, patroni } = harness('4.1.5');
+    assert.equal((await watcher.poll()).leader, null);
+    patroni.answer(recorded('4.1.5', 'patroni-replica-unlocked.json'), recorded('4.1.5', 'cluster-unlocked.json'));
+    assert.equal((await watcher.poll()).leader, null);
+    assert.deepEqual(patroni.askedOthers, []);
+  });
+
+  it('a throwing poll listener is reported and does not stop the others', async () => {
+    const failures: unknown[] = [];
+    const { watcher } = harness('4.1.5', { onListenerError: (error) => failures.push(error) });
+    const told: number[] = [];
+    watcher.onPoll(() => {
+      throw new Error('poll listener bug');
+    });
+    const stop = watcher.onPoll((observation) => told.push(observation.at));
+    await watcher.poll();
+    stop();
+    await watcher.poll();
+    assert.equal(told.length, 1);
+    assert.equal(failures.length, 2);
   });
 });
 

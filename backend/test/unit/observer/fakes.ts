@@ -71,8 +71,15 @@ export class FakePatroni implements PatroniApi {
     return normalizeCluster(this.clusterJson, fallbackScope ?? null);
   }
 
-  getNodeStatusAt(): Promise<NodeStatus> {
-    throw new Error('FakePatroni: getNodeStatusAt is not used by the watcher');
+  /** Raw GET /patroni bodies of other members by api_url; a URL not listed is unreachable. */
+  readonly others = new Map<string, unknown>();
+  readonly askedOthers: string[] = [];
+
+  async getNodeStatusAt(apiUrl: string): Promise<NodeStatus> {
+    this.askedOthers.push(apiUrl);
+    const json = this.others.get(apiUrl);
+    if (json === undefined) throw new PatroniUnreachableError('ECONNREFUSED', { method: 'GET', url: apiUrl });
+    return normalizeNodeStatus(json);
   }
 
   getConfig(): Promise<PatroniConfig> {

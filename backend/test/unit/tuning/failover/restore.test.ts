@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   acknowledge,
+  membersVerified,
   restoreFailed,
   restoreSucceeded,
   startFailover,
@@ -293,6 +294,31 @@ describe('failover protocol: restored', () => {
       assert.equal(r.state, awaiting);
       assert.deepEqual(r.actions, []);
     }
+  });
+});
+
+describe('failover protocol: unverified members verified later', () => {
+  it('members that rejoin and show the baseline come off the list, once each; others stay', () => {
+    const awaiting = restoreSucceeded(restoringInFlight(), { now: T0 + 340_000, attempt: 1, unverified: ['node1', 'node3'] }).state;
+    const r = membersVerified(awaiting, { now: T0 + 350_000, members: ['node3', 'node2', 'node3'] });
+    assert.deepEqual(r.state.restore.unverified, ['node1']);
+    assert.equal(r.state.phase, 'awaiting_acknowledgement');
+    assert.deepEqual(summary(r.actions), ['verified node3@+350000 remaining node1']);
+    const none = membersVerified(r.state, { now: T0 + 351_000, members: ['node3'] });
+    assert.equal(none.state, r.state);
+    assert.deepEqual(none.actions, []);
+    const acknowledged = acknowledge(r.state, { now: T0 + 360_000, by: 'dba' });
+    assert.ok(acknowledged.ok);
+    const last = membersVerified(acknowledged.state, { now: T0 + 370_000, members: ['node1'] });
+    assert.deepEqual(last.state.restore.unverified, []);
+    assert.equal(last.state.phase, 'acknowledged');
+  });
+
+  it('changes nothing before the baseline is restored', () => {
+    const inFlight = restoringInFlight();
+    const r = membersVerified({ ...inFlight, restore: { ...inFlight.restore, unverified: ['node3'] } }, { now: T0 + 340_000, members: ['node3'] });
+    assert.deepEqual(r.actions, []);
+    assert.deepEqual(r.state.restore.unverified, ['node3']);
   });
 });
 

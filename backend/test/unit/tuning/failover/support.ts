@@ -92,6 +92,8 @@ export function summary(actions: FailoverAction[]): string[] {
         return `failed#${event.detail.attempt}${at} retry+${event.detail.backoffMs}`;
       case 'failover_restore_outcome_ignored':
         return `ignored#${event.detail.attempt}:${event.detail.outcome}${at}`;
+      case 'failover_members_verified':
+        return `verified ${event.detail.members.join(',')}${at} remaining ${event.detail.remaining.join(',') || '∅'}`;
     }
   });
 }

@@ -1,0 +1,176 @@
+/**
+ * One node's drift check (issue 4 item 5), the IO edge around detect.ts: reads this node's
+ * pg_settings, postgresql.auto.conf and the DCS `postgresql.parameters`, confirms drifts over two
+ * consecutive checks, records drift events, and corrects confirmed drifts whose value the tuner
+ * itself set (ALTER SYSTEM RESET of an override, or a reload so PostgreSQL re-reads the
+ * postgresql.conf Patroni wrote). Anything else is only reported. The caller schedules check().
+ */
+import type { AutoConfOverride } from '../postgres/autoconf.js';
+import type { PgSetting } from '../postgres/settings.js';
+import { confirmDrift, detectDrift, type Drift, driftKey, type DriftKind } from './detect.js';
+
+export interface DriftEvent {
+  type: 'drift_detected' | 'drift_corrected' | 'drift_resolved';
+  at: Date;
+  member: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface DriftPorts {
+  now(): number;
+  readSettings(): Promise<PgSetting[]>;
+  readOverrides(): Promise<AutoConfOverride[]>;
+  /** GET /config on this node's Patroni → postgresql.parameters ({} when absent). */
+  dcsParameters(): Promise<Record<string, string | number | boolean>>;
+  /** The tuner's record (the store); may reject (state database unreachable): then nothing is treated as the tuner's. */
+  tunerValues(): Promise<ReadonlyMap<string, readonly string[]>>;
+  /** ALTER SYSTEM RESET <name> (for each) then SELECT pg_reload_conf(). */
+  resetOverrides(names: readonly string[]): Promise<void>;
+  /** SELECT pg_reload_conf(): PostgreSQL re-reads the postgresql.conf Patroni wrote. */
+  reloadPostgres(): Promise<void>;
+  /** Stores an event (drift_detected, drift_corrected, drift_resolved); called BEFORE the action it describes. May reject. */
+  recordEvent(event: DriftEvent): Promise<void>;
+}
+
+export type CorrectionAction = 'reset_override' | 'reload';
+
+export interface DriftReport {
+  member: string | null;
+  /** Epoch ms of the check. */
+  at: number;
+  /** Confirmed drifts (seen on two consecutive checks). */
+  drifts: Drift[];
+  /** Seen on this check only, waiting for confirmation. */
+  pending: Drift[];
+  /** Corrections made by this check. */
+  corrected: Array<{ name: string; kind: DriftKind; action: CorrectionAction }>;
+  /** Why the check could not run (PostgreSQL or Patroni unreachable), else null. */
+  error: string | null;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class DriftChecker {
+  readonly #ports: DriftPorts;
+  readonly #member: () => string | null;
+  /** The previous check's drifts, confirmed or not; null before the first check and after a failed one. */
+  #previous: Drift[] | null = null;
+  /** Confirmed drifts whose drift_detected event is stored, by driftKey: the ones a drift_resolved must close. */
+  readonly #announced = new Map<string, Drift>();
+  #latest: DriftReport | null = null;
+  #correctionsTotal = 0;
+
+  constructor(ports: DriftPorts, options: { member: () => string | null }) {
+    this.#ports = ports;
+    this.#member = options.member;
+  }
+
+  get latest(): DriftReport | null {
+    return this.#latest;
+  }
+
+  /** Corrections made since start, for a counter metric. */
+  get correctionsTotal(): number {
+    return this.#correctionsTotal;
+  }
+
+  /** One check; never throws (errors go into the report). */
+  async check(): Promise<DriftReport> {
+    const at = this.#ports.now();
+    const member = this.#member();
+    const problems: string[] = [];
+    let current: Drift[];
+    try {
+      const [settings, overrides, dcsParameters, tunerValues] = await Promise.all([
+        this.#ports.readSettings(),
+        this.#ports.readOverrides(),
+        this.#ports.dcsParameters(),
+        this.#ports.tunerValues().catch((error: unknown) => {
+          problems.push(`the tuner's record is unavailable, no drift is treated as the tuner's: ${messageOf(error)}`);
+          return new Map<string, readonly string[]>();
+        }),
+      ]);
+      current = detectDrift({ settings, overrides, dcsParameters, tunerValues });
+    } catch (error) {
+      // After an outage every drift must be confirmed afresh.
+      this.#previous = null;
+      return this.#finish({ member, at, drifts: [], pending: [], corrected: [], error: `drift check failed: ${messageOf(error)}` });
+    }
+
+    const hadPrevious = this.#previous !== null;
+    const drifts = confirmDrift(this.#previous, current);
+    this.#previous = current;
+    const confirmedKeys = new Set(drifts.map(driftKey));
+    const pending = current.filter((drift) => !confirmedKeys.has(driftKey(drift)));
+
+    // Without a previous check nothing can be confirmed, which says nothing about earlier drifts being resolved.
+    if (hadPrevious) await this.#announce(drifts, confirmedKeys, member, problems);
+    const corrected = await this.#correct(drifts, member, problems);
+    this.#correctionsTotal += corrected.length;
+    return this.#finish({ member, at, drifts, pending, corrected, error: problems.length === 0 ? null : problems.join('; ') });
+  }
+
+  #finish(report: DriftReport): DriftReport {
+    this.#latest = report;
+    return report;
+  }
+
+  async #record(type: DriftEvent['type'], detail: Record<string, unknown>, member: string | null): Promise<void> {
+    await this.#ports.recordEvent({ type, at: new Date(this.#ports.now()), member, detail: { ...detail, member } });
+  }
+
+  /** drift_detected for newly confirmed drifts, drift_resolved for announced ones that are gone; a failed event is retried next check. */
+  async #announce(drifts: readonly Drift[], confirmedKeys: ReadonlySet<string>, member: string | null, problems: string[]): Promise<void> {
+    for (const drift of drifts) {
+      const key = driftKey(drift);
+      if (this.#announced.has(key)) continue;
+      try {
+        await this.#record('drift_detected', { ...drift }, member);
+        this.#announced.set(key, drift);
+      } catch (error) {
+        problems.push(`cannot record drift_detected for ${drift.name}: ${messageOf(error)}`);
+      }
+    }
+    for (const [key, drift] of [...this.#announced]) {
+      if (confirmedKeys.has(key)) continue;
+      try {
+        await this.#record('drift_resolved', { ...drift }, member);
+        this.#announced.delete(key);
+      } catch (error) {
+        problems.push(`cannot record drift_resolved for ${drift.name}: ${messageOf(error)}`);
+      }
+    }
+  }
+
+  /** Corrects the confirmed drifts the tuner caused; each only after its drift_corrected event is stored. */
+  async #correct(drifts: readonly Drift[], member: string | null, problems: string[]): Promise<DriftReport['corrected']> {
+    const corrected: DriftReport['corrected'] = [];
+    const plans: ReadonlyArray<readonly [DriftKind, CorrectionAction, (names: readonly string[]) => Promise<void>]> = [
+      ['autoconf_override', 'reset_override', (names) => this.#ports.resetOverrides(names)],
+      ['value_mismatch', 'reload', () => this.#ports.reloadPostgres()],
+    ];
+    for (const [kind, action, perform] of plans) {
+      const recorded: Drift[] = [];
+      for (const drift of drifts) {
+        if (drift.origin !== 'tuner' || drift.kind !== kind) continue;
+        try {
+          await this.#record('drift_corrected', { ...drift, action }, member);
+          recorded.push(drift);
+        } catch (error) {
+          // Every event is stored before the action it describes: no event, no correction (retried next check).
+          problems.push(`cannot record drift_corrected for ${drift.name}, not corrected: ${messageOf(error)}`);
+        }
+      }
+      if (recorded.length === 0) continue;
+      try {
+        await perform(recorded.map((drift) => drift.name));
+        corrected.push(...recorded.map((drift) => ({ name: drift.name, kind, action })));
+      } catch (error) {
+        problems.push(`${action} failed for ${recorded.map((drift) => drift.name).join(', ')}: ${messageOf(error)}`);
+      }
+    }
+    return corrected;
+  }
+}
