@@ -60,6 +60,8 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
       watcher: watcher.stats,
       agent: { version: AGENT_VERSION, startedAt },
       tuning: tuning.manager.progress,
+      failover: tuning.manager.halted,
+      drift: { report: tuning.drift.latest, correctionsTotal: tuning.drift.correctionsTotal },
     };
   });
   const tuning = createTuning(config, {
@@ -84,7 +86,7 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
     watcher,
     async start() {
       watcher.start();
-      tuning.manager.startCommandLoop();
+      tuning.start();
       return app.listen({ host: config.listen.host, port: config.listen.port });
     },
     async stop() {

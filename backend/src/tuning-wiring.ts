@@ -11,9 +11,14 @@ import { detectStorage } from './host/storage.js';
 import type { ClusterWatcher } from './observer/cluster-watcher.js';
 import type { PatroniApi } from './patroni/client.js';
 import type { PostgresPool } from './postgres/connection.js';
+import { DriftChecker } from './drift/drift-checker.js';
+import { readAutoConfOverrides } from './postgres/autoconf.js';
 import { readSettings } from './postgres/settings.js';
+import { leaderMember } from './topology/predicates.js';
+import { Periodic } from './util/periodic.js';
 import { StateDatabase } from './state/state-database.js';
 import { buildKnobCatalogue, formatForDisplay, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
+import { DEFAULT_FAILOVER_SETTINGS } from './tuning/failover/index.js';
 import { sessionCatalogue } from './tuning/session/catalogue-adapter.js';
 import { liveClusterPort, liveConfigPort, liveLeaderPort, realClock } from './tuning/session/live-ports.js';
 import { SessionManager, type SessionLog } from './tuning/session/manager.js';
@@ -22,6 +27,9 @@ import { SessionService } from './tuning/session/service.js';
 
 export interface Tuning {
   manager: SessionManager;
+  drift: DriftChecker;
+  /** Starts the command loop and the drift checks. */
+  start(): void;
   routes: SessionRouteOptions & { knobs: () => Promise<KnobsView> };
   close(): Promise<void>;
 }
@@ -40,6 +48,11 @@ export function createTuning(
   });
   const hostFacts = async (): Promise<HostFacts> => hostFactsFrom(await readHostSnapshot(), await detectStorage());
   const self = () => watcher.latest?.self ?? null;
+  const scope = () => {
+    const observation = watcher.latest;
+    return (observation?.patroni.ok ? observation.patroni.value.topology.scope : null) ?? 'unknown';
+  };
+  const leaderPort = liveLeaderPort(patroni, postgres, self);
 
   const manager = new SessionManager({
     watcher,
@@ -50,7 +63,7 @@ export function createTuning(
       return {
         clock: realClock,
         store,
-        leader: liveLeaderPort(patroni, postgres, self),
+        leader: leaderPort,
         config: liveConfigPort(patroni),
         cluster: liveClusterPort(patroni, members),
         optimizer: gpOptimizer,
@@ -71,12 +84,46 @@ export function createTuning(
     },
     log,
     commandPollMs: config.pollIntervalMs,
+    failover: { ...DEFAULT_FAILOVER_SETTINGS, stabilizationMs: config.stabilizationMs, graceMs: config.failoverGraceMs },
+    reverifyIntervalMs: config.driftIntervalMs,
   });
 
   const catalogue = async () => buildKnobCatalogue(await readSettings(postgres), await hostFacts());
 
+  const drift = new DriftChecker(
+    {
+      now: Date.now,
+      readSettings: () => readSettings(postgres),
+      readOverrides: () => readAutoConfOverrides(postgres),
+      dcsParameters: async () => (await patroni.getConfig()).postgresql?.parameters ?? {},
+      tunerValues: () => state.local.listPatchedValues(scope()),
+      resetOverrides: (names) => leaderPort.resetAutoconf(names),
+      reloadPostgres: async () => {
+        await postgres.query('SELECT pg_reload_conf()');
+      },
+      // Events go to the leader's copy of the store, the only one that can be written.
+      recordEvent: async (event) => {
+        const store = manager.isLeader() ? (await state.prepare(), state.local) : state.leaderStore(leaderAddress());
+        await store.appendEvent({ sessionId: null, ...event });
+      },
+    },
+    { member: self },
+  );
+  const leaderAddress = () => {
+    const observation = watcher.latest;
+    const leader = observation?.patroni.ok ? leaderMember(observation.patroni.value.topology) : null;
+    if (!leader || leader.host === null || leader.port === null) throw new Error('the cluster has no leader to record the drift event');
+    return { host: leader.host, port: leader.port };
+  };
+  const driftLoop = new Periodic(config.driftIntervalMs, () => drift.check(), (error) => log.warn({ err: error }, 'drift check failed'));
+
   return {
     manager,
+    drift,
+    start() {
+      manager.startCommandLoop();
+      driftLoop.start();
+    },
     routes: {
       sessions: new SessionService(manager, watcher, state),
       apiToken: config.apiToken,
@@ -105,6 +152,7 @@ export function createTuning(
       },
     },
     async close() {
+      await driftLoop.stop();
       await manager.close();
       await state.close();
       await members.closeAll();

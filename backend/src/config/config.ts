@@ -24,6 +24,8 @@ export interface AgentConfig {
   pollIntervalMs: number;
   stabilizationMs: number;
   failoverGraceMs: number;
+  /** How often the agent compares its node's settings with the DCS (and re-checks unverified members). */
+  driftIntervalMs: number;
   tuning: {
     /** How long every member may take to show an applied configuration. */
     verifyTimeoutMs: number;
@@ -41,6 +43,7 @@ export const DEFAULTS = {
   pollInterval: '1s',
   stabilization: '30s',
   failoverGrace: '5m',
+  driftInterval: '30s',
   patroniTimeout: '2s',
   verifyTimeout: '30s',
   memoryThreshold: 0.9,
@@ -86,6 +89,7 @@ export function loadConfig(env: Env): AgentConfig {
     pollIntervalMs: duration('TUNER_POLL_INTERVAL', read('TUNER_POLL_INTERVAL') ?? DEFAULTS.pollInterval),
     stabilizationMs: duration('TUNER_STABILIZATION', read('TUNER_STABILIZATION') ?? DEFAULTS.stabilization),
     failoverGraceMs: duration('TUNER_FAILOVER_GRACE', read('TUNER_FAILOVER_GRACE') ?? DEFAULTS.failoverGrace),
+    driftIntervalMs: duration('TUNER_DRIFT_INTERVAL', read('TUNER_DRIFT_INTERVAL') ?? DEFAULTS.driftInterval),
     tuning: {
       verifyTimeoutMs: duration('TUNER_VERIFY_TIMEOUT', read('TUNER_VERIFY_TIMEOUT') ?? DEFAULTS.verifyTimeout),
       memoryThreshold: number('TUNER_MEMORY_THRESHOLD', read('TUNER_MEMORY_THRESHOLD'), DEFAULTS.memoryThreshold, 0.1, 1),

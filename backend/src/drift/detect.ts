@@ -10,8 +10,10 @@ import { classifySetting } from '../tuning/knobs/index.js';
 import { boolToParameter } from '../tuning/knobs/format.js';
 import { matchesSetting, sameValue } from './parameter-value.js';
 
-export type DriftKind = 'autoconf_override' | 'value_mismatch';
-export type DriftOrigin = 'tuner' | 'other';
+export const DRIFT_KINDS = ['autoconf_override', 'value_mismatch'] as const;
+export type DriftKind = (typeof DRIFT_KINDS)[number];
+export const DRIFT_ORIGINS = ['tuner', 'other'] as const;
+export type DriftOrigin = (typeof DRIFT_ORIGINS)[number];
 
 export interface Drift {
   name: string;

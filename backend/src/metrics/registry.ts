@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { agentFamilies } from './agent-metrics.js';
+import { failoverFamilies } from './failover-metrics.js';
 import { SnapshotFamily } from './family.js';
 import { hostFamilies } from './host-metrics.js';
 import { patroniFamilies } from './patroni-metrics.js';
@@ -7,7 +8,7 @@ import { postgresFamilies } from './postgres-metrics.js';
 import type { Scrape } from './scrape.js';
 import { tuningFamilies } from './tuning-metrics.js';
 
-export const ALL_FAMILIES = [...agentFamilies, ...hostFamilies, ...postgresFamilies, ...patroniFamilies, ...tuningFamilies];
+export const ALL_FAMILIES = [...agentFamilies, ...hostFamilies, ...postgresFamilies, ...patroniFamilies, ...tuningFamilies, ...failoverFamilies];
 
 /**
  * The agent's own registry: process metrics plus the snapshot families. A scrape gathers one

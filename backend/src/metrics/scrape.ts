@@ -1,6 +1,8 @@
 import type { HostSnapshot } from '../host/snapshot.js';
 import type { ClusterObservation, ProbeResult, WatcherStats } from '../observer/cluster-watcher.js';
 import type { PostgresSnapshot } from '../postgres/snapshots.js';
+import type { DriftReport } from '../drift/drift-checker.js';
+import type { HaltedSession } from '../tuning/failover/coordinator.js';
 import type { SessionProgress } from '../tuning/session/runner.js';
 
 /** Everything one scrape reports, gathered once per scrape (one round of queries, no per-metric IO). */
@@ -13,4 +15,8 @@ export interface Scrape {
   agent: { version: string; startedAt: number };
   /** The session this agent executes or executed last; null when it never ran one. */
   tuning: SessionProgress | null;
+  /** Halted sessions not acknowledged yet, as this node's copy of the store shows them. */
+  failover: readonly HaltedSession[];
+  /** This node's last drift check; null when the agent has no drift checker (tests). */
+  drift: { report: DriftReport | null; correctionsTotal: number } | null;
 }

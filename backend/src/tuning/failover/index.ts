@@ -38,4 +38,12 @@ export {
   type RestoreAttempt,
   type RestoreProgress,
 } from './state.js';
-export { HALTING_EVENT_TYPES, haltTrigger, type HaltTrigger, type HaltTriggerInput } from './trigger.js';
+export {
+  HALTING_EVENT_TYPES,
+  haltTrigger,
+  isLeaderObservation,
+  pollTrigger,
+  type HaltTrigger,
+  type HaltTriggerInput,
+  type PollTriggerInput,
+} from './trigger.js';

@@ -4,6 +4,7 @@
  * pause, the leader's PostgreSQL going down while it keeps the lock, the executor's node found to be
  * a replica, or the leader found unreachable.
  */
+import type { ClusterObservation } from '../../observer/cluster-watcher.js';
 import type { TopologyEvent, TopologyEventType } from '../../topology/diff.js';
 
 /** Topology events that halt a session whatever else happened in the same poll. */
@@ -45,4 +46,40 @@ export function haltTrigger(input: HaltTriggerInput): HaltTrigger | null {
   if (input.leaderUnreachable) reasons.push(`the leader is unreachable: ${input.leaderUnreachable}`);
   if (reasons.length === 0) return null;
   return { reason: reasons.join('; '), events: events.map((event) => ({ ...event })) };
+}
+
+export interface PollTriggerInput {
+  observation: ClusterObservation;
+  /** The topology events of this poll. */
+  events: TopologyEvent[];
+  /** This agent's node led at the previous poll (so its own Patroni and PostgreSQL are the leader's). */
+  wasLeader: boolean;
+}
+
+/**
+ * What one poll of an agent says about the leader: the topology events, plus what only this agent
+ * sees — its own Patroni or PostgreSQL gone while it led, its node no longer the leader, or (beside
+ * a replica) the leader's REST API not answering or reporting its PostgreSQL down, which the DCS
+ * shows only once the leader key expires.
+ */
+export function pollTrigger({ observation, events, wasLeader }: PollTriggerInput): HaltTrigger | null {
+  const { patroni, postgres, leader } = observation;
+  let leaderUnreachable: string | null = null;
+  let executorIsReplica = false;
+  if (wasLeader) {
+    if (!patroni.ok) leaderUnreachable = `this node's Patroni REST API: ${patroni.message}`;
+    else if (!postgres.ok) leaderUnreachable = `this node's PostgreSQL: ${postgres.message}`;
+    else executorIsReplica = patroni.value.topology.leader !== observation.self || postgres.value.inRecovery;
+  } else if (leader !== null && patroni.ok) {
+    const name = patroni.value.topology.leader ?? 'the leader';
+    if (!leader.ok) leaderUnreachable = `${name}'s Patroni REST API: ${leader.message}`;
+    else if (leader.value.health !== 'up') leaderUnreachable = `${name}'s PostgreSQL is ${leader.value.state}`;
+  }
+  return haltTrigger({ events, executorIsReplica, leaderUnreachable });
+}
+
+/** Whether this agent's node leads, as the poll shows: it holds the lock and its PostgreSQL is a primary. */
+export function isLeaderObservation(observation: ClusterObservation | null): boolean {
+  if (!observation?.patroni.ok || !observation.postgres.ok || observation.self === null) return false;
+  return observation.patroni.value.topology.leader === observation.self && !observation.postgres.value.inRecovery;
 }

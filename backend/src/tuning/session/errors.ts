@@ -2,7 +2,7 @@
 export class SessionRequestError extends Error {
   override readonly name = 'SessionRequestError';
   constructor(
-    readonly statusCode: 404 | 409 | 503,
+    readonly statusCode: 400 | 404 | 409 | 503,
     readonly code:
       | 'not_leader'
       | 'no_leader'
@@ -10,6 +10,11 @@ export class SessionRequestError extends Error {
       | 'session_active'
       | 'session_not_found'
       | 'session_not_running'
+      | 'session_halted'
+      | 'session_not_halted'
+      | 'not_awaiting_acknowledgement'
+      | 'already_acknowledged'
+      | 'acknowledger_required'
       | 'command_not_found'
       | 'state_unavailable',
     message: string,

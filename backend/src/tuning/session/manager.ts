@@ -1,16 +1,20 @@
 /**
  * The leader's side of tuning: starts sessions (one per cluster), runs them in the background,
- * stops them on request, halts them at once on a topology change, and executes the commands other
- * members' agents recorded in the state store.
+ * stops them on request, halts them at once on a topology change, hands halted and orphaned
+ * sessions to the failover protocol (coordinator.ts), and executes the commands other members'
+ * agents recorded in the state store.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import type { ClusterObservation, ClusterWatcher } from '../../observer/cluster-watcher.js';
 import type { SessionOptions, SessionRecord } from '../../store/records.js';
 import { SessionConflictError, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
-import { haltTrigger } from '../failover/index.js';
+import { BaselineRestorer } from '../failover/baseline-restore.js';
+import { FailoverCoordinator, type Detection, type HaltedSession, type LocalRun } from '../failover/coordinator.js';
+import { isLeaderObservation, pollTrigger, type FailoverSettings, type FailoverState } from '../failover/index.js';
 import { SessionRequestError } from './errors.js';
 import type { SessionPorts } from './ports.js';
+import { Periodic } from '../../util/periodic.js';
 import { startBlockers } from './preconditions.js';
 import { SessionRunner, type RunnerSettings, type SessionProgress } from './runner.js';
 
@@ -31,6 +35,10 @@ export interface SessionManagerDeps {
   log: SessionLog;
   /** How often the leader looks for commands recorded by other agents. */
   commandPollMs: number;
+  failover: FailoverSettings;
+  /** How often members a baseline restore could not reach are checked again. */
+  reverifyIntervalMs: number;
+  now?: () => number;
 }
 
 export type StartRequest = Partial<Omit<SessionOptions, 'seed'>> & { seed?: number };
@@ -45,18 +53,48 @@ export const DEFAULT_SESSION_OPTIONS: Omit<SessionOptions, 'seed'> = {
 
 export class SessionManager {
   readonly #deps: SessionManagerDeps;
+  readonly #now: () => number;
+  readonly #coordinator: FailoverCoordinator;
+  /** What this process did with each session it executed (the coordinator must not take them over). */
+  readonly #local = new Map<string, LocalRun>();
+  /** Halts triggered by a poll, with when the change was seen (a runner's own role check has none). */
+  readonly #haltDetections = new Map<string, Detection>();
+  /** The start of the last poll that showed nothing wrong, for the detection of a halt. */
+  #lastGoodPollAt: number | null = null;
   #runner: SessionRunner | null = null;
   /** The last session this agent executed, kept after it ends so metrics show how it ended. */
   #lastRunner: SessionRunner | null = null;
   #running: Promise<SessionRecord> | null = null;
-  #commandTimer: NodeJS.Timeout | null = null;
-  #commandsInFlight: Promise<void> | null = null;
-  #closed = false;
+  readonly #commandLoop: Periodic;
   readonly #unsubscribe: () => void;
 
   constructor(deps: SessionManagerDeps) {
     this.#deps = deps;
-    this.#unsubscribe = deps.watcher.onTopologyEvents((events, observation) => this.#onTopology(events, observation));
+    this.#now = deps.now ?? Date.now;
+    const restorer = async () => {
+      const ports = await deps.createPorts(deps.store);
+      return new BaselineRestorer({ ...ports, verifyTimeoutMs: deps.runnerSettings.verifyTimeoutMs, verifyPollMs: deps.runnerSettings.verifyPollMs });
+    };
+    this.#coordinator = new FailoverCoordinator({
+      store: deps.store,
+      prepareStore: deps.prepareStore,
+      restoreBaseline: async (sessionId, members, signal) => (await restorer()).restore(sessionId, members, signal),
+      verifiedMembers: async (sessionId, members) => (await restorer()).verifiedMembers(sessionId, members),
+      localRun: (sessionId) => this.#local.get(sessionId) ?? null,
+      now: this.#now,
+      settings: deps.failover,
+      reverifyIntervalMs: deps.reverifyIntervalMs,
+      log: deps.log,
+    });
+    this.#unsubscribe = deps.watcher.onPoll((observation, events) => this.#onPoll(observation, events));
+    this.#commandLoop = new Periodic(deps.commandPollMs, () => this.#handleCommands(), (error) =>
+      deps.log.warn({ err: error }, 'could not read pending commands'),
+    );
+  }
+
+  /** Halted sessions awaiting acknowledgement, with their protocol state, as this node's store shows them. */
+  get halted(): readonly HaltedSession[] {
+    return this.#coordinator.halted;
   }
 
   /** Progress of the session this agent executes or executed last; null before the first. */
@@ -71,8 +109,7 @@ export class SessionManager {
 
   /** Whether this agent's node holds the leader lock and its PostgreSQL is a primary, as last polled. */
   isLeader(observation: ClusterObservation | null = this.#deps.watcher.latest): boolean {
-    if (!observation?.patroni.ok || !observation.postgres.ok || observation.self === null) return false;
-    return observation.patroni.value.topology.leader === observation.self && !observation.postgres.value.inRecovery;
+    return isLeaderObservation(observation);
   }
 
   /** Starts a session on this (leader) node after checking the cluster; returns its first record. */
@@ -85,24 +122,41 @@ export class SessionManager {
     }
     await this.#deps.prepareStore();
     const options: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, seed: randomInt(2 ** 31), ...request };
+    const id = randomUUID();
+    // Registered before it exists, so the failover coordinator never takes it for an orphan.
+    this.#local.set(id, { kind: 'running' });
     let session: SessionRecord;
     try {
-      session = await this.#deps.store.createSession({
-        id: randomUUID(),
-        scope: topology!.scope ?? 'unknown',
-        options,
-        executor: observation.self!,
-      });
+      session = await this.#deps.store.createSession({ id, scope: topology!.scope ?? 'unknown', options, executor: observation.self! });
+      this.#launch(session, await this.#deps.createPorts(this.#deps.store));
     } catch (error) {
-      if (error instanceof SessionConflictError) {
-        throw new SessionRequestError(409, 'session_active', `session ${error.activeSessionId} is already active`, {
-          sessionId: error.activeSessionId,
-        });
-      }
+      this.#local.delete(id);
+      if (error instanceof SessionConflictError) throw await this.#conflict(error.activeSessionId);
       throw error;
     }
-    this.#launch(session, await this.#deps.createPorts(this.#deps.store));
     return session;
+  }
+
+  /** A person acknowledges the failover halt of `sessionId`: the session ends, and a new one may start. */
+  async acknowledge(sessionId: string, by: string): Promise<{ session: SessionRecord; failover: FailoverState }> {
+    this.#requireLeader();
+    return this.#coordinator.acknowledge(sessionId, by);
+  }
+
+  /** The 409 for a start while `activeId` is active; a halted session must be acknowledged first. */
+  async #conflict(activeId: string): Promise<SessionRequestError> {
+    const active = await this.#deps.store.getSession(activeId);
+    if (active?.state !== 'halted') {
+      return new SessionRequestError(409, 'session_active', `session ${activeId} is already active`, { sessionId: activeId });
+    }
+    const phase = (await this.#deps.store.getFailoverState(activeId))?.state.phase ?? null;
+    return new SessionRequestError(
+      409,
+      'session_halted',
+      `session ${activeId} was halted by a topology change (${active.reason ?? 'no reason recorded'}) and must be acknowledged first: ` +
+        `POST /api/v1/sessions/${activeId}/acknowledge once its baseline is restored (failover protocol phase: ${phase ?? 'not started'})`,
+      { sessionId: activeId, phase },
+    );
   }
 
   /** Stops the running session: it ends on its best configuration, or the baseline. */
@@ -126,26 +180,16 @@ export class SessionManager {
 
   /** Looks for commands from other agents every `commandPollMs` while this node is the leader. */
   startCommandLoop(): void {
-    const tick = () => {
-      if (this.#closed) return;
-      this.#commandsInFlight = this.#handleCommands()
-        .catch((error: unknown) => this.#deps.log.warn({ err: error }, 'could not read pending commands'))
-        .finally(() => {
-          this.#commandsInFlight = null;
-          if (!this.#closed) this.#commandTimer = setTimeout(tick, this.#deps.commandPollMs);
-        });
-    };
-    this.#commandTimer = setTimeout(tick, this.#deps.commandPollMs);
+    this.#commandLoop.start();
   }
 
   /** Stops the command loop; a running session is halted, never left applying. */
   async close(): Promise<void> {
-    this.#closed = true;
     this.#unsubscribe();
-    if (this.#commandTimer) clearTimeout(this.#commandTimer);
-    await this.#commandsInFlight;
+    await this.#commandLoop.stop();
     this.#runner?.halt('the agent is shutting down');
     await this.#running;
+    await this.#coordinator.close();
   }
 
   async #handleCommands(): Promise<void> {
@@ -162,6 +206,10 @@ export class SessionManager {
         } else if (command.kind === 'stop' && command.sessionId !== null) {
           await this.stop(command.sessionId);
           outcome = { status: 'done', result: { sessionId: command.sessionId } };
+        } else if (command.kind === 'acknowledge' && command.sessionId !== null) {
+          const by = typeof command.payload.by === 'string' ? command.payload.by : '';
+          const { failover } = await this.acknowledge(command.sessionId, by);
+          outcome = { status: 'done', result: { sessionId: command.sessionId, acknowledgement: failover.acknowledgement } };
         } else {
           outcome = { status: 'rejected', result: { error: { code: 'unsupported_command', message: `cannot execute ${command.kind} yet` } } };
         }
@@ -182,11 +230,14 @@ export class SessionManager {
     this.#running = runner.run().then(
       (final) => {
         this.#deps.log.info({ session: final.id, state: final.state, result: final.result, reason: final.reason }, 'tuning session ended');
+        this.#local.set(session.id, this.#afterRun(runner));
         return final;
       },
       (error: unknown) => {
-        // run() records failures itself; this only guards against the store being unreachable.
+        // run() records failures itself; this only guards against the store being unreachable
+        // (e.g. after a switchover this node's database is read-only).
         this.#deps.log.error({ err: error, session: session.id }, 'tuning session crashed');
+        this.#local.set(session.id, this.#afterRun(runner, true));
         return session;
       },
     ).finally(() => {
@@ -194,16 +245,32 @@ export class SessionManager {
     });
   }
 
-  #onTopology(events: TopologyEvent[], observation: ClusterObservation): void {
-    if (!this.#runner) return;
-    // Topology changes that halt a running session at once (DESIGN.md §4 rule 8.1).
-    const trigger = haltTrigger({
-      events,
-      executorIsReplica: observation.patroni.ok && observation.postgres.ok && !this.isLeader(observation),
-    });
-    if (trigger === null) return;
-    this.#deps.log.warn({ session: this.#runner.sessionId, events: trigger.events }, `halting tuning session: ${trigger.reason}`);
-    this.#runner.halt(trigger.reason);
+  /** How a runner ended, for the coordinator: halted ones start the protocol with the halt's detection. */
+  #afterRun(runner: SessionRunner, crashed = false): LocalRun {
+    const interruption = runner.interruption;
+    if (interruption?.kind === 'halt') {
+      const detection: Detection = this.#haltDetections.get(runner.sessionId) ?? {
+        at: interruption.at,
+        changedAt: null,
+        reason: interruption.reason,
+        events: [],
+      };
+      return { kind: 'halted', detection };
+    }
+    return crashed ? { kind: 'lost' } : { kind: 'ended' };
+  }
+
+  #onPoll(observation: ClusterObservation, events: TopologyEvent[]): void {
+    const runner = this.#runner;
+    // Halting a running session comes first (DESIGN.md §4 rule 8.1): it stops every apply at once.
+    const trigger = runner ? pollTrigger({ observation, events, wasLeader: true }) : null;
+    if (runner && trigger && runner.interruption?.kind !== 'halt') {
+      this.#haltDetections.set(runner.sessionId, { at: this.#now(), changedAt: this.#lastGoodPollAt, reason: trigger.reason, events: trigger.events });
+      this.#deps.log.warn({ session: runner.sessionId, events: trigger.events }, `halting tuning session: ${trigger.reason}`);
+      runner.halt(trigger.reason);
+    }
+    if (trigger === null && observation.patroni.ok && observation.postgres.ok) this.#lastGoodPollAt = observation.at;
+    this.#coordinator.observe(observation, events);
   }
 
   #requireLeader(): ClusterObservation {

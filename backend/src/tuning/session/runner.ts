@@ -45,8 +45,8 @@ export interface SessionProgress {
   outcomes: Record<'measured' | 'rejected' | 'reverted' | 'failed', number>;
 }
 
-/** Why a running session stops before its last iteration. */
-type Interruption = { kind: 'stop'; reason: string } | { kind: 'halt'; reason: string };
+/** Why a running session stops before its last iteration, and when (epoch ms). */
+export type Interruption = { kind: 'stop' | 'halt'; reason: string; at: number };
 
 class Interrupted extends Error {
   constructor(readonly interruption: Interruption) {
@@ -106,14 +106,19 @@ export class SessionRunner {
     return this.#session.id;
   }
 
+  /** The stop or halt asked for, if any. */
+  get interruption(): Interruption | null {
+    return this.#interruption;
+  }
+
   /** A person asked to stop: the session ends on the best (or baseline) configuration. */
   requestStop(reason = 'stopped on request'): void {
-    this.#interrupt({ kind: 'stop', reason });
+    this.#interrupt({ kind: 'stop', reason, at: this.#ports.clock.now() });
   }
 
   /** A topology change: nothing more is applied; the failover protocol takes over. */
   halt(reason: string): void {
-    this.#interrupt({ kind: 'halt', reason });
+    this.#interrupt({ kind: 'halt', reason, at: this.#ports.clock.now() });
   }
 
   #interrupt(interruption: Interruption): void {

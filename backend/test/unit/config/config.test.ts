@@ -27,6 +27,7 @@ test('defaults follow DESIGN.md §3', () => {
   assert.equal(config.pollIntervalMs, 1_000);
   assert.equal(config.stabilizationMs, 30_000);
   assert.equal(config.failoverGraceMs, 300_000);
+  assert.equal(config.driftIntervalMs, 30_000);
   assert.equal(config.apiToken, null);
   assert.equal(config.stateDatabaseUrl, null);
   assert.equal(config.memberName, null);
@@ -47,6 +48,7 @@ test('every variable is read', () => {
     TUNER_POLL_INTERVAL: '500ms',
     TUNER_STABILIZATION: '10s',
     TUNER_FAILOVER_GRACE: '1m',
+    TUNER_DRIFT_INTERVAL: '15s',
     TUNER_PATRONI_TIMEOUT: '3s',
     TUNER_MEMBER_NAME: 'pg-1',
     TUNER_VERIFY_TIMEOUT: '45s',
@@ -64,6 +66,7 @@ test('every variable is read', () => {
   assert.equal(config.pollIntervalMs, 500);
   assert.equal(config.stabilizationMs, 10_000);
   assert.equal(config.failoverGraceMs, 60_000);
+  assert.equal(config.driftIntervalMs, 15_000);
   assert.equal(config.patroni.requestTimeoutMs, 3_000);
 });
 

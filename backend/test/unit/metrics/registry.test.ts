@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Scrape } from '../../../src/metrics/scrape.js';
+import type { SessionRecord } from '../../../src/store/records.js';
+import { DEFAULT_FAILOVER_SETTINGS, startFailover, step } from '../../../src/tuning/failover/index.js';
 import { ALL_FAMILIES, AgentMetrics } from '../../../src/metrics/registry.js';
 import { readFixture } from '../../fixtures/patroni/load.js';
 import { editedCluster, gate, PATRONI_DOWN, POSTGRES_DOWN } from '../observer/fakes.js';
@@ -425,7 +427,7 @@ describe('AgentMetrics.render: tuning', () => {
       }),
     );
     const states = samplesOf(parsed, 'pgtuner_tuning_session_state');
-    assert.equal(states.length, 9);
+    assert.equal(states.length, 10);
     assert.deepEqual(states.filter((s) => s.value === 1), [{ labels: { session, state: 'running' }, value: 1 }]);
     assert.equal(valueOf(parsed, 'pgtuner_tuning_iteration', { session }), 7);
     assert.equal(valueOf(parsed, 'pgtuner_tuning_iterations_planned', { session }), 30);
@@ -435,5 +437,72 @@ describe('AgentMetrics.render: tuning', () => {
     assert.equal(valueOf(parsed, 'pgtuner_tuning_best_improvement_ratio', { session }), 1.6);
     assert.equal(valueOf(parsed, 'pgtuner_tuning_iterations_total', { session, outcome: 'rejected' }), 1);
     assert.equal(valueOf(parsed, 'pgtuner_tuning_iterations_total', { session, outcome: 'measured' }), 4);
+  });
+});
+
+describe('AgentMetrics.render: failover and drift', () => {
+  const session = 'e7c1f3a0-0000-4000-8000-000000000002';
+  const record = (state: SessionRecord['state']): SessionRecord => ({
+    id: session,
+    scope: 'demo',
+    state,
+    options: { iterations: 5, iterationSeconds: 60, warmupSeconds: 5, objective: 'mean_query_time', knobs: [], seed: 1 },
+    executor: 'node1',
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+    endedAt: null,
+    result: null,
+    reason: 'topology changed: leader_lost',
+  });
+
+  it('nothing halted: the halted count is 0 and no per-session series', async () => {
+    const { watcher } = await polledRig();
+    const parsed = await render(scrapeOf(watcher));
+    assert.deepEqual(samplesOf(parsed, 'pgtuner_failover_halted_sessions'), [{ labels: { scope: 'demo' }, value: 0 }]);
+    assert.deepEqual(samplesOf(parsed, 'pgtuner_failover_phase'), []);
+    assert.deepEqual(familiesWithPrefix(parsed, 'pgtuner_drift_'), []);
+  });
+
+  it('a halted session in grace: phase enum, its end, the detection latency; unverified only once restored', async () => {
+    const { watcher } = await polledRig();
+    const halted = startFailover({ sessionId: session, haltedAt: 10_000, reason: 'r', changedAt: 9_250 }).state;
+    const topology = watcher.latest!.patroni.ok ? watcher.latest!.patroni.value.topology : null;
+    const stabilising = step(halted, { now: 11_000, topology, self: 'node1' }, { ...DEFAULT_FAILOVER_SETTINGS, stabilizationMs: 2_000, graceMs: 4_000 }).state;
+    const grace = step(stabilising, { now: 13_000, topology, self: 'node1' }, { ...DEFAULT_FAILOVER_SETTINGS, stabilizationMs: 2_000, graceMs: 4_000 }).state;
+    assert.equal(grace.phase, 'grace');
+    const parsed = await render(scrapeOf(watcher, { failover: [{ session: record('halted'), failover: grace }] }));
+    assert.equal(valueOf(parsed, 'pgtuner_failover_halted_sessions', { scope: 'demo' }), 1);
+    const phases = samplesOf(parsed, 'pgtuner_failover_phase');
+    assert.equal(phases.length, 7);
+    assert.deepEqual(phases.filter((s) => s.value === 1), [{ labels: { session, phase: 'grace' }, value: 1 }]);
+    assert.equal(valueOf(parsed, 'pgtuner_failover_phase_end_timestamp_seconds', { session, phase: 'grace' }), 17);
+    assert.equal(valueOf(parsed, 'pgtuner_failover_detection_seconds', { session }), 0.75);
+    assert.deepEqual(samplesOf(parsed, 'pgtuner_failover_unverified_members'), []);
+    assert.equal(valueOf(parsed, 'pgtuner_failover_restore_attempts_total', { session }), 0);
+  });
+
+  it("this node's drift: checked, drifted, parameters by kind and origin, corrections", async () => {
+    const { watcher } = await polledRig();
+    const drift = (name: string, kind: 'autoconf_override' | 'value_mismatch', origin: 'tuner' | 'other') => ({ name, kind, origin, expected: null, actual: '1' });
+    const report = {
+      member: 'node1',
+      at: 5_000,
+      drifts: [drift('work_mem', 'autoconf_override', 'tuner'), drift('random_page_cost', 'autoconf_override', 'other'), drift('jit', 'value_mismatch', 'other')],
+      pending: [],
+      corrected: [],
+      error: null,
+    };
+    const parsed = await render(scrapeOf(watcher, { drift: { report, correctionsTotal: 3 } }));
+    assert.equal(valueOf(parsed, 'pgtuner_drift_check_up', { member: 'node1' }), 1);
+    assert.equal(valueOf(parsed, 'pgtuner_member_drifted', { member: 'node1' }), 1);
+    assert.equal(valueOf(parsed, 'pgtuner_drift_parameters', { member: 'node1', kind: 'autoconf_override', origin: 'tuner' }), 1);
+    assert.equal(valueOf(parsed, 'pgtuner_drift_parameters', { member: 'node1', kind: 'autoconf_override', origin: 'other' }), 1);
+    assert.equal(valueOf(parsed, 'pgtuner_drift_parameters', { member: 'node1', kind: 'value_mismatch', origin: 'other' }), 1);
+    assert.equal(valueOf(parsed, 'pgtuner_drift_parameters', { member: 'node1', kind: 'value_mismatch', origin: 'tuner' }), 0);
+    assert.equal(valueOf(parsed, 'pgtuner_drift_corrections_total', { member: 'node1' }), 3);
+
+    const failed = await render(scrapeOf(watcher, { drift: { report: { ...report, drifts: [], error: 'PostgreSQL unreachable' }, correctionsTotal: 3 } }));
+    assert.equal(valueOf(failed, 'pgtuner_drift_check_up', { member: 'node1' }), 0);
+    assert.deepEqual(samplesOf(failed, 'pgtuner_member_drifted'), [], 'an unknown drift is not reported as none');
   });
 });

@@ -146,7 +146,7 @@ export function watcherRig(): WatcherRig {
 /** What agent.ts gathers for one scrape, with the host and PostgreSQL parts given. */
 export function scrapeOf(
   watcher: ClusterWatcher,
-  parts: { host?: Scrape['host']; postgres?: Scrape['postgres']; tuning?: Scrape['tuning'] } = {},
+  parts: Partial<Pick<Scrape, 'host' | 'postgres' | 'tuning' | 'failover' | 'drift'>> = {},
 ): Scrape {
   return {
     host: parts.host ?? { ok: true, value: hostSnapshot() },
@@ -155,5 +155,7 @@ export function scrapeOf(
     watcher: watcher.stats,
     agent: AGENT,
     tuning: parts.tuning ?? null,
+    failover: parts.failover ?? [],
+    drift: parts.drift ?? null,
   };
 }

@@ -1,0 +1,339 @@
+/**
+ * Runs the failover protocol (machine.ts) against the real world, on every agent:
+ *
+ * - every poll, it notes when this agent first saw the leader go (its detections), so a halt written
+ *   later by whoever becomes leader carries the time the change was seen, not the time it was written;
+ * - on the leader's agent only (the one that can write the state store), it halts the sessions a
+ *   failover orphaned (their executor no longer leads, or this agent's own runner was halted),
+ *   steps each halted session's protocol, restores the baseline when the protocol says so, and
+ *   re-checks members left unverified;
+ * - a session this agent was executing before it restarted is put back on its baseline and aborted;
+ * - acknowledgements are applied here, between steps, so they never race a step.
+ * Every state change is saved with its events in one revision-guarded write, before the action
+ * that follows it (rule 9).
+ */
+import type { ClusterObservation } from '../../observer/cluster-watcher.js';
+import type { SessionRecord } from '../../store/records.js';
+import { ACTIVE_SESSION_STATES } from '../../store/states.js';
+import { StaleRecordError, type FailoverRecord, type NewEvent, type Store } from '../../store/store.js';
+import type { TopologyEvent } from '../../topology/diff.js';
+import { hasHealthyLeader } from '../../topology/predicates.js';
+import { SessionRequestError } from '../session/errors.js';
+import type { SessionLog } from '../session/manager.js';
+import { acknowledge, membersVerified, restoreFailed, restoreSucceeded, resume, startFailover, step } from './machine.js';
+import type { FailoverEvent, FailoverSettings, FailoverState, FailoverTransition } from './state.js';
+import { isLeaderObservation, pollTrigger, type HaltTrigger } from './trigger.js';
+
+/** A topology change as one agent saw it. */
+export interface Detection {
+  /** When this agent saw it (epoch ms). */
+  at: number;
+  /** The start of this agent's last poll before it that showed nothing wrong; null if none. */
+  changedAt: number | null;
+  reason: string;
+  events: TopologyEvent[];
+}
+
+/** What this process knows of a session it executed. */
+export type LocalRun =
+  /** Starting or running here. */
+  | { kind: 'running' }
+  /** Ended here on its own (the store says how). */
+  | { kind: 'ended' }
+  /** Halted here: the protocol starts with this detection. */
+  | { kind: 'halted'; detection: Detection }
+  /** Its runner lost the store and stopped: nothing more is applied; treated as an executor restart. */
+  | { kind: 'lost' };
+
+export interface CoordinatorDeps {
+  store: Store;
+  prepareStore(): Promise<void>;
+  /** Restores a session's baseline cluster-wide; rejects when it could not (see BaselineRestorer). */
+  restoreBaseline(sessionId: string, knownMembers: readonly string[], signal: AbortSignal): Promise<{ unverified: string[] }>;
+  /** The given members that now show the session's baseline. */
+  verifiedMembers(sessionId: string, members: readonly string[]): Promise<string[]>;
+  /** What this process did with a session; null when it never ran it (e.g. before a restart). */
+  localRun(sessionId: string): LocalRun | null;
+  now(): number;
+  settings: FailoverSettings;
+  /** How often members left unverified by a restore are checked again. */
+  reverifyIntervalMs: number;
+  log: SessionLog;
+}
+
+/** A halted session not yet acknowledged, with its protocol state, for metrics and the API. */
+export interface HaltedSession {
+  session: SessionRecord;
+  failover: FailoverState | null;
+}
+
+const MAX_DETECTIONS = 50;
+
+export class FailoverCoordinator {
+  readonly #deps: CoordinatorDeps;
+  readonly #detections: Detection[] = [];
+  /** Last poll time each leader was seen leading, healthy and reachable. */
+  readonly #lastHealthy = new Map<string, number>();
+  readonly #knownMembers = new Set<string>();
+  readonly #lastReverify = new Map<string, number>();
+  #lastGoodAt: number | null = null;
+  #wasLeader = false;
+  #halted: HaltedSession[] = [];
+  /** Ticks and acknowledgements run one at a time, in order. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #ticking = false;
+  #closed = false;
+  readonly #aborts = new AbortController();
+
+  constructor(deps: CoordinatorDeps) {
+    this.#deps = deps;
+  }
+
+  /** Halted sessions awaiting acknowledgement, as last read from this node's store. */
+  get halted(): readonly HaltedSession[] {
+    return this.#halted;
+  }
+
+  /** The detections this agent made, oldest first. */
+  get detections(): readonly Detection[] {
+    return [...this.#detections];
+  }
+
+  /**
+   * Takes one poll into account: notes detections at once, then (unless a step is still running)
+   * steps the protocol in the background. Never throws.
+   */
+  observe(observation: ClusterObservation, events: TopologyEvent[]): void {
+    this.#track(observation, events);
+    if (this.#ticking || this.#closed) return;
+    this.#ticking = true;
+    void this.#exclusive(() => this.#tick(observation))
+      .catch((error: unknown) => this.#deps.log.warn({ err: error }, 'failover protocol step failed; retrying on the next poll'))
+      .finally(() => {
+        this.#ticking = false;
+      });
+  }
+
+  /** A person acknowledges the halt of `sessionId` (leader's agent only). */
+  acknowledge(sessionId: string, by: string): Promise<{ session: SessionRecord; failover: FailoverState }> {
+    return this.#exclusive(async () => {
+      const { store, now } = this.#deps;
+      await this.#deps.prepareStore();
+      const session = await store.getSession(sessionId);
+      if (!session) throw new SessionRequestError(404, 'session_not_found', `no session ${sessionId}`);
+      if (session.state !== 'halted') {
+        throw new SessionRequestError(409, 'session_not_halted', `session ${sessionId} is ${session.state}: only a halted session is acknowledged`, {
+          state: session.state,
+        });
+      }
+      const record = await store.getFailoverState(sessionId);
+      if (!record) {
+        throw new SessionRequestError(409, 'not_awaiting_acknowledgement', `session ${sessionId} cannot be acknowledged yet: the failover protocol has not started`, {
+          phase: null,
+        });
+      }
+      const result = acknowledge(record.state, { now: now(), by });
+      if (!result.ok) {
+        throw new SessionRequestError(result.code === 'acknowledger_required' ? 400 : 409, result.code, result.message, { phase: result.phase });
+      }
+      await this.#save(record, result, { state: 'acknowledged', endedAt: new Date(result.state.acknowledgement!.at) });
+      this.#halted = this.#halted.filter((h) => h.session.id !== sessionId);
+      const updated = (await store.getSession(sessionId))!;
+      this.#deps.log.info({ session: sessionId, by }, 'failover halt acknowledged');
+      return { session: updated, failover: result.state };
+    });
+  }
+
+  /** Waits for the step under way; a restore in progress is cut short. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#aborts.abort(new Error('the agent is shutting down'));
+    await this.#queue.catch(() => undefined);
+  }
+
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #track(observation: ClusterObservation, events: TopologyEvent[]): void {
+    const trigger = pollTrigger({ observation, events, wasLeader: this.#wasLeader });
+    const now = this.#deps.now();
+    if (trigger !== null) {
+      this.#detect(trigger, now);
+    } else if (observation.patroni.ok) {
+      const topology = observation.patroni.value.topology;
+      if (topology.leader !== null && hasHealthyLeader(topology) && (observation.leader === null || observation.leader.ok)) {
+        this.#lastHealthy.set(topology.leader, observation.at);
+        this.#lastGoodAt = observation.at;
+      }
+    }
+    if (observation.patroni.ok) for (const member of observation.patroni.value.topology.members) this.#knownMembers.add(member.name);
+    this.#wasLeader = isLeaderObservation(observation);
+  }
+
+  #detect(trigger: HaltTrigger, now: number): void {
+    // One detection per episode: a condition that lasts is not seen anew at every poll.
+    const last = this.#detections.at(-1);
+    if (last !== undefined && last.changedAt === this.#lastGoodAt) return;
+    this.#detections.push({ at: now, changedAt: this.#lastGoodAt, reason: trigger.reason, events: trigger.events });
+    this.#detections.splice(0, Math.max(0, this.#detections.length - MAX_DETECTIONS));
+  }
+
+  async #tick(observation: ClusterObservation): Promise<void> {
+    const { store } = this.#deps;
+    const topology = observation.patroni.ok ? observation.patroni.value.topology : null;
+    const scope = topology?.scope ?? 'unknown';
+    if (isLeaderObservation(observation)) {
+      await this.#deps.prepareStore();
+      for (const session of await store.sessionsInState(scope, ACTIVE_SESSION_STATES)) {
+        if (this.#closed) return;
+        await this.#handle(session, observation);
+      }
+    }
+    await this.#refreshHalted(scope);
+  }
+
+  async #handle(session: SessionRecord, observation: ClusterObservation): Promise<void> {
+    const self = observation.self!;
+    const local = this.#deps.localRun(session.id);
+    if (session.state === 'halted') {
+      const record = await this.#deps.store.getFailoverState(session.id);
+      if (record === null) await this.#begin(session, local?.kind === 'halted' ? local.detection : this.#storedHalt(session));
+      else await this.#advance(record, observation);
+      return;
+    }
+    if (local?.kind === 'running' || local?.kind === 'ended') return;
+    if (local?.kind === 'halted') return this.#begin(session, local.detection);
+    if (session.executor === self) return this.#abort(session, local === null ? 'the agent executing it restarted' : 'its runner lost the state store');
+    return this.#begin(session, this.#detectionFor(session.executor, self));
+  }
+
+  /** The halt of a session whose executor is gone: the first detection after it was last seen leading. */
+  #detectionFor(executor: string, self: string): Detection {
+    const lastSeen = this.#lastHealthy.get(executor) ?? null;
+    const seen = this.#detections.find((d) => lastSeen === null || d.at > lastSeen);
+    const orphaned = `its executor ${executor} no longer leads; ${self} does`;
+    if (seen) return { ...seen, reason: `${seen.reason}; ${orphaned}` };
+    return { at: this.#deps.now(), changedAt: lastSeen, reason: orphaned, events: [] };
+  }
+
+  /** A session recorded as halted without a protocol state (its first write was lost): halted when last updated. */
+  #storedHalt(session: SessionRecord): Detection {
+    return { at: session.updatedAt.getTime(), changedAt: null, reason: session.reason ?? 'halted', events: [] };
+  }
+
+  async #begin(session: SessionRecord, detection: Detection): Promise<void> {
+    const started = startFailover({
+      sessionId: session.id,
+      haltedAt: detection.at,
+      reason: detection.reason,
+      events: detection.events,
+      changedAt: detection.changedAt,
+    });
+    const record = await this.#deps.store.beginFailover({ state: started.state, reason: detection.reason, events: eventsOf(started) });
+    if (record) {
+      this.#deps.log.warn(
+        { session: session.id, reason: detection.reason, detectionLatencyMs: record.state.halt.detectionLatencyMs },
+        'tuning session halted: failover protocol started',
+      );
+    }
+  }
+
+  async #advance(record: FailoverRecord, observation: ClusterObservation): Promise<void> {
+    const { now, settings } = this.#deps;
+    // Ticks run one at a time and finish their restores, so an attempt still in flight now is
+    // another process's (this agent before a restart, or the old leader's): it can never report.
+    let current = await this.#save(record, resume(record.state, { now: now() }, settings));
+    const topology = observation.patroni.ok ? observation.patroni.value.topology : null;
+    const stepped = step(current.state, { now: now(), topology, self: observation.self }, settings);
+    current = await this.#save(current, stepped);
+    for (const action of stepped.actions) {
+      if (action.type !== 'restore_baseline') continue;
+      let outcome: FailoverTransition;
+      try {
+        const restored = await this.#deps.restoreBaseline(action.sessionId, [...this.#knownMembers], this.#aborts.signal);
+        outcome = restoreSucceeded(current.state, { now: now(), attempt: action.attempt, unverified: restored.unverified });
+        this.#deps.log.info({ session: action.sessionId, unverified: restored.unverified }, 'baseline restored after failover');
+      } catch (error) {
+        outcome = restoreFailed(current.state, { now: now(), attempt: action.attempt, error: messageOf(error) }, settings);
+        this.#deps.log.warn({ session: action.sessionId, err: error }, 'baseline restore failed; retrying after the backoff');
+      }
+      current = await this.#save(current, outcome);
+    }
+    await this.#reverify(current);
+  }
+
+  /** Members the restore could not reach are checked again as they come back. */
+  async #reverify(record: FailoverRecord): Promise<void> {
+    const { state } = record;
+    const now = this.#deps.now();
+    if (state.phase !== 'awaiting_acknowledgement' || state.restore.unverified.length === 0) return;
+    if (now - (this.#lastReverify.get(state.sessionId) ?? 0) < this.#deps.reverifyIntervalMs) return;
+    this.#lastReverify.set(state.sessionId, now);
+    const verified = await this.#deps.verifiedMembers(state.sessionId, state.restore.unverified);
+    await this.#save(record, membersVerified(state, { now: this.#deps.now(), members: verified }));
+  }
+
+  /** The executor of a running session is gone from this process: put the baseline back, then abort it. */
+  async #abort(session: SessionRecord, why: string): Promise<void> {
+    const { store, now } = this.#deps;
+    const event = (type: string, detail: Record<string, unknown>): NewEvent => ({ sessionId: session.id, at: new Date(now()), type, member: session.executor, detail });
+    const baseline = await store.getBaseline(session.id);
+    let reason: string;
+    if (baseline === null) {
+      reason = `${why} before the baseline was recorded; nothing had been applied`;
+    } else {
+      await store.appendEvent(event('executor_lost', { why, state: session.state }));
+      try {
+        const { unverified } = await this.#deps.restoreBaseline(session.id, [...this.#knownMembers], this.#aborts.signal);
+        reason = `${why} mid-session; the baseline was restored${unverified.length > 0 ? ` (unverified: ${unverified.join(', ')})` : ''}`;
+      } catch (error) {
+        await store.appendEvent(event('baseline_restore_failed', { error: messageOf(error) }));
+        this.#deps.log.warn({ session: session.id, err: error }, 'could not restore the baseline of an orphaned session; retrying');
+        return;
+      }
+    }
+    await store.updateSession(session.id, { state: 'aborted', reason, endedAt: new Date(now()) });
+    await store.appendEvent(event('session_aborted', { reason }));
+    this.#deps.log.warn({ session: session.id, reason }, 'tuning session aborted');
+  }
+
+  /** Saves a transition that changed something, with its events; returns the record now stored. */
+  async #save(record: FailoverRecord, transition: FailoverTransition, endSession?: { state: 'acknowledged'; endedAt: Date }): Promise<FailoverRecord> {
+    const events = eventsOf(transition);
+    if (transition.state === record.state && events.length === 0) return record;
+    try {
+      return await this.#deps.store.saveFailoverState({ state: transition.state, expectedRevision: record.revision, events, ...(endSession ? { endSession } : {}) });
+    } catch (error) {
+      if (error instanceof StaleRecordError) this.#deps.log.warn({ session: record.state.sessionId }, 'failover state changed under this agent; re-reading it');
+      throw error;
+    }
+  }
+
+  async #refreshHalted(scope: string): Promise<void> {
+    const { store } = this.#deps;
+    try {
+      const sessions = await store.sessionsInState(scope, ['halted']);
+      this.#halted = await Promise.all(
+        sessions.map(async (session) => ({ session, failover: (await store.getFailoverState(session.id))?.state ?? null })),
+      );
+    } catch {
+      // No state database on this node yet (no session ever ran), or it is down: nothing to show.
+      this.#halted = [];
+    }
+  }
+}
+
+function eventsOf(transition: FailoverTransition): NewEvent[] {
+  return transition.actions.flatMap((action) => (action.type === 'record_event' ? [toRecord(action.event)] : []));
+}
+
+function toRecord(event: FailoverEvent): NewEvent {
+  return { sessionId: event.sessionId, at: new Date(event.at), type: event.type, member: event.member, detail: { ...event.detail } };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
