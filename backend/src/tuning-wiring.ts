@@ -2,7 +2,7 @@
  * The tuning half of an agent: state database, session manager and service, knob catalogue view,
  * all on this node's Patroni and PostgreSQL. Kept apart from agent.ts so observation stays small.
  */
-import type { KnobsView } from './api/knob-routes.js';
+import type { KnobRouteOptions } from './api/knob-routes.js';
 import type { SessionRouteOptions } from './api/session-routes.js';
 import { MemberDatabases } from './cluster/member-databases.js';
 import type { AgentConfig } from './config/config.js';
@@ -30,7 +30,7 @@ export interface Tuning {
   drift: DriftChecker;
   /** Starts the command loop and the drift checks. */
   start(): void;
-  routes: SessionRouteOptions & { knobs: () => Promise<KnobsView> };
+  routes: SessionRouteOptions & KnobRouteOptions;
   close(): Promise<void>;
 }
 
@@ -126,6 +126,7 @@ export function createTuning(
     },
     routes: {
       sessions: new SessionService(manager, watcher, state),
+      drift: () => drift.latest,
       apiToken: config.apiToken,
       knobNames: async () => {
         const { tunable, excluded } = await catalogue();

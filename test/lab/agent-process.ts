@@ -16,6 +16,8 @@ export interface AgentProcess {
   output(): string;
   exitCode(): number | null;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash: the agent gets no chance to clean up. Resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 /** Environment for an agent beside `node` of the lab (fast polling unless overridden). */
@@ -60,6 +62,12 @@ export async function startAgent(
     async stop() {
       if (exitCode === null && isAlive(pid)) {
         await stopPid(pid, 'SIGTERM', 15_000);
+        await exited;
+      }
+    },
+    async kill() {
+      if (exitCode === null && isAlive(pid)) {
+        await stopPid(pid, 'SIGKILL', 15_000);
         await exited;
       }
     },

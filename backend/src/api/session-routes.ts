@@ -24,6 +24,18 @@ const startBody = {
   },
 } as const;
 
+const acknowledgeBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    /** Who acknowledges (a person's name or login); recorded with the acknowledgement. */
+    by: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
+  },
+} as const;
+
+/** Recorded when the caller does not say who acknowledges. */
+const DEFAULT_ACKNOWLEDGER = 'api';
+
 const idParams = {
   type: 'object',
   required: ['id'],
@@ -66,6 +78,16 @@ export async function sessionRoutes(app: FastifyInstance, { sessions, apiToken, 
     async (request, reply) => {
       const outcome = await sessions.stop(request.params.id);
       if (outcome.executed) return reply.status(202).send({ session: outcome.session, stopping: true });
+      return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { by?: string } }>(
+    '/api/v1/sessions/:id/acknowledge',
+    { schema: { params: idParams, body: acknowledgeBody }, preValidation: authenticate },
+    async (request, reply) => {
+      const outcome = await sessions.acknowledge(request.params.id, request.body?.by ?? DEFAULT_ACKNOWLEDGER);
+      if (outcome.executed) return reply.status(200).send({ session: outcome.session, failover: outcome.failover });
       return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
     },
   );

@@ -10,6 +10,7 @@ import type { StateDatabase } from '../../state/state-database.js';
 import type {
   AutoconfRemovalRecord,
   BaselineRecord,
+  CommandKind,
   CommandRecord,
   EventRecord,
   IterationRecord,
@@ -17,13 +18,17 @@ import type {
   SessionRecord,
 } from '../../store/records.js';
 import { leaderMember } from '../../topology/predicates.js';
+import type { FailoverState } from '../failover/index.js';
 import { SessionRequestError } from './errors.js';
 import type { SessionManager, StartRequest } from './manager.js';
 
+/** Recorded as a command for the leader's agent. */
+export type Forwarded = { executed: false; command: CommandRecord; leader: string };
+
 /** Executed here (the leader's agent), or recorded as a command for the leader's agent. */
-export type RequestOutcome =
-  | { executed: true; session: SessionRecord }
-  | { executed: false; command: CommandRecord; leader: string };
+export type RequestOutcome = { executed: true; session: SessionRecord } | Forwarded;
+
+export type AcknowledgeOutcome = { executed: true; session: SessionRecord; failover: FailoverState } | Forwarded;
 
 export interface SessionDetail {
   session: SessionRecord;
@@ -32,6 +37,8 @@ export interface SessionDetail {
   iterations: IterationRecord[];
   patches: PatchRecord[];
   events: EventRecord[];
+  /** The failover protocol's state, when the session was halted. */
+  failover: FailoverState | null;
 }
 
 /** "The state database does not exist yet" on a member where no session ever ran. */
@@ -68,14 +75,22 @@ export class SessionService {
     const store = this.#state.local;
     const session = await this.#read(() => store.getSession(sessionId), null);
     if (!session) throw new SessionRequestError(404, 'session_not_found', `no session ${sessionId}`);
-    const [baseline, autoconfRemovals, iterations, patches, events] = await Promise.all([
+    const [baseline, autoconfRemovals, iterations, patches, events, failover] = await Promise.all([
       store.getBaseline(sessionId),
       store.listAutoconfRemovals(sessionId),
       store.listIterations(sessionId),
       store.listPatches(sessionId),
       store.listEvents(sessionId),
+      // A store created before migration 2 reached this replica has no failover table yet.
+      this.#read(() => store.getFailoverState(sessionId), null),
     ]);
-    return { session, baseline, autoconfRemovals, iterations, patches, events };
+    return { session, baseline, autoconfRemovals, iterations, patches, events, failover: failover?.state ?? null };
+  }
+
+  /** A person acknowledges a failover halt; executed by the leader's agent. */
+  async acknowledge(sessionId: string, by: string): Promise<AcknowledgeOutcome> {
+    if (this.#manager.isLeader()) return { executed: true, ...(await this.#manager.acknowledge(sessionId, by)) };
+    return this.#forward('acknowledge', sessionId, { by });
   }
 
   async command(commandId: string): Promise<CommandRecord> {
@@ -85,7 +100,7 @@ export class SessionService {
   }
 
   /** Records the request for the leader's agent, in the leader's state database. */
-  async #forward(kind: 'start' | 'stop', sessionId: string | null, payload: Record<string, unknown>) {
+  async #forward(kind: CommandKind, sessionId: string | null, payload: Record<string, unknown>) {
     const observation = this.#watcher.latest;
     if (!observation?.patroni.ok) throw new SessionRequestError(503, 'state_unavailable', "this node's Patroni has not answered yet");
     const topology = observation.patroni.value.topology;
