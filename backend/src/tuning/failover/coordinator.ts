@@ -78,6 +78,10 @@ export class FailoverCoordinator {
   readonly #lastReverify = new Map<string, number>();
   #lastGoodAt: number | null = null;
   #wasLeader = false;
+  /** Patroni's scope as last seen, so a poll without Patroni does not hide the halted sessions. */
+  #scope = 'unknown';
+  /** Orphaned sessions whose loss is already recorded (a failed restore is retried, not re-announced). */
+  readonly #announcedLosses = new Set<string>();
   #halted: HaltedSession[] = [];
   /** Ticks and acknowledgements run one at a time, in order. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -91,7 +95,7 @@ export class FailoverCoordinator {
 
   /** Halted sessions awaiting acknowledgement, as last read from this node's store. */
   get halted(): readonly HaltedSession[] {
-    return this.#halted;
+    return [...this.#halted];
   }
 
   /** The detections this agent made, oldest first. */
@@ -183,8 +187,8 @@ export class FailoverCoordinator {
 
   async #tick(observation: ClusterObservation): Promise<void> {
     const { store } = this.#deps;
-    const topology = observation.patroni.ok ? observation.patroni.value.topology : null;
-    const scope = topology?.scope ?? 'unknown';
+    const scope = (observation.patroni.ok ? observation.patroni.value.topology.scope : null) ?? this.#scope;
+    this.#scope = scope;
     if (isLeaderObservation(observation)) {
       await this.#deps.prepareStore();
       for (const session of await store.sessionsInState(scope, ACTIVE_SESSION_STATES)) {
@@ -200,6 +204,8 @@ export class FailoverCoordinator {
     const local = this.#deps.localRun(session.id);
     if (session.state === 'halted') {
       const record = await this.#deps.store.getFailoverState(session.id);
+      // This agent's runner wrote `halted` and is still winding down: its detection comes with the hand-over.
+      if (record === null && local?.kind === 'running') return;
       if (record === null) await this.#begin(session, local?.kind === 'halted' ? local.detection : this.#storedHalt(session));
       else await this.#advance(record, observation);
       return;
@@ -285,7 +291,10 @@ export class FailoverCoordinator {
     if (baseline === null) {
       reason = `${why} before the baseline was recorded; nothing had been applied`;
     } else {
-      await store.appendEvent(event('executor_lost', { why, state: session.state }));
+      if (!this.#announcedLosses.has(session.id)) {
+        await store.appendEvent(event('executor_lost', { why, state: session.state }));
+        this.#announcedLosses.add(session.id);
+      }
       try {
         const { unverified } = await this.#deps.restoreBaseline(session.id, [...this.#knownMembers], this.#aborts.signal);
         reason = `${why} mid-session; the baseline was restored${unverified.length > 0 ? ` (unverified: ${unverified.join(', ')})` : ''}`;
