@@ -218,17 +218,7 @@ test('(b) a switchover mid-session: halted, acknowledgement refused before the b
   const session = await startAndApplyACandidate();
   const oldLeader = leader;
   const candidate = others(oldLeader)[0]!;
-  try {
-    await lab.switchover(oldLeader, candidate);
-  } catch (error) {
-    for (const node of lab.state.nodes) {
-      console.log(node.name, JSON.stringify(await lab.getJson(node.name, '/cluster').catch((e) => String(e))));
-    }
-    const { execSync } = await import('node:child_process');
-    console.log(execSync(`tail -40 ${lab.state.dir}/${candidate}/patroni.log; tail -20 ${lab.state.dir}/${oldLeader}/patroni.log`).toString());
-    console.log(agentOf(candidate).output().slice(-3000));
-    throw error;
-  }
+  await lab.switchover(oldLeader, candidate);
   leader = candidate;
 
   const halted = await waitFor(

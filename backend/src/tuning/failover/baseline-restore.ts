@@ -54,6 +54,10 @@ export class BaselineRestorer {
    */
   async restore(sessionId: string, knownMembers: readonly string[], signal: AbortSignal): Promise<RestoredBaseline> {
     const { store, leader, config, clock } = this.#ports;
+    // Halted while preparing: the baseline is saved before anything is sent, so nothing was changed.
+    if ((await store.getBaseline(sessionId)) === null && (await store.listPatches(sessionId)).length === 0) {
+      return { unverified: [], verification: [] };
+    }
     const { baseline, catalogue } = await this.#load(sessionId);
     const role = await leader.checkLeader();
     if (!role.leader) throw new BaselineRestoreError(`not restoring from a node that does not lead: ${role.reason}`);

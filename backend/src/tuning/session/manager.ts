@@ -187,7 +187,7 @@ export class SessionManager {
   async close(): Promise<void> {
     this.#unsubscribe();
     await this.#commandLoop.stop();
-    this.#runner?.halt('the agent is shutting down');
+    this.#runner?.halt('the agent is shutting down', { abandon: true });
     await this.#running;
     await this.#coordinator.close();
   }

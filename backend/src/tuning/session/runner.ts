@@ -46,7 +46,17 @@ export interface SessionProgress {
 }
 
 /** Why a running session stops before its last iteration, and when (epoch ms). */
-export type Interruption = { kind: 'stop' | 'halt'; reason: string; at: number };
+export type Interruption = {
+  kind: 'stop' | 'halt';
+  reason: string;
+  at: number;
+  /**
+   * A halt for the agent's shutdown: nothing more is applied and nothing is recorded as its end, so
+   * the session stays as it was for the restarted agent to put the baseline back and abort it
+   * (DESIGN.md §4 rule 9), or for the next leader's agent to halt it if leadership moves meanwhile.
+   */
+  abandon?: boolean;
+};
 
 class Interrupted extends Error {
   constructor(readonly interruption: Interruption) {
@@ -117,8 +127,8 @@ export class SessionRunner {
   }
 
   /** A topology change: nothing more is applied; the failover protocol takes over. */
-  halt(reason: string): void {
-    this.#interrupt({ kind: 'halt', reason, at: this.#ports.clock.now() });
+  halt(reason: string, options: { abandon?: boolean } = {}): void {
+    this.#interrupt({ kind: 'halt', reason, at: this.#ports.clock.now(), ...(options.abandon ? { abandon: true } : {}) });
   }
 
   #interrupt(interruption: Interruption): void {
@@ -135,7 +145,9 @@ export class SessionRunner {
       await this.#run();
     } catch (error) {
       const interruption = this.#interruption ?? (error instanceof Interrupted ? error.interruption : null);
-      if (interruption?.kind === 'halt') {
+      if (interruption?.kind === 'halt' && interruption.abandon === true) {
+        return this.#session;
+      } else if (interruption?.kind === 'halt') {
         await this.#finish('halted', null, interruption.reason);
       } else if (interruption?.kind === 'stop' && isWindowAbort(error)) {
         // Stopped during the baseline window (the only window whose abort reaches here): nothing was applied.
@@ -162,6 +174,7 @@ export class SessionRunner {
       (o): o is typeof o & { name: string } => o.name !== null && tuned.has(o.name),
     );
     if (overrides.length > 0) {
+      this.#throwIfHalted();
       for (const o of overrides) {
         await store.recordAutoconfRemoval({
           sessionId: this.#session.id,
@@ -177,6 +190,7 @@ export class SessionRunner {
     const settings = overrides.length > 0 ? await leader.readSettings() : initialSettings;
     const baselineConfig = catalogue.currentValues(settings);
     const dcs = await config.getConfig();
+    this.#throwIfHalted();
     await store.saveBaseline({
       sessionId: this.#session.id,
       dcsParameters: { ...(dcs.postgresql?.parameters ?? {}) },
@@ -446,6 +460,7 @@ export class SessionRunner {
   }
 
   async #transition(state: SessionState): Promise<void> {
+    this.#throwIfHalted();
     this.#session = await this.#ports.store.updateSession(this.#session.id, { state });
     this.#progress = { ...this.#progress, state };
     await this.#event(`session_${state}`, {});
