@@ -267,6 +267,24 @@ test('(c) SIGKILL of the executing agent mid-iteration: on restart it restores t
   await assertDcsHoldsBaseline(executor, detail.baseline!);
 });
 
+test('(c) a graceful stop of the executing agent mid-session leaves the session to its restart, which restores and aborts it', async () => {
+  const session = await startAndApplyACandidate();
+  const executor = leader;
+  await agentOf(executor).stop();
+  // Stopped, it ended nothing: the session is still the agent's to finish after the restart.
+  assert.equal((await detailOf(agentOf(others(executor)[0]!), session.id)).session.state, 'running');
+  agents.set(executor, await startAgent(agentEnvFor(lab, executor, AGENT_ENV)));
+  const detail = await waitFor(
+    async () => {
+      const d = await detailOf(agentOf(executor), session.id);
+      return d.session.state === 'aborted' ? d : false;
+    },
+    { what: 'the restarted agent to abort its session', timeoutMs: 90_000, intervalMs: 500 },
+  );
+  assert.match(detail.session.reason ?? '', /restarted mid-session; the baseline was restored/);
+  for (const node of lab.state.nodes) await assertHoldsBaseline(node.name, detail.baseline!);
+});
+
 test('(f) drift: a value the tuner set, left on a member, is corrected there; one it never set is only reported', async () => {
   const replica = others(leader)[0]!;
   const { sessions } = (await getJson<{ sessions: SessionRecord[] }>(`${agentOf(leader).url}/api/v1/sessions`)).body;

@@ -9,12 +9,12 @@ import type { ClusterObservation, ClusterWatcher } from '../../observer/cluster-
 import type { SessionOptions, SessionRecord } from '../../store/records.js';
 import { SessionConflictError, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
+import { Periodic } from '../../util/periodic.js';
 import { BaselineRestorer } from '../failover/baseline-restore.js';
 import { FailoverCoordinator, type Detection, type HaltedSession, type LocalRun } from '../failover/coordinator.js';
 import { isLeaderObservation, pollTrigger, type FailoverSettings, type FailoverState } from '../failover/index.js';
 import { SessionRequestError } from './errors.js';
 import type { SessionPorts } from './ports.js';
-import { Periodic } from '../../util/periodic.js';
 import { startBlockers } from './preconditions.js';
 import { SessionRunner, type RunnerSettings, type SessionProgress } from './runner.js';
 
@@ -121,6 +121,7 @@ export class SessionManager {
       throw new SessionRequestError(409, 'cluster_unhealthy', `cluster is not healthy: ${blockers.join('; ')}`, { reasons: blockers });
     }
     await this.#deps.prepareStore();
+    const ports = await this.#deps.createPorts(this.#deps.store);
     const options: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, seed: randomInt(2 ** 31), ...request };
     const id = randomUUID();
     // Registered before it exists, so the failover coordinator never takes it for an orphan.
@@ -128,7 +129,7 @@ export class SessionManager {
     let session: SessionRecord;
     try {
       session = await this.#deps.store.createSession({ id, scope: topology!.scope ?? 'unknown', options, executor: observation.self! });
-      this.#launch(session, await this.#deps.createPorts(this.#deps.store));
+      this.#launch(session, ports);
     } catch (error) {
       this.#local.delete(id);
       if (error instanceof SessionConflictError) throw await this.#conflict(error.activeSessionId);
