@@ -59,6 +59,11 @@ export class DriftChecker {
   #previous: Drift[] | null = null;
   /** Confirmed drifts whose drift_detected event is stored, by driftKey: the ones a drift_resolved must close. */
   readonly #announced = new Map<string, Drift>();
+  /**
+   * Drifts a correction was made for, by driftKey, while they last: one that is still there after its
+   * correction (a reload cannot fix an invalid DCS value, say) is reported, not corrected again and again.
+   */
+  readonly #attempted = new Set<string>();
   #latest: DriftReport | null = null;
   #correctionsTotal = 0;
 
@@ -107,6 +112,7 @@ export class DriftChecker {
 
     // Without a previous check nothing can be confirmed, which says nothing about earlier drifts being resolved.
     if (hadPrevious) await this.#announce(drifts, confirmedKeys, member, problems);
+    for (const key of [...this.#attempted]) if (!confirmedKeys.has(key)) this.#attempted.delete(key);
     const corrected = await this.#correct(drifts, member, problems);
     this.#correctionsTotal += corrected.length;
     return this.#finish({ member, at, drifts, pending, corrected, error: problems.length === 0 ? null : problems.join('; ') });
@@ -155,6 +161,10 @@ export class DriftChecker {
       const recorded: Drift[] = [];
       for (const drift of drifts) {
         if (drift.origin !== 'tuner' || drift.kind !== kind) continue;
+        if (this.#attempted.has(driftKey(drift))) {
+          problems.push(`${drift.name}: still drifted after it was corrected (${action}); left for a person`);
+          continue;
+        }
         try {
           await this.#record('drift_corrected', { ...drift, action }, member);
           recorded.push(drift);
@@ -167,6 +177,7 @@ export class DriftChecker {
       try {
         await perform(recorded.map((drift) => drift.name));
         corrected.push(...recorded.map((drift) => ({ name: drift.name, kind, action })));
+        for (const drift of recorded) this.#attempted.add(driftKey(drift));
       } catch (error) {
         problems.push(`${action} failed for ${recorded.map((drift) => drift.name).join(', ')}: ${messageOf(error)}`);
       }

@@ -126,6 +126,26 @@ describe('DriftChecker: events and corrections', () => {
     assert.equal(checker.correctionsTotal, 1);
   });
 
+  it('corrects a drift once: one a reload cannot fix is then reported, until it goes away and comes back', async () => {
+    const { ports, checker } = harness();
+    ports.settings = nodeSettings({ work_mem: '8192' });
+    ports.tuner = new Map([['work_mem', ['8MB', '16MB']]]);
+    await checker.check();
+    assert.equal((await checker.check()).corrected.length, 1);
+    // The reload changed nothing (the fake node keeps 8MB).
+    const stuck = await checker.check();
+    assert.deepEqual(stuck.corrected, []);
+    assert.match(stuck.error ?? '', /work_mem: still drifted after it was corrected \(reload\); left for a person/);
+    assert.deepEqual(ports.log.filter((entry) => entry === 'reload'), ['reload']);
+    // Fixed by a person, then drifted again: a new drift, corrected again.
+    ports.settings = nodeSettings({ work_mem: '16384' });
+    await checker.check();
+    ports.settings = nodeSettings({ work_mem: '8192' });
+    await checker.check();
+    assert.equal((await checker.check()).corrected.length, 1);
+    assert.deepEqual(ports.log.filter((entry) => entry === 'reload'), ['reload', 'reload']);
+  });
+
   it('resets several overrides in one call, after all their events', async () => {
     const { ports, checker } = harness();
     ports.overrides = [autoconf('work_mem', '8MB'), autoconf('random_page_cost', '1.1')];
