@@ -17,6 +17,7 @@ import type { SessionRecord } from '../../store/records.js';
 import { ACTIVE_SESSION_STATES } from '../../store/states.js';
 import { StaleRecordError, type FailoverRecord, type NewEvent, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
+import type { Topology } from '../../topology/model.js';
 import { hasHealthyLeader } from '../../topology/predicates.js';
 import { SessionRequestError } from '../session/errors.js';
 import type { SessionLog } from '../session/manager.js';
@@ -252,7 +253,7 @@ export class FailoverCoordinator {
     // Ticks run one at a time and finish their restores, so an attempt still in flight now is
     // another process's (this agent before a restart, or the old leader's): it can never report.
     let current = await this.#save(record, resume(record.state, { now: now() }, settings));
-    const topology = observation.patroni.ok ? observation.patroni.value.topology : null;
+    const topology = leaderTopology(observation);
     const stepped = step(current.state, { now: now(), topology, self: observation.self }, settings);
     current = await this.#save(current, stepped);
     for (const action of stepped.actions) {
@@ -333,6 +334,19 @@ export class FailoverCoordinator {
       this.#halted = [];
     }
   }
+}
+
+/**
+ * The topology as the leader's own agent knows it: just after a promotion /cluster still lists the
+ * leader's old timeline for a loop, while this node's /patroni already reports its PostgreSQL's new
+ * one. Stepping on the stale value would restart stabilisation for a timeline "change" that is the
+ * promotion itself.
+ */
+function leaderTopology(observation: ClusterObservation): Topology | null {
+  if (!observation.patroni.ok) return null;
+  const { node, topology } = observation.patroni.value;
+  if (topology.leader !== observation.self || node.timeline === null) return topology;
+  return { ...topology, timeline: node.timeline };
 }
 
 function eventsOf(transition: FailoverTransition): NewEvent[] {

@@ -111,6 +111,8 @@ export interface PollOptions {
   events?: TopologyEvent[];
   /** How long after the poll's start (`at`) the coordinator sees it: detections are timed with `now`. */
   latencyMs?: number;
+  /** The timeline this agent's own /patroni reports when it leads; the topology's by default. */
+  nodeTimeline?: number | null;
 }
 
 /** One agent: a coordinator beside `self`, with recording fakes for every dep. */
@@ -162,7 +164,14 @@ export class Agent {
     const leader = options.leader !== undefined ? options.leader : leads || topology.leader === null ? null : { ok: true as const, value: PRIMARY_STATUS };
     return {
       at: this.world.t,
-      patroni: { ok: true, value: { node: { ...(leads ? PRIMARY_STATUS : REPLICA_STATUS), name: this.self }, topology } },
+      // A leader's own /patroni reports its PostgreSQL's timeline; /cluster may lag it (nodeTimeline).
+      patroni: {
+        ok: true,
+        value: {
+          node: { ...(leads ? { ...PRIMARY_STATUS, timeline: options.nodeTimeline ?? topology.timeline } : REPLICA_STATUS), name: this.self },
+          topology,
+        },
+      },
       postgres: { ok: true, value: { inRecovery: !leads } },
       self: this.self,
       leader,

@@ -228,6 +228,19 @@ describe('FailoverCoordinator', () => {
     ]);
   });
 
+  it("a new leader's timeline lagging in /cluster right after its promotion does not restart stabilisation", async () => {
+    const { world, agent: beside2 } = await newLeaderHalts();
+    world.at(6_000);
+    // /cluster still lists timeline 1 for node2; its own /patroni already says 2.
+    await beside2.poll(shaped({ leader: 'node2', timeline: 1 }), { nodeTimeline: 2 });
+    world.at(7_000);
+    await beside2.poll(shaped({ leader: 'node2', timeline: 2 }));
+    const state = (await world.store.getFailoverState(S1))!.state;
+    assert.equal(state.phase, 'stabilising');
+    assert.deepEqual(state.leader, { name: 'node2', timeline: 2 });
+    assert.equal(state.restarts, 0);
+  });
+
   it('a leader change during stabilisation falls back to recovering and restarts stabilisation on the new leader', async () => {
     const { world, agent: beside2 } = await newLeaderHalts();
     world.at(6_000);
