@@ -118,6 +118,20 @@ async function assertDcsHoldsBaseline(node: string, baseline: BaselineRecord): P
   }
 }
 
+/** Starts `executor`'s agent again and waits until it has put the baseline back and aborted the session. */
+async function restartAndAwaitAbort(executor: string, sessionId: string): Promise<SessionDetail> {
+  agents.set(executor, await startAgent(agentEnvFor(lab, executor, AGENT_ENV)));
+  const detail = await waitFor(
+    async () => {
+      const d = await detailOf(agentOf(executor), sessionId);
+      return d.session.state === 'aborted' ? d : false;
+    },
+    { what: 'the restarted agent to abort its session', timeoutMs: 90_000, intervalMs: 500 },
+  );
+  assert.match(detail.session.reason ?? '', /restarted mid-session; the baseline was restored/);
+  return detail;
+}
+
 async function waitForMembersHealthy(): Promise<string> {
   leader = await lab.waitHealthy(180_000);
   return leader;
@@ -251,16 +265,7 @@ test('(c) SIGKILL of the executing agent mid-iteration: on restart it restores t
   const session = await startAndApplyACandidate();
   const executor = leader;
   await agentOf(executor).kill();
-  agents.set(executor, await startAgent(agentEnvFor(lab, executor, AGENT_ENV)));
-
-  const detail = await waitFor(
-    async () => {
-      const d = await detailOf(agentOf(executor), session.id);
-      return d.session.state === 'aborted' ? d : false;
-    },
-    { what: 'the restarted agent to abort its session', timeoutMs: 90_000, intervalMs: 500 },
-  );
-  assert.match(detail.session.reason ?? '', /restarted mid-session; the baseline was restored/);
+  const detail = await restartAndAwaitAbort(executor, session.id);
   const types = detail.events.map((e) => e.type);
   assert.ok(types.indexOf('executor_lost') < types.indexOf('session_aborted'), types.join(', '));
   for (const node of lab.state.nodes) await assertHoldsBaseline(node.name, detail.baseline!);
@@ -273,15 +278,7 @@ test('(c) a graceful stop of the executing agent mid-session leaves the session 
   await agentOf(executor).stop();
   // Stopped, it ended nothing: the session is still the agent's to finish after the restart.
   assert.equal((await detailOf(agentOf(others(executor)[0]!), session.id)).session.state, 'running');
-  agents.set(executor, await startAgent(agentEnvFor(lab, executor, AGENT_ENV)));
-  const detail = await waitFor(
-    async () => {
-      const d = await detailOf(agentOf(executor), session.id);
-      return d.session.state === 'aborted' ? d : false;
-    },
-    { what: 'the restarted agent to abort its session', timeoutMs: 90_000, intervalMs: 500 },
-  );
-  assert.match(detail.session.reason ?? '', /restarted mid-session; the baseline was restored/);
+  const detail = await restartAndAwaitAbort(executor, session.id);
   for (const node of lab.state.nodes) await assertHoldsBaseline(node.name, detail.baseline!);
 });
 
