@@ -52,7 +52,11 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
   });
   const startedAt = Date.now();
   const metrics = new AgentMetrics(async () => {
-    const [host, pgSnapshot] = await Promise.all([probe(readHostSnapshot()), probe(readPostgresSnapshot(postgres))]);
+    const [host, pgSnapshot, halted] = await Promise.all([
+      probe(readHostSnapshot()),
+      probe(readPostgresSnapshot(postgres)),
+      tuning.manager.haltedSessions(),
+    ]);
     return {
       host,
       postgres: pgSnapshot,
@@ -60,7 +64,7 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
       watcher: watcher.stats,
       agent: { version: AGENT_VERSION, startedAt },
       tuning: tuning.manager.progress,
-      failover: tuning.manager.halted,
+      failover: halted,
       drift: { report: tuning.drift.latest, correctionsTotal: tuning.drift.correctionsTotal },
     };
   });

@@ -4,26 +4,26 @@
  */
 import type { KnobRouteOptions } from './api/knob-routes.js';
 import type { SessionRouteOptions } from './api/session-routes.js';
-import { MemberDatabases } from './cluster/member-databases.js';
+import { addressOf, MemberDatabases } from './cluster/member-databases.js';
 import type { AgentConfig } from './config/config.js';
+import { DriftChecker } from './drift/drift-checker.js';
 import { readHostSnapshot } from './host/snapshot.js';
 import { detectStorage } from './host/storage.js';
-import type { ClusterWatcher } from './observer/cluster-watcher.js';
+import { observedScope, type ClusterWatcher } from './observer/cluster-watcher.js';
 import type { PatroniApi } from './patroni/client.js';
-import type { PostgresPool } from './postgres/connection.js';
-import { DriftChecker } from './drift/drift-checker.js';
 import { readAutoConfOverrides } from './postgres/autoconf.js';
+import type { PostgresPool } from './postgres/connection.js';
 import { readSettings } from './postgres/settings.js';
-import { leaderMember } from './topology/predicates.js';
-import { Periodic } from './util/periodic.js';
 import { StateDatabase } from './state/state-database.js';
-import { buildKnobCatalogue, formatForDisplay, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
+import { leaderMember } from './topology/predicates.js';
 import { DEFAULT_FAILOVER_SETTINGS } from './tuning/failover/index.js';
+import { buildKnobCatalogue, formatForDisplay, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
 import { sessionCatalogue } from './tuning/session/catalogue-adapter.js';
 import { liveClusterPort, liveConfigPort, liveLeaderPort, realClock } from './tuning/session/live-ports.js';
 import { SessionManager, type SessionLog } from './tuning/session/manager.js';
 import { gpOptimizer } from './tuning/session/optimizer-port.js';
 import { SessionService } from './tuning/session/service.js';
+import { Periodic } from './util/periodic.js';
 
 export interface Tuning {
   manager: SessionManager;
@@ -48,10 +48,6 @@ export function createTuning(
   });
   const hostFacts = async (): Promise<HostFacts> => hostFactsFrom(await readHostSnapshot(), await detectStorage());
   const self = () => watcher.latest?.self ?? null;
-  const scope = () => {
-    const observation = watcher.latest;
-    return (observation?.patroni.ok ? observation.patroni.value.topology.scope : null) ?? 'unknown';
-  };
   const leaderPort = liveLeaderPort(patroni, postgres, self);
 
   const manager = new SessionManager({
@@ -96,24 +92,27 @@ export function createTuning(
       readSettings: () => readSettings(postgres),
       readOverrides: () => readAutoConfOverrides(postgres),
       dcsParameters: async () => (await patroni.getConfig()).postgresql?.parameters ?? {},
-      tunerValues: () => state.local.listPatchedValues(scope()),
+      tunerValues: () => state.local.listPatchedValues(observedScope(watcher.latest) ?? 'unknown'),
       resetOverrides: (names) => leaderPort.resetAutoconf(names),
       reloadPostgres: async () => {
         await postgres.query('SELECT pg_reload_conf()');
       },
       // Events go to the leader's copy of the store, the only one that can be written.
       recordEvent: async (event) => {
-        const store = manager.isLeader() ? (await state.prepare(), state.local) : state.leaderStore(leaderAddress());
-        await store.appendEvent({ sessionId: null, ...event });
+        await (await writableStore()).appendEvent({ sessionId: null, ...event });
       },
     },
     { member: self },
   );
-  const leaderAddress = () => {
+  const writableStore = async () => {
+    if (manager.isLeader()) {
+      await state.prepare();
+      return state.local;
+    }
     const observation = watcher.latest;
-    const leader = observation?.patroni.ok ? leaderMember(observation.patroni.value.topology) : null;
-    if (!leader || leader.host === null || leader.port === null) throw new Error('the cluster has no leader to record the drift event');
-    return { host: leader.host, port: leader.port };
+    const address = addressOf(observation?.patroni.ok ? leaderMember(observation.patroni.value.topology) : null);
+    if (address === null) throw new Error('the cluster has no leader to record the drift event');
+    return state.leaderStore(address);
   };
   const driftLoop = new Periodic(config.driftIntervalMs, () => drift.check(), (error) => log.warn({ err: error }, 'drift check failed'));
 

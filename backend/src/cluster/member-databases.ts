@@ -4,10 +4,16 @@
  * the leader's state database. Pools are kept per address and database and closed together.
  */
 import { PostgresPool } from '../postgres/connection.js';
+import type { Member } from '../topology/model.js';
 
 export interface MemberAddress {
   host: string;
   port: number;
+}
+
+/** Where a member's PostgreSQL listens, or null when /cluster gives no address for it (or no member). */
+export function addressOf(member: Member | null): MemberAddress | null {
+  return member === null || member.host === null || member.port === null ? null : { host: member.host, port: member.port };
 }
 
 /** `base` with its host, port and (optionally) database replaced. */

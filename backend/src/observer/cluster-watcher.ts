@@ -63,6 +63,11 @@ export interface ClusterWatcherOptions {
   onListenerError?: (error: unknown) => void;
 }
 
+/** Patroni's scope (the cluster's name) as the observation shows it; null without an answer from Patroni. */
+export function observedScope(observation: ClusterObservation | null): string | null {
+  return observation?.patroni.ok ? observation.patroni.value.topology.scope : null;
+}
+
 export type TopologyListener = (events: TopologyEvent[], observation: ClusterObservation) => void;
 /** Told after every poll, with the topology events it found (often none). */
 export type PollListener = (observation: ClusterObservation, events: TopologyEvent[]) => void;

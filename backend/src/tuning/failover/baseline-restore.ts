@@ -5,9 +5,10 @@
  * failing the restore; a reachable member showing anything else fails it.
  */
 import type { PgSetting } from '../../postgres/settings.js';
-import type { MemberVerification } from '../../store/records.js';
+import type { BaselineRecord, MemberVerification } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import type { Clock, ClusterPort, ConfigPort, LeaderPort, SessionCatalogue } from '../session/ports.js';
+import { sendRecordedPatch } from '../session/recorded-patch.js';
 import { awaitVerification, baselineParameters, describeVerification, isUnreachable, verifyMember } from '../session/verification.js';
 
 export interface BaselineRestorePorts {
@@ -53,12 +54,14 @@ export class BaselineRestorer {
    * lists (its key expired while it is down) is unverified too.
    */
   async restore(sessionId: string, knownMembers: readonly string[], signal: AbortSignal): Promise<RestoredBaseline> {
-    const { store, leader, config, clock } = this.#ports;
-    // Halted while preparing: the baseline is saved before anything is sent, so nothing was changed.
-    if ((await store.getBaseline(sessionId)) === null && (await store.listPatches(sessionId)).length === 0) {
-      return { unverified: [], verification: [] };
+    const { store, leader, clock } = this.#ports;
+    const baseline = await store.getBaseline(sessionId);
+    if (baseline === null) {
+      // Halted while preparing: the baseline is saved before anything is sent, so nothing was changed.
+      if ((await store.listPatches(sessionId)).length === 0) return { unverified: [], verification: [] };
+      throw missingBaseline(sessionId);
     }
-    const { baseline, catalogue } = await this.#load(sessionId);
+    const catalogue = await this.#catalogue(baseline);
     const role = await leader.checkLeader();
     if (!role.leader) throw new BaselineRestoreError(`not restoring from a node that does not lead: ${role.reason}`);
     const validation = catalogue.validate(baseline.effective, { restore: true });
@@ -66,14 +69,8 @@ export class BaselineRestorer {
       throw new BaselineRestoreError(`the recorded baseline does not validate, not sent: ${validation.errors.map((e) => e.message).join('; ')}`);
     }
     const body = { postgresql: { parameters: baselineParameters(baseline, catalogue.names) } };
-    const patchId = await store.recordPatch({ sessionId, iteration: null, body, sentAt: new Date(clock.now()) });
-    try {
-      await config.patchConfig(body);
-      await store.completePatch(patchId, 'ok', null);
-    } catch (error) {
-      await store.completePatch(patchId, 'error', messageOf(error));
-      throw new BaselineRestoreError(`PATCH /config failed: ${messageOf(error)}`);
-    }
+    const sent = await sendRecordedPatch(this.#ports, sessionId, null, body);
+    if (!sent.ok) throw new BaselineRestoreError(`PATCH /config failed: ${sent.error}`);
     const verification = await awaitVerification({
       cluster: this.#ports.cluster,
       clock,
@@ -95,7 +92,9 @@ export class BaselineRestorer {
 
   /** The given members that are reachable now and show the baseline of `sessionId`. */
   async verifiedMembers(sessionId: string, members: readonly string[]): Promise<string[]> {
-    const { baseline, catalogue } = await this.#load(sessionId);
+    const baseline = await this.#ports.store.getBaseline(sessionId);
+    if (baseline === null) throw missingBaseline(sessionId);
+    const catalogue = await this.#catalogue(baseline);
     const wanted = new Set(members);
     const settings = await this.#ports.cluster.readMemberSettings(Object.keys(baseline.effective));
     return settings
@@ -105,14 +104,12 @@ export class BaselineRestorer {
       .map((v) => v.member);
   }
 
-  async #load(sessionId: string) {
-    const baseline = await this.#ports.store.getBaseline(sessionId);
-    if (!baseline) throw new BaselineRestoreError(`session ${sessionId} has no recorded baseline`);
-    const catalogue = this.#ports.catalogue(await this.#ports.leader.readSettings(), Object.keys(baseline.effective));
-    return { baseline, catalogue };
+  /** The catalogue of the knobs the baseline holds, from this node's pg_settings. */
+  async #catalogue(baseline: BaselineRecord): Promise<SessionCatalogue> {
+    return this.#ports.catalogue(await this.#ports.leader.readSettings(), Object.keys(baseline.effective));
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function missingBaseline(sessionId: string): BaselineRestoreError {
+  return new BaselineRestoreError(`session ${sessionId} has no recorded baseline`);
 }

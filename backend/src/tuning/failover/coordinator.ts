@@ -12,7 +12,7 @@
  * Every state change is saved with its events in one revision-guarded write, before the action
  * that follows it (rule 9).
  */
-import type { ClusterObservation } from '../../observer/cluster-watcher.js';
+import { observedScope, type ClusterObservation } from '../../observer/cluster-watcher.js';
 import type { SessionRecord } from '../../store/records.js';
 import { ACTIVE_SESSION_STATES } from '../../store/states.js';
 import { StaleRecordError, type FailoverRecord, type NewEvent, type Store } from '../../store/store.js';
@@ -79,11 +79,10 @@ export class FailoverCoordinator {
   readonly #lastReverify = new Map<string, number>();
   #lastGoodAt: number | null = null;
   #wasLeader = false;
-  /** Patroni's scope as last seen, so a poll without Patroni does not hide the halted sessions. */
+  /** Patroni's scope as last seen, so a poll without Patroni does not lose track of the cluster. */
   #scope = 'unknown';
   /** Orphaned sessions whose loss is already recorded (a failed restore is retried, not re-announced). */
   readonly #announcedLosses = new Set<string>();
-  #halted: HaltedSession[] = [];
   /** Ticks and acknowledgements run one at a time, in order. */
   #queue: Promise<unknown> = Promise.resolve();
   #ticking = false;
@@ -94,9 +93,16 @@ export class FailoverCoordinator {
     this.#deps = deps;
   }
 
-  /** Halted sessions awaiting acknowledgement, as last read from this node's store. */
-  get halted(): readonly HaltedSession[] {
-    return [...this.#halted];
+  /** Halted sessions awaiting acknowledgement, read from this node's copy of the store (for a scrape). */
+  async haltedSessions(): Promise<HaltedSession[]> {
+    const { store } = this.#deps;
+    try {
+      const sessions = await store.sessionsInState(this.#scope, ['halted']);
+      return await Promise.all(sessions.map(async (session) => ({ session, failover: (await store.getFailoverState(session.id))?.state ?? null })));
+    } catch {
+      // No state database on this node yet (no session ever ran), or it is down: nothing to show.
+      return [];
+    }
   }
 
   /** The detections this agent made, oldest first. */
@@ -106,17 +112,19 @@ export class FailoverCoordinator {
 
   /**
    * Takes one poll into account: notes detections at once, then (unless a step is still running)
-   * steps the protocol in the background. Never throws.
+   * steps the protocol in the background. Returns the detection this poll belongs to when it shows
+   * something wrong (the episode's first, for a condition that lasts), else null. Never throws.
    */
-  observe(observation: ClusterObservation, events: TopologyEvent[]): void {
-    this.#track(observation, events);
-    if (this.#ticking || this.#closed) return;
+  observe(observation: ClusterObservation, events: TopologyEvent[]): Detection | null {
+    const detection = this.#track(observation, events);
+    if (this.#ticking || this.#closed) return detection;
     this.#ticking = true;
     void this.#exclusive(() => this.#tick(observation))
       .catch((error: unknown) => this.#deps.log.warn({ err: error }, 'failover protocol step failed; retrying on the next poll'))
       .finally(() => {
         this.#ticking = false;
       });
+    return detection;
   }
 
   /** A person acknowledges the halt of `sessionId` (leader's agent only). */
@@ -142,7 +150,6 @@ export class FailoverCoordinator {
         throw new SessionRequestError(result.code === 'acknowledger_required' ? 400 : 409, result.code, result.message, { phase: result.phase });
       }
       await this.#save(record, result, { state: 'acknowledged', endedAt: new Date(result.state.acknowledgement!.at) });
-      this.#halted = this.#halted.filter((h) => h.session.id !== sessionId);
       const updated = (await store.getSession(sessionId))!;
       this.#deps.log.info({ session: sessionId, by }, 'failover halt acknowledged');
       return { session: updated, failover: result.state };
@@ -162,12 +169,10 @@ export class FailoverCoordinator {
     return run;
   }
 
-  #track(observation: ClusterObservation, events: TopologyEvent[]): void {
+  #track(observation: ClusterObservation, events: TopologyEvent[]): Detection | null {
     const trigger = pollTrigger({ observation, events, wasLeader: this.#wasLeader });
-    const now = this.#deps.now();
-    if (trigger !== null) {
-      this.#detect(trigger, now);
-    } else if (observation.patroni.ok) {
+    const detection = trigger === null ? null : this.#detect(trigger, this.#deps.now());
+    if (trigger === null && observation.patroni.ok) {
       const topology = observation.patroni.value.topology;
       if (topology.leader !== null && hasHealthyLeader(topology) && (observation.leader === null || observation.leader.ok)) {
         this.#lastHealthy.set(topology.leader, observation.at);
@@ -175,29 +180,29 @@ export class FailoverCoordinator {
       }
     }
     if (observation.patroni.ok) for (const member of observation.patroni.value.topology.members) this.#knownMembers.add(member.name);
+    this.#scope = observedScope(observation) ?? this.#scope;
     this.#wasLeader = isLeaderObservation(observation);
+    return detection;
   }
 
-  #detect(trigger: HaltTrigger, now: number): void {
+  #detect(trigger: HaltTrigger, now: number): Detection {
     // One detection per episode: a condition that lasts is not seen anew at every poll.
     const last = this.#detections.at(-1);
-    if (last !== undefined && last.changedAt === this.#lastGoodAt) return;
-    this.#detections.push({ at: now, changedAt: this.#lastGoodAt, reason: trigger.reason, events: trigger.events });
+    if (last !== undefined && last.changedAt === this.#lastGoodAt) return last;
+    const detection: Detection = { at: now, changedAt: this.#lastGoodAt, reason: trigger.reason, events: trigger.events };
+    this.#detections.push(detection);
     this.#detections.splice(0, Math.max(0, this.#detections.length - MAX_DETECTIONS));
+    return detection;
   }
 
   async #tick(observation: ClusterObservation): Promise<void> {
-    const { store } = this.#deps;
-    const scope = (observation.patroni.ok ? observation.patroni.value.topology.scope : null) ?? this.#scope;
-    this.#scope = scope;
-    if (isLeaderObservation(observation)) {
-      await this.#deps.prepareStore();
-      for (const session of await store.sessionsInState(scope, ACTIVE_SESSION_STATES)) {
-        if (this.#closed) return;
-        await this.#handle(session, observation);
-      }
+    // Only the leader's agent can write the store: the protocol is stepped there.
+    if (!isLeaderObservation(observation)) return;
+    await this.#deps.prepareStore();
+    for (const session of await this.#deps.store.sessionsInState(this.#scope, ACTIVE_SESSION_STATES)) {
+      if (this.#closed) return;
+      await this.#handle(session, observation);
     }
-    await this.#refreshHalted(scope);
   }
 
   async #handle(session: SessionRecord, observation: ClusterObservation): Promise<void> {
@@ -322,18 +327,6 @@ export class FailoverCoordinator {
     }
   }
 
-  async #refreshHalted(scope: string): Promise<void> {
-    const { store } = this.#deps;
-    try {
-      const sessions = await store.sessionsInState(scope, ['halted']);
-      this.#halted = await Promise.all(
-        sessions.map(async (session) => ({ session, failover: (await store.getFailoverState(session.id))?.state ?? null })),
-      );
-    } catch {
-      // No state database on this node yet (no session ever ran), or it is down: nothing to show.
-      this.#halted = [];
-    }
-  }
 }
 
 /**

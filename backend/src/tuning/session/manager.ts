@@ -12,7 +12,7 @@ import type { TopologyEvent } from '../../topology/diff.js';
 import { Periodic } from '../../util/periodic.js';
 import { BaselineRestorer } from '../failover/baseline-restore.js';
 import { FailoverCoordinator, type Detection, type HaltedSession, type LocalRun } from '../failover/coordinator.js';
-import { isLeaderObservation, pollTrigger, type FailoverSettings, type FailoverState } from '../failover/index.js';
+import { isLeaderObservation, type FailoverSettings, type FailoverState } from '../failover/index.js';
 import { SessionRequestError } from './errors.js';
 import type { SessionPorts } from './ports.js';
 import { startBlockers } from './preconditions.js';
@@ -53,14 +53,11 @@ export const DEFAULT_SESSION_OPTIONS: Omit<SessionOptions, 'seed'> = {
 
 export class SessionManager {
   readonly #deps: SessionManagerDeps;
-  readonly #now: () => number;
   readonly #coordinator: FailoverCoordinator;
   /** What this process did with each session it executed (the coordinator must not take them over). */
   readonly #local = new Map<string, LocalRun>();
   /** Halts triggered by a poll, with when the change was seen (a runner's own role check has none). */
   readonly #haltDetections = new Map<string, Detection>();
-  /** The start of the last poll that showed nothing wrong, for the detection of a halt. */
-  #lastGoodPollAt: number | null = null;
   #runner: SessionRunner | null = null;
   /** The last session this agent executed, kept after it ends so metrics show how it ended. */
   #lastRunner: SessionRunner | null = null;
@@ -70,7 +67,6 @@ export class SessionManager {
 
   constructor(deps: SessionManagerDeps) {
     this.#deps = deps;
-    this.#now = deps.now ?? Date.now;
     const restorer = async () => {
       const ports = await deps.createPorts(deps.store);
       return new BaselineRestorer({ ...ports, verifyTimeoutMs: deps.runnerSettings.verifyTimeoutMs, verifyPollMs: deps.runnerSettings.verifyPollMs });
@@ -81,7 +77,7 @@ export class SessionManager {
       restoreBaseline: async (sessionId, members, signal) => (await restorer()).restore(sessionId, members, signal),
       verifiedMembers: async (sessionId, members) => (await restorer()).verifiedMembers(sessionId, members),
       localRun: (sessionId) => this.#local.get(sessionId) ?? null,
-      now: this.#now,
+      now: deps.now ?? Date.now,
       settings: deps.failover,
       reverifyIntervalMs: deps.reverifyIntervalMs,
       log: deps.log,
@@ -93,8 +89,8 @@ export class SessionManager {
   }
 
   /** Halted sessions awaiting acknowledgement, with their protocol state, as this node's store shows them. */
-  get halted(): readonly HaltedSession[] {
-    return this.#coordinator.halted;
+  haltedSessions(): Promise<HaltedSession[]> {
+    return this.#coordinator.haltedSessions();
   }
 
   /** Progress of the session this agent executes or executed last; null before the first. */
@@ -262,16 +258,15 @@ export class SessionManager {
   }
 
   #onPoll(observation: ClusterObservation, events: TopologyEvent[]): void {
+    // The coordinator's protocol step runs in the background, after this: the halt below comes first
+    // (DESIGN.md §4 rule 8.1) and stops every apply at once.
+    const detection = this.#coordinator.observe(observation, events);
     const runner = this.#runner;
-    // Halting a running session comes first (DESIGN.md §4 rule 8.1): it stops every apply at once.
-    const trigger = runner ? pollTrigger({ observation, events, wasLeader: true }) : null;
-    if (runner && trigger && runner.interruption?.kind !== 'halt') {
-      this.#haltDetections.set(runner.sessionId, { at: this.#now(), changedAt: this.#lastGoodPollAt, reason: trigger.reason, events: trigger.events });
-      this.#deps.log.warn({ session: runner.sessionId, events: trigger.events }, `halting tuning session: ${trigger.reason}`);
-      runner.halt(trigger.reason);
+    if (runner && detection && runner.interruption?.kind !== 'halt') {
+      this.#haltDetections.set(runner.sessionId, detection);
+      this.#deps.log.warn({ session: runner.sessionId, events: detection.events }, `halting tuning session: ${detection.reason}`);
+      runner.halt(detection.reason);
     }
-    if (trigger === null && observation.patroni.ok && observation.postgres.ok) this.#lastGoodPollAt = observation.at;
-    this.#coordinator.observe(observation, events);
   }
 
   #requireLeader(): ClusterObservation {

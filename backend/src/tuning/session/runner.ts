@@ -20,6 +20,7 @@ import { measureWindow, scoreMeasurement } from '../objective.js';
 import type { Configuration, Trial } from '../space.js';
 import { memoryInputs } from './memory-inputs.js';
 import type { SessionCatalogue, SessionPorts } from './ports.js';
+import { sendRecordedPatch } from './recorded-patch.js';
 import { awaitVerification, baselineParameters, describeVerification } from './verification.js';
 
 export interface RunnerSettings {
@@ -346,14 +347,8 @@ export class SessionRunner {
     }
     if (Object.keys(parameters).length > 0) {
       const body: PatroniConfigPatch = { postgresql: { parameters } };
-      const patchId = await this.#ports.store.recordPatch({ sessionId: this.#session.id, iteration, body, sentAt: new Date(this.#ports.clock.now()) });
-      try {
-        await this.#ports.config.patchConfig(body);
-        await this.#ports.store.completePatch(patchId, 'ok', null);
-      } catch (error) {
-        await this.#ports.store.completePatch(patchId, 'error', messageOf(error));
-        throw new IterationFailure(`PATCH /config failed: ${messageOf(error)}`);
-      }
+      const sent = await sendRecordedPatch(this.#ports, this.#session.id, iteration, body);
+      if (!sent.ok) throw new IterationFailure(`PATCH /config failed: ${sent.error}`);
     }
     const verification = await this.#verify(expected, catalogue);
     const failed = verification.filter((v) => !v.verified);

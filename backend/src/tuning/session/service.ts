@@ -4,7 +4,8 @@
  * (DESIGN.md §2), and answers 202. History is read from this node's copy of the store.
  */
 import { randomUUID } from 'node:crypto';
-import type { ClusterWatcher } from '../../observer/cluster-watcher.js';
+import { addressOf } from '../../cluster/member-databases.js';
+import { observedScope, type ClusterWatcher } from '../../observer/cluster-watcher.js';
 import { PostgresError } from '../../postgres/errors.js';
 import type { StateDatabase } from '../../state/state-database.js';
 import type {
@@ -103,13 +104,13 @@ export class SessionService {
   async #forward(kind: CommandKind, sessionId: string | null, payload: Record<string, unknown>) {
     const observation = this.#watcher.latest;
     if (!observation?.patroni.ok) throw new SessionRequestError(503, 'state_unavailable', "this node's Patroni has not answered yet");
-    const topology = observation.patroni.value.topology;
-    const leader = leaderMember(topology);
-    if (!leader || leader.host === null || leader.port === null) {
+    const leader = leaderMember(observation.patroni.value.topology);
+    const address = addressOf(leader);
+    if (leader === null || address === null) {
       throw new SessionRequestError(409, 'no_leader', 'the cluster has no leader to execute the request', { leader: null });
     }
     try {
-      const command = await this.#state.leaderStore({ host: leader.host, port: leader.port }).insertCommand({
+      const command = await this.#state.leaderStore(address).insertCommand({
         id: randomUUID(),
         kind,
         sessionId,
@@ -138,7 +139,6 @@ export class SessionService {
   }
 
   #scope(): string {
-    const observation = this.#watcher.latest;
-    return (observation?.patroni.ok ? observation.patroni.value.topology.scope : null) ?? 'unknown';
+    return observedScope(this.#watcher.latest) ?? 'unknown';
   }
 }

@@ -85,7 +85,7 @@ describe('SessionManager.start', () => {
     h.clock.advance(1_000);
     await h.poll();
     assert.equal(await h.store.getFailoverState(session.id), null);
-    assert.deepEqual(h.manager.halted, []);
+    assert.deepEqual(await h.manager.haltedSessions(), []);
     await h.manager.close();
   });
 
@@ -220,7 +220,7 @@ describe('SessionManager: the halt on a poll (DESIGN.md §4 rule 8.1)', () => {
     });
     assert.equal(state?.phase, 'halted');
     assert.deepEqual(
-      h.manager.halted.map((entry) => [entry.session.id, entry.failover?.phase]),
+      (await h.manager.haltedSessions()).map((entry) => [entry.session.id, entry.failover?.phase]),
       [[session.id, 'halted']],
     );
     const refusal = await refused(h.manager.start(REQUEST), 409, 'session_halted');
@@ -299,7 +299,7 @@ describe('SessionManager: the halt on a poll (DESIGN.md §4 rule 8.1)', () => {
     assert.equal(acknowledged.state, 'acknowledged');
     assert.equal(failover.phase, 'acknowledged');
     assert.equal(failover.acknowledgement?.by, 'alice');
-    assert.deepEqual(h.manager.halted, []);
+    assert.deepEqual(await h.manager.haltedSessions(), []);
 
     const next = await h.manager.start(REQUEST);
     assert.notEqual(next.id, session.id);
