@@ -70,9 +70,24 @@ async function post(agent: AgentProcess, path: string, body: unknown) {
 
 const detailOf = async (agent: AgentProcess, id: string) => (await getJson<SessionDetail>(`${agent.url}/api/v1/sessions/${id}`)).body;
 
+/**
+ * Asks the leader's agent to start a session once it sees the cluster healthy: a killed leader that
+ * rejoins may still be rewound by Patroni (stopped, pg_rewind, started) after the lab first looks healthy.
+ */
+async function requestSession(): Promise<{ status: number; body: Record<string, any> }> {
+  return waitFor(
+    async () => {
+      const response = await post(agentOf(leader), '/api/v1/sessions', SESSION);
+      if (response.body.error?.code === 'cluster_unhealthy') throw new Error(response.body.error.message);
+      return response;
+    },
+    { what: "the leader's agent to see every member healthy", timeoutMs: 120_000, intervalMs: 500 },
+  );
+}
+
 /** Starts a session on the leader's agent and waits until a candidate (not the baseline) is being measured. */
 async function startAndApplyACandidate(): Promise<SessionRecord> {
-  const started = await post(agentOf(leader), '/api/v1/sessions', SESSION);
+  const started = await requestSession();
   assert.equal(started.status, 201, JSON.stringify(started.body));
   const session = started.body.session as SessionRecord;
   await waitFor(
@@ -207,7 +222,7 @@ test('(a) SIGKILL of the leader mid-iteration: halted, new leader, baseline rest
 test('(d) acknowledgement: a new session is refused naming the halted one, until a person acknowledges', async () => {
   const [halted] = (await getJson<{ sessions: SessionRecord[] }>(`${agentOf(leader).url}/api/v1/sessions`)).body.sessions;
   assert.equal(halted?.state, 'halted');
-  const refused = await post(agentOf(leader), '/api/v1/sessions', SESSION);
+  const refused = await requestSession();
   assert.equal(refused.status, 409);
   assert.equal(refused.body.error.code, 'session_halted');
   assert.equal(refused.body.error.sessionId, halted.id);
