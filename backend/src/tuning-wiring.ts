@@ -19,7 +19,7 @@ import { leaderMember } from './topology/predicates.js';
 import { DEFAULT_FAILOVER_SETTINGS } from './tuning/failover/index.js';
 import { buildKnobCatalogue, formatForDisplay, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
 import { sessionCatalogue } from './tuning/session/catalogue-adapter.js';
-import { liveClusterPort, liveConfigPort, liveLeaderPort, realClock } from './tuning/session/live-ports.js';
+import { liveClusterPort, liveConfigPort, liveLeaderPort, liveMemberMemory, realClock } from './tuning/session/live-ports.js';
 import { SessionManager, type SessionLog } from './tuning/session/manager.js';
 import { gpOptimizer } from './tuning/session/optimizer-port.js';
 import { SessionService } from './tuning/session/service.js';
@@ -65,6 +65,7 @@ export function createTuning(
         optimizer: gpOptimizer,
         catalogue: (settings, knobs) => sessionCatalogue(settings, host, knobs),
         hostMemoryBytes: host.memoryBytes,
+        memberMemory: liveMemberMemory(patroni, members),
         member: self() ?? 'unknown',
       };
     },
@@ -93,7 +94,10 @@ export function createTuning(
       readOverrides: () => readAutoConfOverrides(postgres),
       dcsParameters: async () => (await patroni.getConfig()).postgresql?.parameters ?? {},
       tunerValues: () => state.local.listPatchedValues(observedScope(watcher.latest) ?? 'unknown'),
-      resetOverrides: (names) => leaderPort.resetAutoconf(names),
+      // Not a session: nothing halts a drift check's reset.
+      resetOverrides: async (names) => {
+        await leaderPort.resetAutoconf(names, new AbortController().signal);
+      },
       reloadPostgres: async () => {
         await postgres.query('SELECT pg_reload_conf()');
       },

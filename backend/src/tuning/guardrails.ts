@@ -19,6 +19,8 @@ export const DEFAULT_GUARDRAILS: GuardrailSettings = { memoryThreshold: 0.9, reg
 /** The memory inputs, in bytes and counts, with the candidate's values already merged in. */
 export interface MemoryInputs {
   hostMemoryBytes: number;
+  /** Whose memory `hostMemoryBytes` is ("member node3"), named in the verdict. */
+  memoryBoundBy: string | null;
   sharedBuffersBytes: number;
   workMemBytes: number;
   hashMemMultiplier: number;
@@ -48,7 +50,9 @@ export function checkMemory(inputs: MemoryInputs, settings: GuardrailSettings): 
   const bound = memoryBound(inputs, settings);
   const limit = inputs.hostMemoryBytes * settings.memoryThreshold;
   const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-  const detail = `worst-case memory ${gib(bound)} vs ${Math.round(settings.memoryThreshold * 100)} % of ${gib(inputs.hostMemoryBytes)} = ${gib(limit)}`;
+  const detail = `worst-case memory ${gib(bound)} vs ${Math.round(settings.memoryThreshold * 100)} % of ${gib(inputs.hostMemoryBytes)}${
+    inputs.memoryBoundBy === null ? '' : ` (${inputs.memoryBoundBy}, the smallest)`
+  } = ${gib(limit)}`;
   return { guardrail: 'memory', ok: bound <= limit, detail };
 }
 

@@ -152,6 +152,10 @@ test('a short session completes: verified everywhere, only tunable parameters se
   );
   const autoconf = await lab.sql(leader, "SELECT name FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf'");
   assert.deepEqual(autoconf.rows, []);
+  // The baseline was read once the reset was in force: not the 3MB override.
+  assert.notEqual(detail.baseline!.effective.work_mem, 3072);
+  // Every member's memory was read through its PostgreSQL (the lab's agent connects as a superuser).
+  assert.ok(!detail.events.some((e) => e.type === 'member_memory_unknown'), JSON.stringify(detail.events.filter((e) => e.type === 'member_memory_unknown')));
 
   // The final configuration is in force on every member.
   const result = detail.session.result!;
@@ -206,4 +210,27 @@ test("a start sent to a replica's agent is run by the leader's agent, and a stop
   } finally {
     await client.end();
   }
+});
+
+test('pausing the cluster mid-session halts it; nothing is sent after the pause', async () => {
+  const started = await post(leaderAgent, '/api/v1/sessions', { iterations: 20, iterationSeconds: 3, warmupSeconds: 1 });
+  assert.equal(started.status, 201, JSON.stringify(started.body));
+  const sessionId = (started.body.session as SessionRecord).id;
+  await waitFor(async () => (await detailOf(leaderAgent, sessionId)).iterations.some((i) => i.number >= 1), {
+    what: 'the session to propose its first candidate',
+    timeoutMs: 120_000,
+  });
+  const paused = await fetch(`${lab.restUrl(leader)}/config`, {
+    method: 'PATCH',
+    headers: { authorization: lab.restAuthHeader, 'content-type': 'application/json' },
+    body: JSON.stringify({ pause: true }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  assert.equal(paused.status, 200, await paused.text());
+  const pausedAt = Date.now();
+  const detail = await waitForEnd(sessionId);
+  assert.equal(detail.session.state, 'halted', detail.session.reason ?? '');
+  assert.match(detail.session.reason ?? '', /paus/);
+  const sentAfter = detail.patches.filter((p) => p.outcome === 'ok' && new Date(p.sentAt).getTime() > pausedAt);
+  assert.deepEqual(sentAfter, [], 'PATCHes sent after the pause');
 });

@@ -62,14 +62,14 @@ export class BaselineRestorer {
       throw missingBaseline(sessionId);
     }
     const catalogue = await this.#catalogue(baseline);
-    const role = await leader.checkLeader();
+    const role = await leader.checkLeader(null);
     if (!role.leader) throw new BaselineRestoreError(`not restoring from a node that does not lead: ${role.reason}`);
     const validation = catalogue.validate(baseline.effective, { restore: true });
     if (!validation.ok) {
       throw new BaselineRestoreError(`the recorded baseline does not validate, not sent: ${validation.errors.map((e) => e.message).join('; ')}`);
     }
     const body = { postgresql: { parameters: baselineParameters(baseline, catalogue.names) } };
-    const sent = await sendRecordedPatch(this.#ports, sessionId, null, body);
+    const sent = await sendRecordedPatch(this.#ports, sessionId, null, body, signal);
     if (!sent.ok) throw new BaselineRestoreError(`PATCH /config failed: ${sent.error}`);
     const verification = await awaitVerification({
       cluster: this.#ports.cluster,

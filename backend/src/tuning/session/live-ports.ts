@@ -5,15 +5,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MemberDatabases } from '../../cluster/member-databases.js';
 import type { PatroniApi } from '../../patroni/client.js';
+import { parseMemoryMax, parseProcSelfCgroup } from '../../host/cgroup.js';
+import { parseMeminfo } from '../../host/memory.js';
 import { readAutoConfOverrides } from '../../postgres/autoconf.js';
 import type { Queryable } from '../../postgres/connection.js';
 import { readDatabaseStats } from '../../postgres/database-stats.js';
 import { readInRecovery } from '../../postgres/role.js';
 import { readServerFacts } from '../../postgres/server-facts.js';
-import { parseSettingRow, PG_SETTINGS_COLUMNS, readSettings, type PgSettingRow } from '../../postgres/settings.js';
+import { parseSettingRow, PG_SETTINGS_COLUMNS, readSettings, SETTINGS_SQL, type PgSettingRow } from '../../postgres/settings.js';
 import { readStatementsAggregate } from '../../postgres/statements.js';
 import type { WorkloadSnapshot } from '../objective.js';
-import type { Clock, ClusterPort, ConfigPort, LeaderPort, MemberSettings } from './ports.js';
+import type { Clock, ClusterPort, ConfigPort, LeaderPort, MemberMemory, MemberSettings } from './ports.js';
+import { startBlockers } from './preconditions.js';
 
 export const realClock: Clock = {
   now: () => Date.now(),
@@ -25,23 +28,44 @@ const PARAMETER_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
 
 export function liveLeaderPort(patroni: PatroniApi, db: Queryable, self: () => string | null): LeaderPort {
   return {
-    async checkLeader() {
+    async checkLeader(held) {
       const [node, cluster, inRecovery] = await Promise.all([patroni.getNodeStatus(), patroni.getCluster(), readInRecovery(db)]);
       const me = self();
       if (cluster.leader === null) return { leader: false, reason: 'the cluster has no leader' };
       if (me === null || cluster.leader !== me) return { leader: false, reason: `the leader is ${cluster.leader}, not ${me ?? 'this node'}` };
       if (node.role !== 'primary') return { leader: false, reason: `Patroni reports role ${node.role}` };
       if (inRecovery) return { leader: false, reason: 'pg_is_in_recovery() is true' };
-      return { leader: true };
+      if (node.paused || cluster.paused) return { leader: false, reason: 'the cluster is paused (maintenance mode)' };
+      if (held !== null) {
+        const blockers = startBlockers(cluster);
+        if (blockers.length > 0) return { leader: false, reason: blockers.join('; ') };
+        if (held.timeline !== null && node.timeline !== held.timeline) {
+          return { leader: false, reason: `the timeline changed from ${held.timeline} to ${node.timeline ?? 'unknown'}` };
+        }
+      }
+      return { leader: true, timeline: node.timeline };
     },
     readSettings: () => readSettings(db),
+    async readSettingsLoadedAfter(mark) {
+      // One statement: the rows come from the very backend whose load time is compared.
+      const rows = await db.query<PgSettingRow>(`SELECT * FROM (${SETTINGS_SQL}) s WHERE pg_conf_load_time() > $1`, [mark]);
+      return rows.length === 0 ? null : rows.map(parseSettingRow);
+    },
     readAutoconfOverrides: () => readAutoConfOverrides(db),
-    async resetAutoconf(names) {
+    async resetAutoconf(names, signal) {
       for (const name of names) {
         if (!PARAMETER_NAME.test(name)) throw new Error(`refusing to reset a parameter with an unusual name: ${JSON.stringify(name)}`);
+      }
+      for (const name of names) {
+        signal.throwIfAborted();
         await db.query(`ALTER SYSTEM RESET ${name}`);
       }
+      // Taken after the file was rewritten: any backend that loads the configuration later sees the reset.
+      const [row] = await db.query<{ now: Date }>('SELECT clock_timestamp() AS now');
+      if (row === undefined) throw new Error('clock_timestamp() returned no row');
+      signal.throwIfAborted();
       await db.query('SELECT pg_reload_conf()');
+      return row.now;
     },
     async workloadSnapshot(): Promise<WorkloadSnapshot> {
       const facts = await readServerFacts(db);
@@ -81,4 +105,45 @@ export function liveClusterPort(patroni: PatroniApi, members: MemberDatabases): 
       );
     },
   };
+}
+
+/** /proc/meminfo and this backend's cgroup, read by PostgreSQL (superuser or pg_read_server_files). */
+const MEMORY_FILES_SQL = `SELECT pg_read_file('/proc/meminfo') AS meminfo, pg_read_file('/proc/self/cgroup', 0, 4096, true) AS cgroup`;
+const MEMORY_MAX_SQL = `SELECT pg_read_file($1, 0, 64, true) AS text`;
+
+/**
+ * Every member's host memory as its PostgreSQL sees it: MemTotal, lowered by the tightest cgroup v2
+ * memory.max above the backend. Read through SQL because configuration is cluster-wide and each
+ * member may be a different host, and PostgreSQL is the one channel to every member the agent has.
+ */
+export function liveMemberMemory(patroni: PatroniApi, members: MemberDatabases): () => Promise<MemberMemory[]> {
+  return async () => {
+    const topology = await patroni.getCluster();
+    return Promise.all(
+      topology.members.map(async (member): Promise<MemberMemory> => {
+        if (member.host === null || member.port === null) return { member: member.name, ok: false, error: 'no address in /cluster' };
+        try {
+          const pool = members.pool({ host: member.host, port: member.port });
+          const [files] = await pool.query<{ meminfo: string; cgroup: string | null }>(MEMORY_FILES_SQL);
+          if (files === undefined) throw new Error('pg_read_file returned no row');
+          let bytes = parseMeminfo(files.meminfo).totalBytes;
+          const v2Path = files.cgroup === null ? null : parseProcSelfCgroup(files.cgroup).v2Path;
+          for (const level of v2Path === null ? [] : cgroupLevels(v2Path)) {
+            const [limit] = await pool.query<{ text: string | null }>(MEMORY_MAX_SQL, [`/sys/fs/cgroup${level}/memory.max`]);
+            const max = limit?.text == null || limit.text === '' ? null : parseMemoryMax(limit.text);
+            if (max !== null) bytes = Math.min(bytes, max);
+          }
+          return { member: member.name, ok: true, bytes };
+        } catch (error) {
+          return { member: member.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+  };
+}
+
+/** `/a/b` → `/`, `/a`, `/a/b`: a limit on any ancestor applies too. */
+function cgroupLevels(v2Path: string): string[] {
+  const parts = v2Path.split('/').filter((p) => p !== '');
+  return ['', ...parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`)];
 }

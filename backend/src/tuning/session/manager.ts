@@ -224,6 +224,8 @@ export class SessionManager {
     this.#runner = runner;
     this.#lastRunner = runner;
     this.#deps.log.info({ session: session.id, options: session.options }, 'tuning session started');
+    // A poll between the start checks and now reached no runner: the latest one is checked here.
+    this.#holdStartConditions(this.#deps.watcher.latest);
     this.#running = runner.run().then(
       (final) => {
         this.#deps.log.info({ session: final.id, state: final.state, result: final.result, reason: final.reason }, 'tuning session ended');
@@ -267,6 +269,22 @@ export class SessionManager {
       this.#deps.log.warn({ session: runner.sessionId, events: detection.events }, `halting tuning session: ${detection.reason}`);
       runner.halt(detection.reason);
     }
+    this.#holdStartConditions(observation);
+  }
+
+  /**
+   * The start preconditions are held while a session runs, not only their changes seen (DESIGN.md
+   * §4 rule 10): a paused cluster, no leader or an unhealthy member in `observation` halts it. An
+   * observation without a topology is the coordinator's to judge (leader unreachable).
+   */
+  #holdStartConditions(observation: ClusterObservation | null): void {
+    const runner = this.#runner;
+    if (!runner || runner.interruption?.kind === 'halt' || !observation?.patroni.ok) return;
+    const blockers = startBlockers(observation.patroni.value.topology);
+    if (blockers.length === 0) return;
+    const reason = `the start conditions no longer hold: ${blockers.join('; ')}`;
+    this.#deps.log.warn({ session: runner.sessionId, blockers }, `halting tuning session: ${reason}`);
+    runner.halt(reason);
   }
 
   #requireLeader(): ClusterObservation {

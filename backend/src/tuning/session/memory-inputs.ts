@@ -3,8 +3,11 @@ import { toBaseUnits } from '../../postgres/units.js';
 import type { MemoryInputs } from '../guardrails.js';
 import type { Configuration } from '../space.js';
 
-/** The memory guardrail's inputs: the leader's settings with the candidate's values merged in. */
-export function memoryInputs(settings: readonly PgSetting[], candidate: Configuration, hostMemoryBytes: number): MemoryInputs {
+/**
+ * The memory guardrail's inputs: the leader's settings with the candidate's values merged in,
+ * against `memory`, the smallest host of the cluster and which one it is.
+ */
+export function memoryInputs(settings: readonly PgSetting[], candidate: Configuration, memory: { bytes: number; boundBy: string }): MemoryInputs {
   const byName = new Map(settings.map((s) => [s.name, s]));
   const numeric = (name: string, fallback: number): number => {
     const setting = byName.get(name);
@@ -22,7 +25,8 @@ export function memoryInputs(settings: readonly PgSetting[], candidate: Configur
   };
   const autovacuumWorkMem = bytes('autovacuum_work_mem', -1);
   return {
-    hostMemoryBytes,
+    hostMemoryBytes: memory.bytes,
+    memoryBoundBy: memory.boundBy,
     sharedBuffersBytes: bytes('shared_buffers', 128 * 2 ** 20),
     workMemBytes: bytes('work_mem', 4 * 2 ** 20),
     hashMemMultiplier: numeric('hash_mem_multiplier', 2),

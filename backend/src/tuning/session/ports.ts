@@ -16,16 +16,38 @@ export interface Clock {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
-export type RoleCheck = { leader: true } | { leader: false; reason: string };
+/** A refusal's reason is a whole sentence: "Patroni reports role replica", "the cluster is paused (maintenance mode)". */
+export type RoleCheck = { leader: true; timeline: number | null } | { leader: false; reason: string };
+
+/**
+ * What a session holds the cluster to while it runs (DESIGN.md §4 rule 10): the start preconditions
+ * (a leader, not paused, every member healthy) and the timeline it started on (null: pin nothing yet).
+ */
+export interface HeldConditions {
+  timeline: number | null;
+}
 
 /** This node, which must be the leader while the session runs. */
 export interface LeaderPort {
-  /** Asked fresh right before every apply: Patroni's role and pg_is_in_recovery() (safety rule 1). */
-  checkLeader(): Promise<RoleCheck>;
+  /**
+   * Asked fresh right before every change: Patroni's role, pg_is_in_recovery() and no pause (safety
+   * rule 1). With `held`, also the start preconditions and the leader's timeline; a baseline restore
+   * passes null (it runs after a failover, on a new timeline, and tolerates members that are down).
+   */
+  checkLeader(held: HeldConditions | null): Promise<RoleCheck>;
   readSettings(): Promise<PgSetting[]>;
+  /**
+   * pg_settings as read by a backend that loaded the configuration files after `mark` (a server
+   * time from `resetAutoconf`), or null while the backend answering has not reloaded yet.
+   */
+  readSettingsLoadedAfter(mark: Date): Promise<PgSetting[] | null>;
   readAutoconfOverrides(): Promise<AutoConfOverride[]>;
-  /** `ALTER SYSTEM RESET` of each name, then `pg_reload_conf()`. */
-  resetAutoconf(names: readonly string[]): Promise<void>;
+  /**
+   * `ALTER SYSTEM RESET` of each name, then `pg_reload_conf()`, checking `signal` before each: once
+   * it is aborted nothing more is changed and its reason is thrown. Returns the server's time after
+   * the last reset and before the reload, for `readSettingsLoadedAfter`.
+   */
+  resetAutoconf(names: readonly string[], signal: AbortSignal): Promise<Date>;
   workloadSnapshot(): Promise<WorkloadSnapshot>;
 }
 
@@ -38,6 +60,9 @@ export interface ConfigPort {
 export type MemberSettings =
   | { member: string; ok: true; settings: PgSetting[] }
   | { member: string; ok: false; error: string };
+
+/** A member's host memory as its PostgreSQL sees it (the lower of RAM and its cgroup limit), or why it is unknown. */
+export type MemberMemory = { member: string; ok: true; bytes: number } | { member: string; ok: false; error: string };
 
 export interface ClusterPort {
   /** pg_settings rows named `names` on every member of the cluster, the leader included. */
@@ -90,8 +115,10 @@ export interface SessionPorts {
   optimizer: Optimizer;
   /** Builds the catalogue from the leader's settings, limited to the session's knobs. */
   catalogue(settings: readonly PgSetting[], knobs: readonly string[]): SessionCatalogue;
-  /** Host memory for the memory guardrail (the lower of RAM and the cgroup limit). */
+  /** This agent's host memory (the lower of RAM and the cgroup limit): the fallback for a member whose memory is unknown. */
   hostMemoryBytes: number;
+  /** Every member's host memory, for the memory guardrail: configuration is cluster-wide. */
+  memberMemory(): Promise<MemberMemory[]>;
   /** The member this agent runs beside. */
   member: string;
 }

@@ -9,15 +9,25 @@ import type { Clock, ConfigPort } from './ports.js';
 
 export type PatchOutcome = { ok: true } | { ok: false; error: string };
 
-/** Patroni's refusal is returned as an outcome; a store that cannot record it rejects. */
+/**
+ * Patroni's refusal is returned as an outcome; a store that cannot record it rejects. `signal` is
+ * checked after the record is written, the last await before the PATCH: once it is aborted (a halt)
+ * the record is completed as not sent, nothing goes to Patroni and the signal's reason is thrown.
+ */
 export async function sendRecordedPatch(
   ports: { store: Store; config: ConfigPort; clock: Clock },
   sessionId: string,
   iteration: number | null,
   body: PatroniConfigPatch,
+  signal: AbortSignal,
 ): Promise<PatchOutcome> {
   const { store, config, clock } = ports;
+  signal.throwIfAborted();
   const patchId = await store.recordPatch({ sessionId, iteration, body, sentAt: new Date(clock.now()) });
+  if (signal.aborted) {
+    await store.completePatch(patchId, 'error', `not sent: ${reasonOf(signal)}`);
+    signal.throwIfAborted();
+  }
   try {
     await config.patchConfig(body);
   } catch (error) {
@@ -27,4 +37,9 @@ export async function sendRecordedPatch(
   }
   await store.completePatch(patchId, 'ok', null);
   return { ok: true };
+}
+
+function reasonOf(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason);
 }

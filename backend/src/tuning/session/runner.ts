@@ -19,7 +19,7 @@ import { checkMemory, checkRegression, type GuardrailSettings } from '../guardra
 import { measureWindow, scoreMeasurement } from '../objective.js';
 import type { Configuration, Trial } from '../space.js';
 import { memoryInputs } from './memory-inputs.js';
-import type { SessionCatalogue, SessionPorts } from './ports.js';
+import type { HeldConditions, SessionCatalogue, SessionPorts } from './ports.js';
 import { sendRecordedPatch } from './recorded-patch.js';
 import { awaitVerification, baselineParameters, describeVerification } from './verification.js';
 
@@ -76,6 +76,12 @@ class IterationFailure extends Error {
   }
 }
 
+/** The memory the guardrail measures a candidate against: the smallest member's, and which one that is. */
+export interface MemoryLimit {
+  bytes: number;
+  boundBy: string;
+}
+
 interface Best {
   config: Configuration;
   score: number;
@@ -92,6 +98,15 @@ export class SessionRunner {
   readonly #halts = new AbortController();
   #interruption: Interruption | null = null;
   #progress: SessionProgress;
+  /** What every fresh check before a change holds the cluster to; the first check pins the timeline. */
+  #held: HeldConditions = { timeline: null };
+  /**
+   * A PATCH went out since the cluster was last verified on the best or the baseline configuration:
+   * the session may not end `failed` now, only halt into the failover protocol (DESIGN.md §4 rule 11).
+   */
+  #unconfirmed = false;
+  /** Patroni's failsafe_mode from the dynamic configuration read at the start; null before. */
+  #failsafe: boolean | null = null;
 
   constructor(ports: SessionPorts, settings: RunnerSettings, session: SessionRecord) {
     this.#ports = ports;
@@ -150,6 +165,9 @@ export class SessionRunner {
         return this.#session;
       } else if (interruption?.kind === 'halt') {
         await this.#finish('halted', null, interruption.reason);
+      } else if (this.#unconfirmed) {
+        this.halt(`could not confirm the cluster is on its best or baseline configuration: ${messageOf(error)}${this.#failsafeNote()}`);
+        await this.#finish('halted', null, this.#interruption?.reason ?? messageOf(error));
       } else if (interruption?.kind === 'stop' && isWindowAbort(error)) {
         // Stopped during the baseline window (the only window whose abort reaches here): nothing was applied.
         const result: SessionResult = { final: 'baseline', bestIteration: null, baselineScore: null, bestScore: null, improvementRatio: null };
@@ -174,8 +192,11 @@ export class SessionRunner {
     const overrides = (await leader.readAutoconfOverrides()).filter(
       (o): o is typeof o & { name: string } => o.name !== null && tuned.has(o.name),
     );
+    // Before the first change: the start conditions still hold, and the timeline is pinned.
+    await this.#checkRole();
+    const memory = await this.#memoryLimit();
+    let settings = initialSettings;
     if (overrides.length > 0) {
-      this.#throwIfHalted();
       for (const o of overrides) {
         await store.recordAutoconfRemoval({
           sessionId: this.#session.id,
@@ -185,12 +206,13 @@ export class SessionRunner {
           removedAt: new Date(this.#ports.clock.now()),
         });
       }
-      await leader.resetAutoconf(overrides.map((o) => o.name));
+      const mark = await leader.resetAutoconf(overrides.map((o) => o.name), this.#halts.signal);
       await this.#event('autoconf_overrides_removed', { names: overrides.map((o) => o.name) });
+      settings = await this.#settingsLoadedAfter(mark);
     }
-    const settings = overrides.length > 0 ? await leader.readSettings() : initialSettings;
     const baselineConfig = catalogue.currentValues(settings);
     const dcs = await config.getConfig();
+    this.#failsafe = dcs['failsafe_mode'] === true;
     this.#throwIfHalted();
     await store.saveBaseline({
       sessionId: this.#session.id,
@@ -206,7 +228,7 @@ export class SessionRunner {
     let current: Configuration = baselineConfig;
 
     for (let number = 1; number <= options.iterations && this.#interruption === null; number += 1) {
-      const outcome = await this.#iterate(number, history, catalogue, settings, current, best, baselineScore);
+      const outcome = await this.#iterate(number, history, catalogue, settings, memory, current, best, baselineScore);
       current = outcome.current;
       if (outcome.trial) history.push(outcome.trial);
       if (outcome.trial?.score != null && outcome.kept && outcome.trial.score < best.score) {
@@ -242,6 +264,7 @@ export class SessionRunner {
     history: readonly Trial[],
     catalogue: SessionCatalogue,
     settings: readonly PgSetting[],
+    memoryLimit: MemoryLimit,
     current: Configuration,
     best: Best,
     baselineScore: number,
@@ -274,7 +297,7 @@ export class SessionRunner {
       };
     };
 
-    const memory = checkMemory(memoryInputs(settings, candidate, this.#ports.hostMemoryBytes), this.#settings.guardrails);
+    const memory = checkMemory(memoryInputs(settings, candidate, memoryLimit), this.#settings.guardrails);
     if (!memory.ok) {
       await end({ state: 'rejected', verdicts: [memory] });
       await this.#event('guardrail_rejected', { iteration: number, detail: memory.detail });
@@ -330,8 +353,9 @@ export class SessionRunner {
   }
 
   /**
-   * Sends `parameters` through Patroni and waits until every member shows `expected`. The role is
-   * checked fresh right before the PATCH; a node that is no longer the leader halts the session.
+   * Sends `parameters` through Patroni and waits until every member shows `expected`. The role and
+   * the held conditions are checked fresh right before the PATCH; a refusal halts the session, and
+   * so does a halt that lands while the PATCH is being recorded (nothing is sent then).
    */
   async #apply(
     iteration: number | null,
@@ -339,15 +363,12 @@ export class SessionRunner {
     parameters: Record<string, string | null>,
     catalogue: SessionCatalogue,
   ): Promise<MemberVerification[]> {
-    this.#throwIfHalted();
-    const role = await this.#ports.leader.checkLeader();
-    if (!role.leader) {
-      this.halt(`this node is no longer the leader: ${role.reason}`);
-      this.#throwIfHalted();
-    }
+    await this.#checkRole();
     if (Object.keys(parameters).length > 0) {
       const body: PatroniConfigPatch = { postgresql: { parameters } };
-      const sent = await sendRecordedPatch(this.#ports, this.#session.id, iteration, body);
+      // Even a refused PATCH may have reached the DCS: from here the cluster must be verified back.
+      this.#unconfirmed = true;
+      const sent = await sendRecordedPatch(this.#ports, this.#session.id, iteration, body, this.#halts.signal);
       if (!sent.ok) throw new IterationFailure(`PATCH /config failed: ${sent.error}`);
     }
     const verification = await this.#verify(expected, catalogue);
@@ -386,6 +407,7 @@ export class SessionRunner {
     if (!validation.ok) throw new Error(`cannot restore the best configuration: ${validation.errors.map((e) => e.message).join('; ')}`);
     try {
       await this.#apply(iteration, target, validation.parameters, catalogue);
+      this.#unconfirmed = false;
       await this.#event('configuration_restored', { iteration, to: 'best' });
       return target;
     } catch (error) {
@@ -403,6 +425,7 @@ export class SessionRunner {
     const baseline = await this.#ports.store.getBaseline(this.#session.id);
     if (!baseline) throw new Error('no baseline recorded for this session');
     await this.#apply(null, baseline.effective, baselineParameters(baseline, catalogue.names), catalogue);
+    this.#unconfirmed = false;
     await this.#event('baseline_restored', {});
   }
 
@@ -421,6 +444,7 @@ export class SessionRunner {
       const validation = catalogue.validate(changes, { restore: true });
       if (!validation.ok) throw new Error(`the best configuration no longer validates: ${validation.errors.map((e) => e.message).join('; ')}`);
       await this.#apply(null, best.config, validation.parameters, catalogue);
+      this.#unconfirmed = false;
       await this.#event('final_configuration_applied', { final: 'best', iteration: best.iteration });
     } else {
       await this.#restoreBaseline(catalogue);
@@ -448,6 +472,68 @@ export class SessionRunner {
     } catch (error) {
       throw new IterationFailure(messageOf(error));
     }
+  }
+
+  /**
+   * The fresh check before every change (DESIGN.md §4 rules 1 and 10): this node leads, the cluster
+   * is not paused, the start conditions hold and the timeline is the one the session started on. A
+   * refusal halts the session; so does a halt that landed while the check was under way.
+   */
+  async #checkRole(): Promise<void> {
+    this.#throwIfHalted();
+    const role = await this.#ports.leader.checkLeader(this.#held);
+    if (!role.leader) this.halt(`not changing configuration: ${role.reason}`);
+    this.#throwIfHalted();
+    if (role.leader && this.#held.timeline === null) this.#held = { timeline: role.timeline };
+  }
+
+  /**
+   * The leader's settings once its backends run with the reset postgresql.auto.conf: the baseline
+   * must be what is in force, not what was before the reload reached the backend that answers.
+   */
+  async #settingsLoadedAfter(mark: Date): Promise<PgSetting[]> {
+    const { clock, leader } = this.#ports;
+    const deadline = clock.now() + this.#settings.verifyTimeoutMs;
+    for (;;) {
+      const settings = await leader.readSettingsLoadedAfter(mark);
+      if (settings !== null) return settings;
+      if (clock.now() >= deadline) {
+        throw new Error(`PostgreSQL did not load the reset postgresql.auto.conf within ${this.#settings.verifyTimeoutMs} ms; no baseline recorded`);
+      }
+      await clock.sleep(this.#settings.verifyPollMs, this.#halts.signal);
+    }
+  }
+
+  /**
+   * The smallest host memory of any member (configuration is cluster-wide, and a replica may be a
+   * smaller host). A member whose memory cannot be read counts as this agent's host, and says so.
+   */
+  async #memoryLimit(): Promise<MemoryLimit> {
+    const own = { bytes: this.#ports.hostMemoryBytes, boundBy: `this agent's host (${this.#ports.member})` };
+    let members;
+    try {
+      members = await this.#ports.memberMemory();
+    } catch (error) {
+      members = [{ member: 'every member', ok: false as const, error: messageOf(error) }];
+    }
+    const unknown = members.filter((m) => !m.ok);
+    const limits: MemoryLimit[] = members.flatMap((m) => (m.ok ? [{ bytes: m.bytes, boundBy: `member ${m.member}` }] : []));
+    if (unknown.length > 0 || limits.length === 0) {
+      limits.push(own);
+      await this.#event('member_memory_unknown', {
+        members: unknown.map((m) => ({ member: m.member, error: m.ok ? null : m.error })),
+        assumedBytes: own.bytes,
+      });
+    }
+    return limits.reduce((smallest, limit) => (limit.bytes < smallest.bytes ? limit : smallest));
+  }
+
+  /** What Patroni does if the DCS stays unreachable, for a halt that could not confirm the configuration. */
+  #failsafeNote(): string {
+    if (this.#failsafe === null) return '';
+    return this.#failsafe
+      ? ' (Patroni failsafe_mode is on: the leader keeps running while the DCS is unreachable)'
+      : ' (Patroni failsafe_mode is off: a leader that cannot reach the DCS is demoted)';
   }
 
   #throwIfHalted(): void {

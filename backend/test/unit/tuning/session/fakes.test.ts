@@ -106,7 +106,7 @@ describe('FakeCluster', () => {
     const cluster = new FakeCluster(clock, { autoconf: { work_mem: '64MB' } });
     assert.equal(cluster.valueOn('node1', 'work_mem'), 65536);
     assert.equal(cluster.valueOn('node2', 'work_mem'), 4096);
-    await cluster.resetAutoconf(['work_mem']);
+    await cluster.resetAutoconf(['work_mem'], new AbortController().signal);
     assert.equal(cluster.valueOn('node1', 'work_mem'), 4096);
 
     const first = await cluster.workloadSnapshot();

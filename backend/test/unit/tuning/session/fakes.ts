@@ -31,7 +31,9 @@ import type {
   Clock,
   ClusterPort,
   ConfigPort,
+  HeldConditions,
   LeaderPort,
+  MemberMemory,
   MemberSettings,
   Optimizer,
   OptimizerContext,
@@ -201,6 +203,8 @@ export interface FakeMember {
   unreachable: boolean;
   /** Names whose pg_settings row reports pending_restart (besides restart-only changes). */
   pendingRestart: string[];
+  /** Host memory as the member's PostgreSQL reads it; null when pg_read_file is refused. */
+  memoryBytes: number | null;
 }
 
 export interface PatchAttempt {
@@ -221,6 +225,10 @@ export interface FakeClusterOptions {
   callsPerSecond?: number;
   transactionsPerSecond?: number;
   meanQueryMs?: (settings: ReadonlyMap<string, PgSetting>) => number;
+  /** Every member's host memory (16 GiB unless given). */
+  memoryBytes?: number;
+  /** Patroni's failsafe_mode in the dynamic configuration (absent unless given). */
+  failsafeMode?: boolean;
 }
 
 export const MEMBER_NAMES = ['node1', 'node2', 'node3'] as const;
@@ -241,8 +249,18 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
   /** Leader-only postgresql.auto.conf. */
   readonly autoconf: Map<string, string>;
   autoconfLines: AutoConfOverride[];
-  /** What checkLeader answers. */
-  role: RoleCheck = { leader: true };
+  /** What checkLeader answers for the role (pause and the held conditions are checked on top). */
+  role: RoleCheck = { leader: true, timeline: 1 };
+  /** Maintenance mode: checkLeader refuses. */
+  paused = false;
+  /** Why the start preconditions fail now (an unhealthy member …): checkLeader with held conditions refuses. */
+  blockers: string[] = [];
+  /** The leader's timeline, as checkLeader reports it. */
+  timeline = 1;
+  /** What each checkLeader call was asked to hold. */
+  readonly heldChecks: Array<HeldConditions | null> = [];
+  /** After a reset, readSettingsLoadedAfter answers null this many times (the reload has not reached the backend). */
+  reloadLagReads = 0;
   /** The next this many PATCHes fail (Patroni answers an error; the DCS is unchanged). */
   failPatches = 0;
   /** No calls and no transactions. */
@@ -258,6 +276,10 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
   beforePatch: ((body: PatroniConfigPatch) => void | Promise<void>) | null = null;
   afterPatch: ((body: PatroniConfigPatch, attempt: PatchAttempt) => void | Promise<void>) | null = null;
   onResetAutoconf: ((names: readonly string[]) => void | Promise<void>) | null = null;
+  /** Runs while each ALTER SYSTEM RESET is under way (after the file changed). */
+  onAlterSystem: ((name: string) => void | Promise<void>) | null = null;
+  /** Runs while checkLeader is under way, before it answers. */
+  onCheckLeader: (() => void | Promise<void>) | null = null;
   /** Called after each workload snapshot with its 1-based number. */
   onSnapshot: ((count: number) => void | Promise<void>) | null = null;
 
@@ -269,6 +291,9 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
   #counters = { calls: 0, execSeconds: 0, transactions: 0, at: 0 };
   #snapshots = 0;
   #memberReads = 0;
+  /** Overrides removed from postgresql.auto.conf that the leader's backends still run with (no reload yet). */
+  readonly #unloaded = new Map<string, string>();
+  #reloadPending = 0;
 
   constructor(clock: FakeClock, options: FakeClusterOptions = {}) {
     this.clock = clock;
@@ -276,14 +301,19 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
     this.leaderName = names[0] ?? 'node1';
     this.dcs = { ...(options.dcs ?? defaultDcs()) };
     this.initialDcs = { ...this.dcs };
-    this.members = new Map(names.map((name) => [name, { name, frozen: null, unreachable: false, pendingRestart: [] }]));
+    const memoryBytes = options.memoryBytes ?? 16 * GIB;
+    this.members = new Map(names.map((name) => [name, { name, frozen: null, unreachable: false, pendingRestart: [], memoryBytes }]));
     this.autoconf = new Map(Object.entries(options.autoconf ?? {}));
     this.autoconfLines = [...(options.autoconfLines ?? [])];
     this.#callsPerSecond = options.callsPerSecond ?? 100;
     this.#transactionsPerSecond = options.transactionsPerSecond ?? 50;
     this.#meanQueryMs = options.meanQueryMs ?? syntheticMeanQueryMs;
     const recorded = recordedPatroniConfig();
-    this.#otherConfig = { ...recorded, postgresql: { ...recorded.postgresql, parameters: {} } };
+    this.#otherConfig = {
+      ...recorded,
+      ...(options.failsafeMode === undefined ? {} : { failsafe_mode: options.failsafeMode }),
+      postgresql: { ...recorded.postgresql, parameters: {} },
+    };
     // The servers were started with the initial DCS parameters: restart-only ones are in force.
     // Reloadable ones are applied on every read, so removing one from the DCS brings back the default.
     this.#rows = fixtureRows().map((row) => {
@@ -311,7 +341,7 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
   settingsOf(name: string): PgSetting[] {
     const member = this.member(name);
     const parameters: Record<string, PatroniValue> = { ...(member.frozen ?? this.dcs) };
-    if (name === this.leaderName) for (const [key, value] of this.autoconf) parameters[key] = value;
+    if (name === this.leaderName) for (const [key, value] of [...this.autoconf, ...this.#unloaded]) parameters[key] = value;
     return this.#rows.map((base) => {
       let row = base;
       const value = parameters[base.name];
@@ -352,13 +382,32 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
 
   // LeaderPort
 
-  async checkLeader(): Promise<RoleCheck> {
+  async checkLeader(held: HeldConditions | null): Promise<RoleCheck> {
     this.log.push('checkLeader');
-    return { ...this.role };
+    this.heldChecks.push(held === null ? null : { ...held });
+    await this.onCheckLeader?.();
+    if (!this.role.leader) return { ...this.role };
+    if (this.paused) return { leader: false, reason: 'the cluster is paused (maintenance mode)' };
+    if (held !== null && this.blockers.length > 0) return { leader: false, reason: this.blockers.join('; ') };
+    if (held !== null && held.timeline !== null && held.timeline !== this.timeline) {
+      return { leader: false, reason: `the timeline changed from ${held.timeline} to ${this.timeline}` };
+    }
+    return { leader: true, timeline: this.timeline };
   }
 
   async readSettings(): Promise<PgSetting[]> {
     this.log.push('readSettings');
+    return this.settingsOf(this.leaderName);
+  }
+
+  async readSettingsLoadedAfter(mark: Date): Promise<PgSetting[] | null> {
+    this.log.push('readSettingsLoadedAfter');
+    if (mark.getTime() > this.clock.now()) throw new Error('a mark from the future');
+    if (this.#reloadPending > 0) {
+      this.#reloadPending -= 1;
+      if (this.#reloadPending === 0) this.#unloaded.clear();
+      return null;
+    }
     return this.settingsOf(this.leaderName);
   }
 
@@ -375,11 +424,25 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
     return [...lines, ...this.autoconfLines.map((line) => ({ ...line }))];
   }
 
-  async resetAutoconf(names: readonly string[]): Promise<void> {
+  /** Logs 'alterSystem' per name and 'reload'; like the live port, checks `signal` before each. */
+  async resetAutoconf(names: readonly string[], signal: AbortSignal): Promise<Date> {
     this.log.push('resetAutoconf');
     await this.onResetAutoconf?.(names);
+    for (const name of names) {
+      signal.throwIfAborted();
+      this.log.push('alterSystem');
+      const value = this.autoconf.get(name);
+      if (value !== undefined) this.#unloaded.set(name, value);
+      this.autoconf.delete(name);
+      await this.onAlterSystem?.(name);
+    }
+    const mark = new Date(this.clock.now());
+    signal.throwIfAborted();
+    this.log.push('reload');
     this.resetCalls.push([...names]);
-    for (const name of names) this.autoconf.delete(name);
+    this.#reloadPending = this.reloadLagReads;
+    if (this.#reloadPending === 0) this.#unloaded.clear();
+    return mark;
   }
 
   async workloadSnapshot(): Promise<WorkloadSnapshot> {
@@ -427,6 +490,14 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
     attempt.ok = true;
     await this.afterPatch?.(patch, attempt);
     return this.#config();
+  }
+
+  /** Every member's host memory, as SessionPorts.memberMemory reads it. */
+  async readMemberMemory(): Promise<MemberMemory[]> {
+    this.log.push('readMemberMemory');
+    return [...this.members.values()].map((m): MemberMemory =>
+      m.memoryBytes === null ? { member: m.name, ok: false, error: 'permission denied for function pg_read_file' } : { member: m.name, ok: true, bytes: m.memoryBytes },
+    );
   }
 
   // ClusterPort
@@ -531,7 +602,8 @@ export const SESSION_ID = 'session-1';
 export async function sessionHarness(options: HarnessOptions = {}): Promise<Harness> {
   const clock = new FakeClock();
   const store = new MemoryStore({ clock: () => new Date(clock.now()) });
-  const cluster = new FakeCluster(clock, options.cluster);
+  const host = options.host ?? HOST_16G;
+  const cluster = new FakeCluster(clock, { memoryBytes: options.hostMemoryBytes ?? host.memoryBytes, ...options.cluster });
   const session = await store.createSession({
     id: SESSION_ID,
     scope: 'lab-795904',
@@ -539,7 +611,6 @@ export async function sessionHarness(options: HarnessOptions = {}): Promise<Harn
     executor: cluster.leaderName,
   });
   const scripted = scriptedOptimizer(options.script ?? []);
-  const host = options.host ?? HOST_16G;
   const ports: SessionPorts = {
     clock,
     store,
@@ -549,6 +620,7 @@ export async function sessionHarness(options: HarnessOptions = {}): Promise<Harn
     optimizer: options.optimizer ?? scripted.optimizer,
     catalogue: (settings, knobs) => sessionCatalogue(settings, host, knobs),
     hostMemoryBytes: options.hostMemoryBytes ?? host.memoryBytes,
+    memberMemory: () => cluster.readMemberMemory(),
     member: cluster.leaderName,
   };
   const runner = new SessionRunner(ports, { ...RUNNER_SETTINGS, ...options.settings }, session);

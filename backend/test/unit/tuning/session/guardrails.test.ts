@@ -7,6 +7,7 @@ import { GIB, MIB } from './fakes.js';
 /** The recorded PostgreSQL 15 defaults on a 16 GiB host. */
 const INPUTS: MemoryInputs = {
   hostMemoryBytes: 16 * GIB,
+  memoryBoundBy: null,
   sharedBuffersBytes: 128 * MIB,
   workMemBytes: 4 * MIB,
   hashMemMultiplier: 2,
@@ -43,6 +44,14 @@ describe('checkMemory', () => {
       detail: 'worst-case memory 2.00 GiB vs 50 % of 4.00 GiB = 2.00 GiB',
     });
     assert.equal(checkMemory({ ...INPUTS, hostMemoryBytes: 4 * GIB - 2 }, settings).ok, false);
+  });
+
+  it('names whose memory bound the check', () => {
+    assert.deepEqual(checkMemory({ ...INPUTS, hostMemoryBytes: 2 * GIB, memoryBoundBy: 'member node3' }, DEFAULT_GUARDRAILS), {
+      guardrail: 'memory',
+      ok: false,
+      detail: 'worst-case memory 2.00 GiB vs 90 % of 2.00 GiB (member node3, the smallest) = 1.80 GiB',
+    });
   });
 
   it('rejects a candidate whose bound exceeds 90 % of the host', () => {

@@ -99,6 +99,7 @@ export async function managerHarness(options: ManagerHarnessOptions = {}): Promi
       optimizer: scripted.optimizer,
       catalogue: (settings, knobs) => sessionCatalogue(settings, HOST_16G, knobs),
       hostMemoryBytes: HOST_16G.memoryBytes,
+      memberMemory: () => cluster.readMemberMemory(),
       member: self,
     }),
     runnerSettings: RUNNER_SETTINGS,

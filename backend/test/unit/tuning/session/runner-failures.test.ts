@@ -9,6 +9,9 @@ import type { IterationRecord } from '../../../../src/store/records.js';
 import { assertClose, baselineConfiguration, MEMBER_NAMES, SESSION_ID, sessionHarness, T0, type FakeCluster } from './fakes.js';
 
 const PATCH_ERROR = 'PATCH /config failed: Patroni answered 503: not healthy';
+const UNCONFIRMED = 'could not confirm the cluster is on its best or baseline configuration: ';
+/** The recorded lab's GET /config has no failsafe_mode: Patroni's default, off. */
+const FAILSAFE_OFF = ' (Patroni failsafe_mode is off: a leader that cannot reach the DCS is demoted)';
 
 function parametersOf(body: unknown): Record<string, string | null> {
   return ((body as PatroniConfigPatch).postgresql?.parameters ?? {}) as Record<string, string | null>;
@@ -200,7 +203,7 @@ describe('SessionRunner: verification on the members', () => {
     assertInForce(h.cluster, baselineConfiguration());
   });
 
-  it('pending_restart on a member fails at once, without waiting for the timeout', async () => {
+  it('pending_restart on a member fails at once, without waiting for the timeout; unverified, the session halts', async () => {
     const h = await sessionHarness({ options: { iterations: 2 }, script: [{ changes: { work_mem: 8192 } }, { changes: { jit: false } }] });
     h.cluster.afterPatch = () => {
       h.cluster.member('node2').pendingRestart = ['shared_buffers'];
@@ -223,12 +226,13 @@ describe('SessionRunner: verification on the members', () => {
         [null, 'ok'],
       ],
     );
-    assert.equal(final.state, 'failed');
-    assert.equal(final.reason, 'not verified on node2 (pending restart: shared_buffers)');
+    // The baseline was sent but never verified: the failover protocol takes over (DESIGN.md §4 rule 11).
+    assert.equal(final.state, 'halted');
+    assert.equal(final.reason, `${UNCONFIRMED}not verified on node2 (pending restart: shared_buffers)${FAILSAFE_OFF}`);
     assert.deepEqual(h.cluster.dcs, h.cluster.initialDcs, 'the baseline was sent all the same');
   });
 
-  it('an unreachable member fails verification after the timeout; the session fails unverified', async () => {
+  it('an unreachable member fails verification after the timeout; the session halts unverified', async () => {
     const h = await sessionHarness({ options: { iterations: 2 }, script: [{ changes: { work_mem: 8192 } }, { changes: { jit: false } }] });
     h.cluster.afterPatch = () => {
       h.cluster.member('node2').unreachable = true;
@@ -237,8 +241,8 @@ describe('SessionRunner: verification on the members', () => {
 
     const iterations = await h.store.listIterations(SESSION_ID);
     assert.equal(iterations[1]!.error, 'not verified on node2 (connection to node2 refused)');
-    assert.equal(final.state, 'failed');
-    assert.equal(final.reason, 'not verified on node2 (connection to node2 refused)');
+    assert.equal(final.state, 'halted');
+    assert.equal(final.reason, `${UNCONFIRMED}not verified on node2 (connection to node2 refused)${FAILSAFE_OFF}`);
     assert.equal(h.clock.now() - T0, 2000 + 10000 + 3 * 5000, 'three verifications, each to its deadline');
     assert.deepEqual(h.cluster.dcs, h.cluster.initialDcs);
   });
@@ -311,7 +315,7 @@ describe('SessionRunner: measurement and validation failures', () => {
     assert.deepEqual(iterations[0]!.measurement, { windowSeconds: 10, meanQueryTimeMs: null, calls: 0, transactionsPerSecond: 0 });
     assert.deepEqual(await h.store.listPatches(SESSION_ID), []);
     assert.deepEqual(h.cluster.patches, []);
-    assert.equal(h.cluster.log.includes('checkLeader'), false);
+    assert.deepEqual(h.cluster.log.filter((c) => c === 'checkLeader'), ['checkLeader'], 'only the check before the first change');
     assert.equal(h.optimizerCalls.length, 0);
     assert.equal((await eventTypes(h)).at(-1), 'session_failed');
     assert.equal((await eventTypes(h)).includes('session_finishing'), false);

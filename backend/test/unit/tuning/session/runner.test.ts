@@ -328,7 +328,7 @@ describe('SessionRunner: postgresql.auto.conf', () => {
     assert.equal(baseline?.effective.random_page_cost, 4);
     const log = h.cluster.log;
     assert.ok(log.indexOf('resetAutoconf') < log.indexOf('getConfig'));
-    assert.ok(log.lastIndexOf('readSettings') > log.indexOf('resetAutoconf'), 'settings re-read after the reset');
+    assert.ok(log.lastIndexOf('readSettingsLoadedAfter') > log.indexOf('resetAutoconf'), 'settings re-read after the reset');
     const event = (await h.store.listEvents(SESSION_ID)).find((e) => e.type === 'autoconf_overrides_removed');
     assert.deepEqual(event?.detail, { names: ['work_mem', 'random_page_cost'] });
   });
@@ -374,7 +374,7 @@ describe('SessionRunner: guardrails', () => {
     assert.deepEqual(states(iterations), ['0:measured', '1:rejected', '2:measured']);
     const rejected = iterations[1]!;
     assert.deepEqual(rejected.verdicts, [
-      { guardrail: 'memory', ok: false, detail: 'worst-case memory 7.06 GiB vs 90 % of 4.00 GiB = 3.60 GiB' },
+      { guardrail: 'memory', ok: false, detail: 'worst-case memory 7.06 GiB vs 90 % of 4.00 GiB (member node1, the smallest) = 3.60 GiB' },
     ]);
     assert.deepEqual(rejected.parameters, {});
     assert.equal(rejected.score, null);
@@ -382,7 +382,7 @@ describe('SessionRunner: guardrails', () => {
     assert.deepEqual(iterations[2]!.verdicts[0], {
       guardrail: 'memory',
       ok: true,
-      detail: 'worst-case memory 2.00 GiB vs 90 % of 4.00 GiB = 3.60 GiB',
+      detail: 'worst-case memory 2.00 GiB vs 90 % of 4.00 GiB (member node1, the smallest) = 3.60 GiB',
     });
     const patches = await h.store.listPatches(SESSION_ID);
     assert.deepEqual(
@@ -395,7 +395,7 @@ describe('SessionRunner: guardrails', () => {
     // The optimizer learns the rejection as a failed trial.
     assert.deepEqual(h.optimizerCalls[1]!.history[1], { config: rejected.candidate, score: null });
     const event = (await h.store.listEvents(SESSION_ID)).find((e) => e.type === 'guardrail_rejected');
-    assert.deepEqual(event?.detail, { iteration: 1, detail: 'worst-case memory 7.06 GiB vs 90 % of 4.00 GiB = 3.60 GiB' });
+    assert.deepEqual(event?.detail, { iteration: 1, detail: 'worst-case memory 7.06 GiB vs 90 % of 4.00 GiB (member node1, the smallest) = 3.60 GiB' });
     assert.equal(final.state, 'completed');
     assert.equal(final.result?.bestIteration, 2);
   });
