@@ -64,7 +64,7 @@ export const failoverFamilies: FamilySpec<Scrape>[] = [
   }),
   gauge(
     'pgtuner_drift_parameters',
-    'Confirmed drifted parameters on this node, by kind (auto.conf override or value mismatch) and origin (a value the tuner set, or not).',
+    'Confirmed drifted parameters on this node, by kind (auto.conf override or value mismatch) and origin (a mismatch to a value the tuner once sent, or not; overrides are always other).',
     (s) => {
       const labels = memberLabels(s);
       const report = s.drift?.report;
@@ -77,7 +77,7 @@ export const failoverFamilies: FamilySpec<Scrape>[] = [
       );
     },
   ),
-  counter('pgtuner_drift_corrections_total', 'Drifted values the tuner had set that this agent corrected on its node.', (s) => {
+  counter('pgtuner_drift_corrections_total', 'Drifts this agent corrected on its node (reloads; override resets only with TUNER_DRIFT_REMOVE_OVERRIDES=true).', (s) => {
     const labels = memberLabels(s);
     return labels && s.drift ? single(s.drift.correctionsTotal, labels) : [];
   }),
