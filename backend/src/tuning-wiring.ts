@@ -102,7 +102,7 @@ export function createTuning(
         await (await writableStore()).appendEvent({ sessionId: null, ...event });
       },
     },
-    { member: self },
+    { member: self, removeOverrides: config.drift.removeOverrides },
   );
   const writableStore = async () => {
     if (manager.isLeader()) {
