@@ -29,7 +29,13 @@ export const failoverFamilies: FamilySpec<Scrape>[] = [
   gauge(
     'pgtuner_failover_halted_sessions',
     'Sessions halted by a topology change that a person has not acknowledged yet (nothing resumes until then).',
-    (s) => single(s.failover.length, scopeLabels(s)),
+    // Unknown, never 0, when the store could not be read: pgtuner_failover_halted_sessions_read_ok says so.
+    (s) => (s.failoverReadOk ? single(s.failover.length, scopeLabels(s)) : []),
+  ),
+  gauge(
+    'pgtuner_failover_halted_sessions_read_ok',
+    "1 when this scrape read the halted sessions from the store, 0 when it could not (then pgtuner_failover_halted_sessions is absent: alert on 0).",
+    (s) => single(bool(s.failoverReadOk), scopeLabels(s)),
   ),
   gauge('pgtuner_failover_phase', 'Failover protocol phase of each halted session (one series per phase).', (s) =>
     perRun(s, (failover, session) => enumSamples(FAILOVER_PHASES, failover.phase, 'phase', { session })),
