@@ -313,7 +313,7 @@ export class FailoverCoordinator {
         return;
       }
     }
-    await store.updateSession(session.id, { state: 'aborted', reason, endedAt: new Date(now()) });
+    await store.updateSession(session.id, { state: 'aborted', reason, endedAt: new Date(now()) }, { from: [session.state] });
     await store.appendEvent(event('session_aborted', { reason }));
     this.#deps.log.warn({ session: session.id, reason }, 'tuning session aborted');
   }
