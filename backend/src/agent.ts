@@ -55,7 +55,7 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
     const [host, pgSnapshot, halted] = await Promise.all([
       probe(readHostSnapshot()),
       probe(readPostgresSnapshot(postgres)),
-      tuning.manager.haltedSessions(),
+      probe(tuning.manager.haltedSessions()),
     ]);
     return {
       host,
@@ -64,7 +64,8 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
       watcher: watcher.stats,
       agent: { version: AGENT_VERSION, startedAt },
       tuning: tuning.manager.progress,
-      failover: halted,
+      failover: halted.ok ? halted.value : [],
+      failoverReadOk: halted.ok,
       drift: { report: tuning.drift.latest, correctionsTotal: tuning.drift.correctionsTotal },
     };
   });

@@ -1,5 +1,5 @@
 /** `npm run agent`: one agent beside one database node, configured by TUNER_* environment variables. */
-import { loadConfig, redact } from './config/config.js';
+import { loadConfig, redact, redactError } from './config/config.js';
 import { formatDuration } from './config/duration.js';
 import { ConfigError } from './config/errors.js';
 import { AGENT_VERSION, createAgent } from './agent.js';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const agent = createAgent(config, { level: process.env.TUNER_LOG_LEVEL ?? 'info' });
+  const agent = createAgent(config, { level: process.env.TUNER_LOG_LEVEL ?? 'info', serializers: { err: redactError } });
   const log = agent.app.log;
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -4,7 +4,7 @@
  */
 import type { KnobRouteOptions } from './api/knob-routes.js';
 import type { SessionRouteOptions } from './api/session-routes.js';
-import { addressOf, MemberDatabases } from './cluster/member-databases.js';
+import { MemberDatabases } from './cluster/member-databases.js';
 import type { AgentConfig } from './config/config.js';
 import { DriftChecker } from './drift/drift-checker.js';
 import { readHostSnapshot } from './host/snapshot.js';
@@ -15,7 +15,6 @@ import { readAutoConfOverrides } from './postgres/autoconf.js';
 import type { PostgresPool } from './postgres/connection.js';
 import { readSettings } from './postgres/settings.js';
 import { StateDatabase } from './state/state-database.js';
-import { leaderMember } from './topology/predicates.js';
 import { DEFAULT_FAILOVER_SETTINGS } from './tuning/failover/index.js';
 import { buildKnobCatalogue, formatForDisplay, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
 import { sessionCatalogue } from './tuning/session/catalogue-adapter.js';
@@ -106,7 +105,7 @@ export function createTuning(
         await (await writableStore()).appendEvent({ sessionId: null, ...event });
       },
     },
-    { member: self },
+    { member: self, removeOverrides: config.drift.removeOverrides },
   );
   const writableStore = async () => {
     if (manager.isLeader()) {
@@ -114,9 +113,9 @@ export function createTuning(
       return state.local;
     }
     const observation = watcher.latest;
-    const address = addressOf(observation?.patroni.ok ? leaderMember(observation.patroni.value.topology) : null);
-    if (address === null) throw new Error('the cluster has no leader to record the drift event');
-    return state.leaderStore(address);
+    const writable = state.writableStore(observation?.patroni.ok ? observation.patroni.value.topology : null);
+    if (writable === null) throw new Error('the cluster has no leader to record the drift event');
+    return writable.store;
   };
   const driftLoop = new Periodic(config.driftIntervalMs, () => drift.check(), (error) => log.warn({ err: error }, 'drift check failed'));
 
@@ -128,7 +127,7 @@ export function createTuning(
       driftLoop.start();
     },
     routes: {
-      sessions: new SessionService(manager, watcher, state),
+      sessions: new SessionService(manager, watcher, state, { commandTtlMs: config.commandTtlMs }),
       drift: () => drift.latest,
       apiToken: config.apiToken,
       knobNames: async () => {

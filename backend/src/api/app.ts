@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyServerOptions,
 } from 'fastify';
+import { redact } from '../config/config.js';
 import type { AgentMetrics } from '../metrics/registry.js';
 import type { ClusterWatcher } from '../observer/cluster-watcher.js';
 import { SessionRequestError } from '../tuning/session/errors.js';
@@ -69,7 +70,7 @@ export function buildApp({ watcher, metrics, tuning, logger = false }: AppDepend
     const observation = watcher.latest;
     if (observation === null) throw new ApiError(503, 'not_ready', 'the agent has not polled Patroni yet');
     if (!observation.patroni.ok) {
-      throw new ApiError(503, 'patroni_unreachable', `this node's Patroni did not answer: ${observation.patroni.message}`);
+      throw new ApiError(503, 'patroni_unreachable', `this node's Patroni did not answer: ${redact(observation.patroni.message)}`);
     }
     return clusterView(observation, watcher.recentEvents);
   });

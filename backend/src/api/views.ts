@@ -1,5 +1,6 @@
 /** The JSON shapes the API answers with, built from the watcher's observations. */
 import type { ClusterObservation, TimedTopologyEvent, WatcherStats } from '../observer/cluster-watcher.js';
+import { redact } from '../config/config.js';
 import type { Member } from '../topology/model.js';
 
 export interface HealthView {
@@ -27,11 +28,12 @@ export function healthView(observation: ClusterObservation | null, stats: Watche
       lastSuccessfulPollAt: null,
     };
   }
+  // Error messages may quote a URL; a password in one never reaches the answer.
   const reasons: string[] = [];
-  if (!observation.patroni.ok) reasons.push(`Patroni unreachable: ${observation.patroni.message}`);
-  if (!observation.postgres.ok) reasons.push(`PostgreSQL unreachable: ${observation.postgres.message}`);
+  if (!observation.patroni.ok) reasons.push(`Patroni unreachable: ${redact(observation.patroni.message)}`);
+  if (!observation.postgres.ok) reasons.push(`PostgreSQL unreachable: ${redact(observation.postgres.message)}`);
   const part = (probe: ClusterObservation['patroni'] | ClusterObservation['postgres']) =>
-    probe.ok ? { ok: true } : { ok: false, error: probe.message };
+    probe.ok ? { ok: true } : { ok: false, error: redact(probe.message) };
   return {
     status: reasons.length === 0 ? 'ok' : 'degraded',
     reasons,

@@ -26,6 +26,12 @@ export interface AgentConfig {
   failoverGraceMs: number;
   /** How often the agent compares its node's settings with the DCS (and re-checks unverified members). */
   driftIntervalMs: number;
+  drift: {
+    /** Reset postgresql.auto.conf overrides of tunable parameters found by drift checks (the DCS as single source of truth); default: only report them. */
+    removeOverrides: boolean;
+  };
+  /** How long a command recorded for the leader's agent may wait; an older one is rejected as expired, never executed. */
+  commandTtlMs: number;
   tuning: {
     /** How long every member may take to show an applied configuration. */
     verifyTimeoutMs: number;
@@ -44,6 +50,7 @@ export const DEFAULTS = {
   stabilization: '30s',
   failoverGrace: '5m',
   driftInterval: '30s',
+  commandTtl: '60s',
   patroniTimeout: '2s',
   verifyTimeout: '30s',
   memoryThreshold: 0.9,
@@ -71,11 +78,12 @@ export function loadConfig(env: Env): AgentConfig {
     throw new ConfigError('TUNER_DATABASE_URL', "required: this node's PostgreSQL, e.g. postgres://user:pass@127.0.0.1:5432/postgres");
   }
   const stateDatabaseUrl = read('TUNER_STATE_DATABASE_URL');
+  const patroniUrl = patroniEndpoint(read('TUNER_PATRONI_URL') ?? DEFAULTS.patroniUrl, username !== null);
   const config: AgentConfig = {
     patroni: {
-      url: httpUrl('TUNER_PATRONI_URL', read('TUNER_PATRONI_URL') ?? DEFAULTS.patroniUrl),
-      username,
-      password,
+      url: patroniUrl.url,
+      username: patroniUrl.username ?? username,
+      password: patroniUrl.password ?? password,
       ca: pemFile('TUNER_PATRONI_CA_FILE', read('TUNER_PATRONI_CA_FILE')),
       cert: pemFile('TUNER_PATRONI_CERT_FILE', read('TUNER_PATRONI_CERT_FILE')),
       key: pemFile('TUNER_PATRONI_KEY_FILE', read('TUNER_PATRONI_KEY_FILE')),
@@ -90,6 +98,8 @@ export function loadConfig(env: Env): AgentConfig {
     stabilizationMs: duration('TUNER_STABILIZATION', read('TUNER_STABILIZATION') ?? DEFAULTS.stabilization),
     failoverGraceMs: duration('TUNER_FAILOVER_GRACE', read('TUNER_FAILOVER_GRACE') ?? DEFAULTS.failoverGrace),
     driftIntervalMs: duration('TUNER_DRIFT_INTERVAL', read('TUNER_DRIFT_INTERVAL') ?? DEFAULTS.driftInterval),
+    drift: { removeOverrides: boolean('TUNER_DRIFT_REMOVE_OVERRIDES', read('TUNER_DRIFT_REMOVE_OVERRIDES'), false) },
+    commandTtlMs: duration('TUNER_COMMAND_TTL', read('TUNER_COMMAND_TTL') ?? DEFAULTS.commandTtl),
     tuning: {
       verifyTimeoutMs: duration('TUNER_VERIFY_TIMEOUT', read('TUNER_VERIFY_TIMEOUT') ?? DEFAULTS.verifyTimeout),
       memoryThreshold: number('TUNER_MEMORY_THRESHOLD', read('TUNER_MEMORY_THRESHOLD'), DEFAULTS.memoryThreshold, 0.1, 1),
@@ -119,12 +129,32 @@ function number(variable: string, text: string | null, fallback: number, min: nu
   return value;
 }
 
-function httpUrl(variable: string, text: string): string {
+function boolean(variable: string, text: string | null, fallback: boolean): boolean {
+  if (text === null) return fallback;
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new ConfigError(variable, `expected true or false, got "${text}"`);
+}
+
+/**
+ * TUNER_PATRONI_URL without credentials: `http://user:pass@host:8008` becomes basic auth (as
+ * TUNER_PATRONI_USERNAME/PASSWORD), so the URL, which appears in logs, errors and /healthz, never
+ * carries a password.
+ */
+function patroniEndpoint(text: string, separateCredentials: boolean): { url: string; username: string | null; password: string | null } {
+  const variable = 'TUNER_PATRONI_URL';
   const url = parseUrl(variable, text);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(variable, `expected an http:// or https:// URL, got "${text}"`);
+    throw new ConfigError(variable, `expected an http:// or https:// URL, got "${redact(text)}"`);
   }
-  return text.replace(/\/+$/, '');
+  if (url.username === '' && url.password === '') return { url: text.replace(/\/+$/, ''), username: null, password: null };
+  if (separateCredentials) {
+    throw new ConfigError(variable, 'credentials in the URL and TUNER_PATRONI_USERNAME/TUNER_PATRONI_PASSWORD: give them once');
+  }
+  const username = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  url.username = '';
+  url.password = '';
+  return { url: url.toString().replace(/\/+$/, ''), username, password };
 }
 
 function postgresUrl(variable: string, text: string): string {
@@ -161,9 +191,29 @@ function pemFile(variable: string, path: string | null): string | null {
   }
 }
 
-/** Hides a password in a connection string before it reaches a log line. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+/**
+ * Hides passwords in text that may hold URLs (a connection string, an error message) before it
+ * reaches a log line or an answer: the userinfo password, which may itself contain `@` (the last
+ * `@` before the path ends the userinfo, as URL parsers read it), and libpq's `password=` and
+ * `sslpassword=` query parameters.
+ */
+export function redact(text: string): string {
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*):[^\s/?#]*@/gi, '$1:***@')
+    .replace(/([?&](?:ssl)?password=)[^&\s#]*/gi, '$1***');
+}
+
+/** A logged error (the logger's `err` serializer) with passwords hidden in its message, stack and cause. */
+export function redactError(error: Error): { type: string; message: string; stack: string; [key: string]: unknown } {
+  const code = (error as { code?: unknown }).code;
+  const cause = error.cause;
+  return {
+    type: error.name,
+    message: redact(error.message),
+    stack: redact(error.stack ?? ''),
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(cause === undefined ? {} : { cause: cause instanceof Error ? redactError(cause) : redact(String(cause)) }),
+  };
 }
 
 function deepFreeze<T>(value: T): T {

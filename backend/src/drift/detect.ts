@@ -1,14 +1,16 @@
 /**
  * Drift of one node from the DCS (pure): postgresql.auto.conf overrides of tunable parameters, and
  * tunable parameters whose effective value differs from what Patroni's `postgresql.parameters` sets.
- * Each drift says whether the node's value is one the tuner itself sent (then the agent may correct
- * it) or anything else (then it is only reported). See drift-checker.ts for what is done about them.
+ * A value mismatch says whether the node's value is one the tuner itself sent; an override is never
+ * the tuner's, which sends configuration only through Patroni and never writes postgresql.auto.conf
+ * (an override equal to a value it once sent is still a person's). See drift-checker.ts for what is
+ * done about them.
  */
 import type { AutoConfOverride } from '../postgres/autoconf.js';
 import type { PgSetting } from '../postgres/settings.js';
 import { classifySetting } from '../tuning/knobs/index.js';
 import { boolToParameter } from '../tuning/knobs/format.js';
-import { matchesSetting, sameValue } from './parameter-value.js';
+import { matchesSetting } from './parameter-value.js';
 
 export const DRIFT_KINDS = ['autoconf_override', 'value_mismatch'] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
@@ -22,7 +24,10 @@ export interface Drift {
   expected: string | null;
   /** What the node has: the auto.conf string for an override, the pg_settings value (as text, with its unit, e.g. "4096 kB" or just the setting text) for a mismatch. */
   actual: string;
-  /** 'tuner' when the actual value equals one the tuner has PATCHed for this parameter (from the store's record). */
+  /**
+   * For a value mismatch, 'tuner' when the effective value equals one the tuner has PATCHed for this
+   * parameter (from the store's record). Always 'other' for an override.
+   */
   origin: DriftOrigin;
 }
 
@@ -76,9 +81,7 @@ export function detectDrift(input: DriftInput): Drift[] {
     const sent = tunerValues.get(lower) ?? [];
     const override = overrides.get(lower);
     if (override !== undefined) {
-      const differsFromDcs = expected === null || !sameValue(override, expected, setting);
-      const byTuner = differsFromDcs && sent.some((value) => sameValue(override, value, setting));
-      drifts.push({ name: setting.name, kind: 'autoconf_override', expected, actual: override, origin: byTuner ? 'tuner' : 'other' });
+      drifts.push({ name: setting.name, kind: 'autoconf_override', expected, actual: override, origin: 'other' });
     } else if (expected !== null && !matchesSetting(expected, setting)) {
       const byTuner = sent.some((value) => matchesSetting(value, setting));
       drifts.push({

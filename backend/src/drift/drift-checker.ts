@@ -1,9 +1,11 @@
 /**
  * One node's drift check (issue 4 item 5), the IO edge around detect.ts: reads this node's
  * pg_settings, postgresql.auto.conf and the DCS `postgresql.parameters`, confirms drifts over two
- * consecutive checks, records drift events, and corrects confirmed drifts whose value the tuner
- * itself set (ALTER SYSTEM RESET of an override, or a reload so PostgreSQL re-reads the
- * postgresql.conf Patroni wrote). Anything else is only reported. The caller schedules check().
+ * consecutive checks, and records drift events. A confirmed value mismatch without an override
+ * (Patroni did not reload) is corrected by a reload, so PostgreSQL re-reads the postgresql.conf
+ * Patroni wrote. A postgresql.auto.conf override is a person's setting (DESIGN.md §4 rule 12): it is
+ * only reported, unless the operator opted in to `removeOverrides` (TUNER_DRIFT_REMOVE_OVERRIDES),
+ * which makes the DCS the single source of truth (ALTER SYSTEM RESET). The caller schedules check().
  */
 import type { AutoConfOverride } from '../postgres/autoconf.js';
 import type { PgSetting } from '../postgres/settings.js';
@@ -67,9 +69,13 @@ export class DriftChecker {
   #latest: DriftReport | null = null;
   #correctionsTotal = 0;
 
-  constructor(ports: DriftPorts, options: { member: () => string | null }) {
+  readonly #removeOverrides: boolean;
+
+  /** `removeOverrides`: reset confirmed postgresql.auto.conf overrides of tunable parameters (default: only report them). */
+  constructor(ports: DriftPorts, options: { member: () => string | null; removeOverrides?: boolean }) {
     this.#ports = ports;
     this.#member = options.member;
+    this.#removeOverrides = options.removeOverrides ?? false;
   }
 
   get latest(): DriftReport | null {
@@ -150,17 +156,17 @@ export class DriftChecker {
     }
   }
 
-  /** Corrects the confirmed drifts the tuner caused; each only after its drift_corrected event is stored. */
+  /** Corrects confirmed mismatches (and overrides, if opted in); each only after its drift_corrected event is stored. */
   async #correct(drifts: readonly Drift[], member: string | null, problems: string[]): Promise<DriftReport['corrected']> {
     const corrected: DriftReport['corrected'] = [];
-    const plans: ReadonlyArray<readonly [DriftKind, CorrectionAction, (names: readonly string[]) => Promise<void>]> = [
-      ['autoconf_override', 'reset_override', (names) => this.#ports.resetOverrides(names)],
+    const plans: Array<readonly [DriftKind, CorrectionAction, (names: readonly string[]) => Promise<void>]> = [
       ['value_mismatch', 'reload', () => this.#ports.reloadPostgres()],
     ];
+    if (this.#removeOverrides) plans.unshift(['autoconf_override', 'reset_override', (names) => this.#ports.resetOverrides(names)]);
     for (const [kind, action, perform] of plans) {
       const recorded: Drift[] = [];
       for (const drift of drifts) {
-        if (drift.origin !== 'tuner' || drift.kind !== kind) continue;
+        if (drift.kind !== kind) continue;
         if (this.#attempted.has(driftKey(drift))) {
           problems.push(`${drift.name}: still drifted after it was corrected (${action}); left for a person`);
           continue;

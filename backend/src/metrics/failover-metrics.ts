@@ -29,7 +29,13 @@ export const failoverFamilies: FamilySpec<Scrape>[] = [
   gauge(
     'pgtuner_failover_halted_sessions',
     'Sessions halted by a topology change that a person has not acknowledged yet (nothing resumes until then).',
-    (s) => single(s.failover.length, scopeLabels(s)),
+    // Unknown, never 0, when the store could not be read: pgtuner_failover_halted_sessions_read_ok says so.
+    (s) => (s.failoverReadOk ? single(s.failover.length, scopeLabels(s)) : []),
+  ),
+  gauge(
+    'pgtuner_failover_halted_sessions_read_ok',
+    "1 when this scrape read the halted sessions from the store, 0 when it could not (then pgtuner_failover_halted_sessions is absent: alert on 0).",
+    (s) => single(bool(s.failoverReadOk), scopeLabels(s)),
   ),
   gauge('pgtuner_failover_phase', 'Failover protocol phase of each halted session (one series per phase).', (s) =>
     perRun(s, (failover, session) => enumSamples(FAILOVER_PHASES, failover.phase, 'phase', { session })),
@@ -64,7 +70,7 @@ export const failoverFamilies: FamilySpec<Scrape>[] = [
   }),
   gauge(
     'pgtuner_drift_parameters',
-    'Confirmed drifted parameters on this node, by kind (auto.conf override or value mismatch) and origin (a value the tuner set, or not).',
+    'Confirmed drifted parameters on this node, by kind (auto.conf override or value mismatch) and origin (a mismatch to a value the tuner once sent, or not; overrides are always other).',
     (s) => {
       const labels = memberLabels(s);
       const report = s.drift?.report;
@@ -77,7 +83,7 @@ export const failoverFamilies: FamilySpec<Scrape>[] = [
       );
     },
   ),
-  counter('pgtuner_drift_corrections_total', 'Drifted values the tuner had set that this agent corrected on its node.', (s) => {
+  counter('pgtuner_drift_corrections_total', 'Drifts this agent corrected on its node (reloads; override resets only with TUNER_DRIFT_REMOVE_OVERRIDES=true).', (s) => {
     const labels = memberLabels(s);
     return labels && s.drift ? single(s.drift.correctionsTotal, labels) : [];
   }),

@@ -15,8 +15,10 @@ export interface Scrape {
   agent: { version: string; startedAt: number };
   /** The session this agent executes or executed last; null when it never ran one. */
   tuning: SessionProgress | null;
-  /** Halted sessions not acknowledged yet, as this node's copy of the store shows them. */
+  /** Halted sessions not acknowledged yet, as this node's copy of the store shows them ([] when it could not be read). */
   failover: readonly HaltedSession[];
+  /** Whether the store could be read for `failover`; false means the halted count is unknown, not 0. */
+  failoverReadOk: boolean;
   /** This node's last drift check; null when the agent has no drift checker (tests). */
   drift: { report: DriftReport | null; correctionsTotal: number } | null;
 }

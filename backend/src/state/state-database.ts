@@ -2,14 +2,29 @@
  * Where the state store lives (DESIGN.md §2): by default the `patroni_tuner` database inside the
  * tuned cluster, written on the leader and streamed to every member; or an external database
  * (TUNER_STATE_DATABASE_URL) shared by every agent. Reads are served from this node (a replica
- * has the replicated copy); writes go to the leader's copy.
+ * has the replicated copy), or from another member's copy when this node's PostgreSQL is down;
+ * writes go to the leader's copy.
  */
-import { databaseUrlFor, type MemberAddress, type MemberDatabases } from '../cluster/member-databases.js';
+import { addressOf, databaseUrlFor, type MemberAddress, type MemberDatabases } from '../cluster/member-databases.js';
 import { PostgresPool, type Queryable } from '../postgres/connection.js';
 import { DEFAULT_STATE_DATABASE, ensureStateDatabase } from '../store/database.js';
 import { migrate } from '../store/migrations.js';
 import { PgStore } from '../store/pg-store.js';
 import type { Store } from '../store/store.js';
+import type { Topology } from '../topology/model.js';
+import { leaderMember } from '../topology/predicates.js';
+
+/** A copy of the store to read, named for an error message that says what was tried. */
+export interface StoreSource {
+  name: string;
+  store: Store;
+}
+
+/** What the session API needs of the state database (a port, so it can be tested with fakes). */
+export interface StateStores {
+  readSources(topology: Topology | null, self: string | null): StoreSource[];
+  writableStore(topology: Topology | null): { leader: string; store: Store } | null;
+}
 
 export interface StateDatabaseOptions {
   /** This node's PostgreSQL (TUNER_DATABASE_URL); its credentials reach the other members too. */
@@ -20,7 +35,7 @@ export interface StateDatabaseOptions {
   members: MemberDatabases;
 }
 
-export class StateDatabase {
+export class StateDatabase implements StateStores {
   readonly #options: StateDatabaseOptions;
   readonly #localPool: PostgresPool;
   readonly #local: Store;
@@ -59,10 +74,36 @@ export class StateDatabase {
     return this.#prepared;
   }
 
-  /** The store to write to from a replica's agent: the leader's copy (or the external database). */
-  leaderStore(leader: MemberAddress): Store {
-    if (this.external) return this.#local;
-    return new PgStore(this.#options.members.pool(leader, DEFAULT_STATE_DATABASE));
+  /**
+   * Where the store can be read, in order: this node's copy; then, in-cluster, every other member's
+   * replicated copy (the leader's first) at the address the latest /cluster gives, with this node's
+   * credentials. An external database is the only source.
+   */
+  readSources(topology: Topology | null, self: string | null): StoreSource[] {
+    if (this.external) return [{ name: 'the external state database', store: this.#local }];
+    const sources: StoreSource[] = [{ name: `this node's copy${self === null ? '' : ` (${self})`}`, store: this.#local }];
+    const others = (topology?.members ?? []).filter((member) => member.name !== self);
+    others.sort((a, b) => Number(b.name === topology?.leader) - Number(a.name === topology?.leader));
+    for (const member of others) {
+      const address = addressOf(member);
+      if (address !== null) sources.push({ name: `${member.name}'s copy (${address.host}:${address.port})`, store: this.#memberStore(address) });
+    }
+    return sources;
+  }
+
+  /**
+   * The store to write to from a replica's agent: the leader's copy (or the external database); null
+   * when the topology names no leader with an address.
+   */
+  writableStore(topology: Topology | null): { leader: string; store: Store } | null {
+    const leader = topology === null ? null : leaderMember(topology);
+    const address = addressOf(leader);
+    if (leader === null || address === null) return null;
+    return { leader: leader.name, store: this.external ? this.#local : this.#memberStore(address) };
+  }
+
+  #memberStore(address: MemberAddress): Store {
+    return new PgStore(this.#options.members.pool(address, DEFAULT_STATE_DATABASE));
   }
 
   async close(): Promise<void> {

@@ -54,6 +54,17 @@ export async function ensureStateDatabase(
   }
 }
 
+const UNDEFINED_DATABASE = '3D000';
+const UNDEFINED_TABLE = '42P01';
+
+/**
+ * Whether reading the store failed because the state database (or its tables) does not exist yet:
+ * on a member where no session ever ran, which reads as "no records", not as a failure.
+ */
+export function isMissingStateStore(error: unknown): boolean {
+  return error instanceof PostgresError && (error.sqlState === UNDEFINED_DATABASE || error.sqlState === UNDEFINED_TABLE);
+}
+
 async function databaseExists(db: Queryable, name: string): Promise<boolean> {
   return (await db.query(SQL.exists, [name])).length > 0;
 }

@@ -15,7 +15,8 @@ import type {
   SessionState,
 } from './records.js';
 import { parseFailoverState } from '../tuning/failover/state.js';
-import { isActiveSessionState, validateLimit } from './states.js';
+import { expiredCommandResult, isActiveSessionState, validateCommandExpiry, validateLimit } from './states.js';
+import { TERMINAL_SESSION_STATES } from './records.js';
 import {
   type BeginFailover,
   DuplicateRecordError,
@@ -23,10 +24,13 @@ import {
   type SaveFailover,
   StaleRecordError,
   type IterationUpdate,
+  type NewCommand,
   type NewSession,
   RecordNotFoundError,
   SessionConflictError,
+  SessionStateError,
   type SessionUpdate,
+  type SessionUpdateGuard,
   type Store,
 } from './store.js';
 
@@ -114,10 +118,12 @@ function copyCommand(c: CommandRecord): CommandRecord {
   return {
     id: c.id,
     kind: c.kind,
+    scope: c.scope,
     sessionId: c.sessionId,
     payload: json(c.payload),
     receivedBy: c.receivedBy,
     createdAt: date(c.createdAt),
+    expiresAt: date(c.expiresAt),
     status: c.status,
     result: json(c.result),
     handledBy: c.handledBy,
@@ -177,9 +183,12 @@ export class MemoryStore implements Store {
     return copySession(stored);
   }
 
-  async updateSession(id: string, update: SessionUpdate): Promise<SessionRecord> {
+  async updateSession(id: string, update: SessionUpdate, guard?: SessionUpdateGuard): Promise<SessionRecord> {
     const entry = this.#sessions.get(id);
     if (entry === undefined) throw new RecordNotFoundError(`session ${id}`);
+    const current = entry.record.state;
+    if (TERMINAL_SESSION_STATES.has(current)) throw new SessionStateError(id, current, null);
+    if (guard !== undefined && !guard.from.includes(current)) throw new SessionStateError(id, current, [...guard.from]);
     const updated = copySession({ ...entry.record });
     applyUpdate(updated, copyUpdate(update));
     updated.updatedAt = date(this.#clock());
@@ -337,18 +346,31 @@ export class MemoryStore implements Store {
     return new Map([...values.keys()].sort().map((name) => [name, [...values.get(name)!].sort()]));
   }
 
-  async insertCommand(command: Omit<CommandRecord, 'status' | 'result' | 'handledBy' | 'handledAt'>): Promise<CommandRecord> {
+  async insertCommand(command: NewCommand): Promise<CommandRecord> {
+    validateCommandExpiry(command);
     if (this.#commands.has(command.id)) throw new DuplicateRecordError(`command ${command.id}`);
     const stored = copyCommand({ ...command, status: 'pending', result: null, handledBy: null, handledAt: null });
     this.#commands.set(stored.id, { record: stored, seq: (this.#seq += 1) });
     return copyCommand(stored);
   }
 
-  async pendingCommands(): Promise<CommandRecord[]> {
-    return [...this.#commands.values()]
-      .filter((entry) => entry.record.status === 'pending')
-      .sort(byCreation)
+  async pendingCommands(scope: string, now: Date): Promise<CommandRecord[]> {
+    return this.#pendingOf(scope)
+      .filter((entry) => entry.record.expiresAt.getTime() > now.getTime())
       .map((entry) => copyCommand(entry.record));
+  }
+
+  async expireCommands(scope: string, now: Date, handledBy: string): Promise<CommandRecord[]> {
+    const expired = this.#pendingOf(scope).filter((entry) => entry.record.expiresAt.getTime() <= now.getTime());
+    for (const entry of expired) {
+      entry.record = copyCommand({ ...entry.record, status: 'rejected', result: expiredCommandResult(entry.record), handledBy, handledAt: now });
+    }
+    return expired.map((entry) => copyCommand(entry.record));
+  }
+
+  /** The scope's pending commands, oldest first (stored entries: copy before handing out). */
+  #pendingOf(scope: string): Array<{ record: CommandRecord; seq: number }> {
+    return [...this.#commands.values()].filter((entry) => entry.record.status === 'pending' && entry.record.scope === scope).sort(byCreation);
   }
 
   async completeCommand(

@@ -149,9 +149,34 @@ CREATE TABLE failover_states (
 );
 `;
 
+const V3_SCOPED_COMMANDS = `
+-- One external state database may serve several clusters: a command belongs to one cluster (Patroni
+-- scope), and only that cluster's leader's agent executes it. It also expires: a start recorded while
+-- no leader's agent runs must not run hours later.
+ALTER TABLE commands ADD COLUMN scope text;
+ALTER TABLE commands ADD COLUMN expires_at timestamptz;
+-- A command recorded before this migration names no cluster, so no leader can tell it is its own: a
+-- pending one is rejected as expired, never executed.
+UPDATE commands
+   SET status = 'rejected',
+       result = jsonb_build_object('error', jsonb_build_object(
+         'code', 'command_expired',
+         'message', 'command ' || id || ' was recorded before commands named their cluster; it was never executed')),
+       handled_by = 'migration 3',
+       handled_at = now()
+ WHERE status = 'pending';
+UPDATE commands SET scope = '', expires_at = created_at WHERE scope IS NULL;
+ALTER TABLE commands ALTER COLUMN scope SET NOT NULL;
+ALTER TABLE commands ALTER COLUMN expires_at SET NOT NULL;
+ALTER TABLE commands ADD CONSTRAINT commands_expire_after_creation CHECK (expires_at > created_at) NOT VALID;
+DROP INDEX commands_pending;
+CREATE INDEX commands_pending ON commands (scope, created_at, seq) WHERE status = 'pending';
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: V1_INITIAL },
   { version: 2, name: 'failover protocol state', sql: V2_FAILOVER },
+  { version: 3, name: 'commands scoped by cluster, with an expiry', sql: V3_SCOPED_COMMANDS },
 ];
 
 /** Throws when versions are not positive, strictly increasing integers or a name is empty. */

@@ -28,7 +28,8 @@ import type {
   SessionState,
 } from './records.js';
 import { parseFailoverState } from '../tuning/failover/state.js';
-import { ACTIVE_SESSION_STATES, validateLimit } from './states.js';
+import { ACTIVE_SESSION_STATES, COMMAND_EXPIRED, validateCommandExpiry, validateLimit } from './states.js';
+import { TERMINAL_SESSION_STATES } from './records.js';
 import {
   type BeginFailover,
   DuplicateRecordError,
@@ -37,10 +38,13 @@ import {
   type SaveFailover,
   StaleRecordError,
   type IterationUpdate,
+  type NewCommand,
   type NewSession,
   RecordNotFoundError,
   SessionConflictError,
+  SessionStateError,
   type SessionUpdate,
+  type SessionUpdateGuard,
   type Store,
 } from './store.js';
 
@@ -61,13 +65,16 @@ const ITERATION_COLUMNS =
   'session_id, number, state, reason, candidate, parameters, verification, measurement, score, verdicts, started_at, ended_at, error';
 const PATCH_COLUMNS = 'id, session_id, iteration, body, sent_at, outcome, error';
 const EVENT_COLUMNS = 'id, session_id, at, type, member, detail';
-const COMMAND_COLUMNS = 'id, kind, session_id, payload, received_by, created_at, status, result, handled_by, handled_at';
+const COMMAND_COLUMNS = 'id, kind, scope, session_id, payload, received_by, created_at, expires_at, status, result, handled_by, handled_at';
 
 const SQL = {
   insertSession: `INSERT INTO sessions (id, scope, state, options, executor, created_at, updated_at)
     VALUES ($1, $2, 'pending', $3::jsonb, $4, $5, $5)
     RETURNING ${SESSION_COLUMNS}`,
-  /** Each field is replaced only when its flag is true, so one statement serves every partial update. */
+  /**
+   * Each field is replaced only when its flag is true, so one statement serves every partial update.
+   * A terminal session ($13) is never changed, nor one outside the expected states ($14, when given).
+   */
   updateSession: `UPDATE sessions SET
       state = CASE WHEN $2::boolean THEN $3::text ELSE state END,
       result = CASE WHEN $4::boolean THEN $5::jsonb ELSE result END,
@@ -75,7 +82,7 @@ const SQL = {
       ended_at = CASE WHEN $8::boolean THEN $9::timestamptz ELSE ended_at END,
       executor = CASE WHEN $10::boolean THEN $11::text ELSE executor END,
       updated_at = $12
-    WHERE id = $1
+    WHERE id = $1 AND state <> ALL($13::text[]) AND ($14::text[] IS NULL OR state = ANY($14::text[]))
     RETURNING ${SESSION_COLUMNS}`,
   getSession: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1`,
   listSessions: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE scope = $1 ORDER BY created_at DESC, seq DESC LIMIT $2`,
@@ -143,10 +150,20 @@ const SQL = {
            jsonb_each_text(patches.body -> 'postgresql' -> 'parameters') AS parameter
      WHERE sessions.scope = $1 AND parameter.value IS NOT NULL`,
 
-  insertCommand: `INSERT INTO commands (id, kind, session_id, payload, received_by, created_at)
-    VALUES ($1, $2, $3, $4::jsonb, $5, $6)
+  insertCommand: `INSERT INTO commands (id, kind, scope, session_id, payload, received_by, created_at, expires_at)
+    VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)
     RETURNING ${COMMAND_COLUMNS}`,
-  pendingCommands: `SELECT ${COMMAND_COLUMNS} FROM commands WHERE status = 'pending' ORDER BY created_at, seq`,
+  pendingCommands: `SELECT ${COMMAND_COLUMNS} FROM commands
+    WHERE status = 'pending' AND scope = $1 AND expires_at > $2
+    ORDER BY created_at, seq`,
+  /** The same result as states.ts expiredCommandResult (the contract tests compare them), built per row. */
+  expireCommands: `UPDATE commands SET status = 'rejected', handled_by = $3, handled_at = $2,
+      result = jsonb_build_object('error', jsonb_build_object(
+        'code', $4::text,
+        'message', 'command ' || id || ' expired at '
+          || to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || ' before a leader''s agent executed it'))
+    WHERE status = 'pending' AND scope = $1 AND expires_at <= $2
+    RETURNING ${COMMAND_COLUMNS}, seq`,
   completeCommand: `UPDATE commands SET status = $2, result = $3::jsonb, handled_by = $4, handled_at = $5
     WHERE id = $1
     RETURNING ${COMMAND_COLUMNS}`,
@@ -229,10 +246,12 @@ interface EventRow {
 interface CommandRow {
   id: string;
   kind: CommandKind;
+  scope: string;
   session_id: string | null;
   payload: Record<string, unknown>;
   received_by: string;
   created_at: Date;
+  expires_at: Date;
   status: CommandStatus;
   result: Record<string, unknown> | null;
   handled_by: string | null;
@@ -309,10 +328,12 @@ function toCommand(row: CommandRow): CommandRecord {
   return {
     id: row.id,
     kind: row.kind,
+    scope: row.scope,
     sessionId: row.session_id,
     payload: row.payload,
     receivedBy: row.received_by,
     createdAt: row.created_at,
+    expiresAt: row.expires_at,
     status: row.status,
     result: row.result,
     handledBy: row.handled_by,
@@ -390,7 +411,7 @@ export class PgStore implements Store {
     }
   }
 
-  async updateSession(id: string, update: SessionUpdate): Promise<SessionRecord> {
+  async updateSession(id: string, update: SessionUpdate, guard?: SessionUpdateGuard): Promise<SessionRecord> {
     const params = [
       id,
       ...field(update, 'state'),
@@ -399,6 +420,8 @@ export class PgStore implements Store {
       ...field(update, 'endedAt'),
       ...field(update, 'executor'),
       this.#clock(),
+      [...TERMINAL_SESSION_STATES],
+      guard === undefined ? null : [...guard.from],
     ];
     let rows: SessionRow[];
     try {
@@ -410,8 +433,11 @@ export class PgStore implements Store {
       throw active !== null && active.id !== id ? new SessionConflictError(active.id) : error;
     }
     const [row] = rows;
-    if (row === undefined) throw new RecordNotFoundError(`session ${id}`);
-    return toSession(row);
+    if (row !== undefined) return toSession(row);
+    // Nothing changed: say why, from the state the session has now.
+    const current = await this.getSession(id);
+    if (current === null) throw new RecordNotFoundError(`session ${id}`);
+    throw new SessionStateError(id, current.state, TERMINAL_SESSION_STATES.has(current.state) || guard === undefined ? null : [...guard.from]);
   }
 
   async getSession(id: string): Promise<SessionRecord | null> {
@@ -597,15 +623,18 @@ export class PgStore implements Store {
     return new Map([...values.keys()].sort().map((name) => [name, values.get(name)!.sort()]));
   }
 
-  async insertCommand(command: Omit<CommandRecord, 'status' | 'result' | 'handledBy' | 'handledAt'>): Promise<CommandRecord> {
+  async insertCommand(command: NewCommand): Promise<CommandRecord> {
+    validateCommandExpiry(command);
     try {
       const [row] = await this.#db.query<CommandRow>(SQL.insertCommand, [
         command.id,
         command.kind,
+        command.scope,
         command.sessionId,
         json(command.payload),
         command.receivedBy,
         command.createdAt,
+        command.expiresAt,
       ]);
       return toCommand(expectRow(row, 'INSERT … RETURNING'));
     } catch (error) {
@@ -613,9 +642,17 @@ export class PgStore implements Store {
     }
   }
 
-  async pendingCommands(): Promise<CommandRecord[]> {
-    const rows = await this.#db.query<CommandRow>(SQL.pendingCommands);
+  async pendingCommands(scope: string, now: Date): Promise<CommandRecord[]> {
+    const rows = await this.#db.query<CommandRow>(SQL.pendingCommands, [scope, now]);
     return rows.map(toCommand);
+  }
+
+  async expireCommands(scope: string, now: Date, handledBy: string): Promise<CommandRecord[]> {
+    const rows = await this.#db.query<CommandRow & { seq: string }>(SQL.expireCommands, [scope, now, handledBy, COMMAND_EXPIRED]);
+    // UPDATE … RETURNING has no order: oldest first, as pendingCommands.
+    return rows
+      .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || Number(BigInt(a.seq) - BigInt(b.seq)))
+      .map(toCommand);
   }
 
   async completeCommand(

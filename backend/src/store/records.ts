@@ -163,11 +163,15 @@ export type CommandStatus = 'pending' | 'done' | 'rejected';
 export interface CommandRecord {
   id: string;
   kind: CommandKind;
+  /** Patroni scope of the cluster whose leader's agent executes it (several clusters may share an external store). */
+  scope: string;
   sessionId: string | null;
   payload: Record<string, unknown>;
   /** The member whose agent received the API call. */
   receivedBy: string;
   createdAt: Date;
+  /** After this moment it is never executed: the leader's agent rejects it as `command_expired`. */
+  expiresAt: Date;
   status: CommandStatus;
   /** What the executor answered: e.g. `{ sessionId }` or `{ error: { code, message } }`. */
   result: Record<string, unknown> | null;

@@ -49,3 +49,20 @@ export function validateLimit(limit: number | undefined): number | null {
   if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
   return limit;
 }
+
+/** insertCommand's check: a command must be executable for some time after it is recorded. */
+export function validateCommandExpiry(command: { id: string; createdAt: Date; expiresAt: Date }): void {
+  if (!(command.expiresAt.getTime() > command.createdAt.getTime())) {
+    throw new RangeError(`command ${command.id} must expire after it is created (${command.createdAt.toISOString()}), got ${command.expiresAt.toISOString()}`);
+  }
+}
+
+/** The error code an expired command is rejected with (GET /api/v1/commands/:id shows it). */
+export const COMMAND_EXPIRED = 'command_expired';
+
+/** The result an expired command is completed with. */
+export function expiredCommandResult(command: { id: string; expiresAt: Date }): Record<string, unknown> {
+  return {
+    error: { code: COMMAND_EXPIRED, message: `command ${command.id} expired at ${command.expiresAt.toISOString()} before a leader's agent executed it` },
+  };
+}

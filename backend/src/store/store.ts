@@ -46,6 +46,28 @@ export class StaleRecordError extends Error {
   }
 }
 
+/**
+ * Thrown when a session update is refused because of the session's stored state: a terminal session
+ * never changes, and an update guarded by `from` finds the session in another state (a stale writer,
+ * such as a runner that has not seen its session halted, must not overwrite it).
+ */
+export class SessionStateError extends Error {
+  override readonly name = 'SessionStateError';
+  readonly code = 'PGT_STORE_SESSION_STATE';
+  constructor(
+    readonly sessionId: string,
+    readonly actual: SessionState,
+    /** The states the update expected; null when it was refused because `actual` is terminal. */
+    readonly expected: readonly SessionState[] | null,
+  ) {
+    super(
+      expected === null
+        ? `session ${sessionId} is ${actual}, a terminal state: it cannot change`
+        : `session ${sessionId} is ${actual}, not ${expected.join(' or ')}: it was changed by another writer`,
+    );
+  }
+}
+
 /** A session's failover protocol state, with the revision that guards concurrent writers. */
 export interface FailoverRecord {
   state: FailoverState;
@@ -75,6 +97,13 @@ export interface SaveFailover {
 
 export type NewSession = Omit<SessionRecord, 'createdAt' | 'updatedAt' | 'endedAt' | 'result' | 'reason' | 'state'>;
 export type SessionUpdate = Partial<Pick<SessionRecord, 'state' | 'result' | 'reason' | 'endedAt' | 'executor'>>;
+/** Guards an update: it is refused (SessionStateError) unless the stored session is in one of `from`. */
+export interface SessionUpdateGuard {
+  from: readonly SessionState[];
+}
+
+export type NewCommand = Omit<CommandRecord, 'status' | 'result' | 'handledBy' | 'handledAt'>;
+
 export type IterationUpdate = Partial<
   Pick<IterationRecord, 'state' | 'parameters' | 'verification' | 'measurement' | 'score' | 'verdicts' | 'endedAt' | 'error'>
 >;
@@ -86,7 +115,11 @@ export type IterationUpdate = Partial<
 export interface Store {
   /** Rejects with SessionConflictError when the scope already has a non-terminal session (pending … halted). */
   createSession(session: NewSession): Promise<SessionRecord>;
-  updateSession(id: string, update: SessionUpdate): Promise<SessionRecord>;
+  /**
+   * Rejects with SessionStateError, and writes nothing, when the session is terminal (a terminal
+   * session never changes) or, given `guard`, when its stored state is not one of `guard.from`.
+   */
+  updateSession(id: string, update: SessionUpdate, guard?: SessionUpdateGuard): Promise<SessionRecord>;
   getSession(id: string): Promise<SessionRecord | null>;
   /** Newest first. */
   listSessions(scope: string, limit?: number): Promise<SessionRecord[]>;
@@ -132,9 +165,15 @@ export interface Store {
   /** Every value the tuner sent for each parameter in PATCH /config, across the scope's sessions (removals excluded). */
   listPatchedValues(scope: string): Promise<Map<string, string[]>>;
 
-  insertCommand(command: Omit<CommandRecord, 'status' | 'result' | 'handledBy' | 'handledAt'>): Promise<CommandRecord>;
-  /** Pending commands, oldest first. */
-  pendingCommands(): Promise<CommandRecord[]>;
+  /** Rejects with RangeError when `expiresAt` is not after `createdAt`. */
+  insertCommand(command: NewCommand): Promise<CommandRecord>;
+  /** The scope's pending commands that have not expired at `now`, oldest first. */
+  pendingCommands(scope: string, now: Date): Promise<CommandRecord[]>;
+  /**
+   * Completes the scope's pending commands expired at `now` as `rejected` with error code
+   * `command_expired`, handled by `handledBy` at `now`; returns them, oldest first.
+   */
+  expireCommands(scope: string, now: Date, handledBy: string): Promise<CommandRecord[]>;
   completeCommand(
     id: string,
     outcome: { status: 'done' | 'rejected'; result: Record<string, unknown>; handledBy: string; handledAt: Date },

@@ -1,7 +1,7 @@
 /**
  * The failover protocol on a real lab, with short protocol timings: a leader killed with SIGKILL
  * mid-iteration, a switchover mid-session, the executing agent killed mid-iteration, the
- * acknowledgement flow, a replica's agent refusing to execute, and drift correction. One agent runs
+ * acknowledgement flow, a replica's agent refusing to execute, and drift reporting (and opt-in removal). One agent runs
  * beside every member, as in production; the workload follows whichever member leads.
  */
 import assert from 'node:assert/strict';
@@ -297,7 +297,7 @@ test('(c) a graceful stop of the executing agent mid-session leaves the session 
   for (const node of lab.state.nodes) await assertHoldsBaseline(node.name, detail.baseline!);
 });
 
-test('(f) drift: a value the tuner set, left on a member, is corrected there; one it never set is only reported', async () => {
+test("(f) drift: a person's overrides are reported, never removed, even one equal to a value the tuner sent; TUNER_DRIFT_REMOVE_OVERRIDES=true removes them", async () => {
   const replica = others(leader)[0]!;
   const { sessions } = (await getJson<{ sessions: SessionRecord[] }>(`${agentOf(leader).url}/api/v1/sessions`)).body;
   const patches = (await Promise.all(sessions.map(async (s) => (await detailOf(agentOf(leader), s.id)).patches))).flat();
@@ -308,34 +308,41 @@ test('(f) drift: a value the tuner set, left on a member, is corrected there; on
     .map((p) => (p.body as { postgresql?: { parameters?: Record<string, unknown> } }).postgresql?.parameters?.work_mem)
     .find((value): value is string => typeof value === 'string' && value !== current);
   assert.ok(tunerValue, 'the sessions above sent a work_mem');
+  const correctionsBefore = sampleValue(await (await fetch(`${agentOf(replica).url}/metrics`)).text(), 'pgtuner_drift_corrections_total', { member: replica }) ?? 0;
   await lab.sql(replica, `ALTER SYSTEM SET work_mem = '${tunerValue}'`);
   await lab.sql(replica, "ALTER SYSTEM SET random_page_cost = '3.21'");
   await lab.sql(replica, 'SELECT pg_reload_conf()');
 
   const autoconf = async () =>
-    (await lab.sql(replica, "SELECT name FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf'")).rows.map((r) => r.name as string);
-  await waitFor(async () => !(await autoconf()).includes('work_mem'), { what: `${replica}'s agent to remove its work_mem override`, timeoutMs: 30_000 });
-  const report = await waitFor(
+    (await lab.sql(replica, "SELECT name FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf'")).rows.map((r) => r.name as string).sort();
+  const driftOf = async () => (await getJson<{ drift: DriftReport }>(`${agentOf(replica).url}/api/v1/drift`)).body.drift;
+  const confirmed = await waitFor(
     async () => {
-      const { status, body } = await getJson<{ drift: DriftReport }>(`${agentOf(replica).url}/api/v1/drift`);
-      return status === 200 && body.drift.drifts.some((d) => d.name === 'random_page_cost') ? body.drift : false;
+      const drift = await driftOf();
+      return ['random_page_cost', 'work_mem'].every((name) => drift.drifts.some((d) => d.name === name)) ? drift : false;
     },
-    { what: `${replica}'s agent to report the random_page_cost override` },
+    { what: `${replica}'s agent to report both overrides` },
   );
-  const reported = report.drifts.find((d) => d.name === 'random_page_cost')!;
-  assert.equal(reported.kind, 'autoconf_override');
-  assert.equal(reported.origin, 'other');
-  assert.ok((await autoconf()).includes('random_page_cost'), 'an override the tuner did not set is left alone');
+  for (const name of ['random_page_cost', 'work_mem']) {
+    const reported = confirmed.drifts.find((d) => d.name === name)!;
+    assert.deepEqual([reported.kind, reported.origin], ['autoconf_override', 'other'], name);
+  }
+  // Two more checks after the one that confirmed them: a correction would have happened by then.
+  await waitFor(async () => (await driftOf()).at >= confirmed.at + 2 * 2_000, { what: `two more drift checks on ${replica}` });
+  assert.deepEqual(await autoconf(), ['random_page_cost', 'work_mem'], "a person's overrides are left alone");
   const metrics = await (await fetch(`${agentOf(replica).url}/metrics`)).text();
   assert.equal(sampleValue(metrics, 'pgtuner_member_drifted', { member: replica }), 1);
-  assert.ok((sampleValue(metrics, 'pgtuner_drift_corrections_total', { member: replica }) ?? 0) >= 1);
+  assert.equal(sampleValue(metrics, 'pgtuner_drift_parameters', { member: replica, kind: 'autoconf_override', origin: 'other' }), 2);
+  assert.equal(sampleValue(metrics, 'pgtuner_drift_corrections_total', { member: replica }), correctionsBefore);
 
-  await lab.sql(replica, 'ALTER SYSTEM RESET random_page_cost');
-  await lab.sql(replica, 'SELECT pg_reload_conf()');
+  // Opted in, the DCS is the single source of truth: the replica's agent removes both.
+  await agentOf(replica).stop();
+  agents.set(replica, await startAgent(agentEnvFor(lab, replica, { ...AGENT_ENV, TUNER_DRIFT_REMOVE_OVERRIDES: 'true' })));
+  await waitFor(async () => (await autoconf()).length === 0, { what: `${replica}'s opted-in agent to remove both overrides`, timeoutMs: 30_000 });
   await waitFor(
     async () => {
-      const { body } = await getJson<{ drift: DriftReport }>(`${agentOf(replica).url}/api/v1/drift`);
-      return body.drift.drifts.length === 0 && body.drift.error === null;
+      const drift = await driftOf();
+      return drift.drifts.length === 0 && drift.error === null;
     },
     { what: `${replica}'s drift to clear` },
   );

@@ -1,7 +1,8 @@
 /**
  * Tuning sessions on a real lab under the reference workload: the agent beside the leader runs
  * them, applies every configuration through Patroni and verifies it on all three members; the
- * agent beside a replica forwards requests as commands and reads the replicated history.
+ * agent beside a replica forwards requests as commands and reads the replicated history, from
+ * another member's copy when its own PostgreSQL is down.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -9,6 +10,7 @@ import pg from 'pg';
 import { agentEnvFor, getJson, startAgent, type AgentProcess } from '../../../test/lab/agent-process.js';
 import { Lab } from '../../../test/lab/lab.js';
 import { patroniFlavourFromEnv } from '../../../test/lab/patroni-flavour.js';
+import { stopPid } from '../../../test/lab/processes.js';
 import { waitFor } from '../../../test/lab/wait.js';
 import { prepareWorkload } from '../../../test/workload/prepare.js';
 import { runWorkload } from '../../../test/workload/run.js';
@@ -209,6 +211,41 @@ test("a start sent to a replica's agent is run by the leader's agent, and a stop
     assert.equal(pending.rows[0].n, 0);
   } finally {
     await client.end();
+  }
+});
+
+test("a replica's agent whose PostgreSQL is down reads the sessions from another member's copy", async () => {
+  const expected = (await getJson<{ sessions: SessionRecord[] }>(`${leaderAgent.url}/api/v1/sessions`)).body.sessions.map((s) => s.id);
+  assert.ok(expected.length > 0, 'the tests above ran sessions');
+  // Paused, Patroni leaves a stopped PostgreSQL stopped (and /cluster still answers).
+  const setPause = async (pause: boolean) => {
+    const response = await fetch(`${lab.restUrl(leader)}/config`, {
+      method: 'PATCH',
+      headers: { authorization: lab.restAuthHeader, 'content-type': 'application/json' },
+      body: JSON.stringify({ pause }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(response.status, 200, await response.text());
+  };
+  await setPause(true);
+  try {
+    await waitFor(async () => (await lab.cluster()).pause === true, { what: 'the cluster to be paused' });
+    const postmaster = lab.postmasterPid(lab.state.nodes.find((n) => n.name === replica)!);
+    assert.ok(postmaster !== null, `${replica}'s PostgreSQL runs`);
+    await stopPid(postmaster, 'SIGINT', 30_000);
+    await waitFor(async () => (await getJson<{ postgres: { ok: boolean } }>(`${replicaAgent.url}/healthz`)).body.postgres.ok === false, {
+      what: `${replica}'s agent to see its PostgreSQL down`,
+    });
+    const { status, body } = await getJson<{ sessions: SessionRecord[] }>(`${replicaAgent.url}/api/v1/sessions`);
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.deepEqual(body.sessions.map((s) => s.id), expected);
+    const detail = await getJson<SessionDetail>(`${replicaAgent.url}/api/v1/sessions/${expected[0]}`);
+    assert.equal(detail.status, 200, JSON.stringify(detail.body));
+    assert.equal(detail.body.session.id, expected[0]);
+  } finally {
+    await setPause(false);
+    // Resumed, Patroni starts the replica's PostgreSQL again.
+    await lab.waitHealthy(180_000);
   }
 });
 

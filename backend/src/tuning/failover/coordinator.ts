@@ -13,6 +13,7 @@
  * that follows it (rule 9).
  */
 import { observedScope, type ClusterObservation } from '../../observer/cluster-watcher.js';
+import { isMissingStateStore } from '../../store/database.js';
 import type { SessionRecord } from '../../store/records.js';
 import { ACTIVE_SESSION_STATES } from '../../store/states.js';
 import { StaleRecordError, type FailoverRecord, type NewEvent, type Store } from '../../store/store.js';
@@ -99,9 +100,11 @@ export class FailoverCoordinator {
     try {
       const sessions = await store.sessionsInState(this.#scope, ['halted']);
       return await Promise.all(sessions.map(async (session) => ({ session, failover: (await store.getFailoverState(session.id))?.state ?? null })));
-    } catch {
-      // No state database on this node yet (no session ever ran), or it is down: nothing to show.
-      return [];
+    } catch (error) {
+      // No state database on this node yet (no session ever ran): nothing to show. Any other failure
+      // is the caller's to report (the metric must read "unknown", never 0).
+      if (isMissingStateStore(error)) return [];
+      throw error;
     }
   }
 
@@ -310,7 +313,7 @@ export class FailoverCoordinator {
         return;
       }
     }
-    await store.updateSession(session.id, { state: 'aborted', reason, endedAt: new Date(now()) });
+    await store.updateSession(session.id, { state: 'aborted', reason, endedAt: new Date(now()) }, { from: [session.state] });
     await store.appendEvent(event('session_aborted', { reason }));
     this.#deps.log.warn({ session: session.id, reason }, 'tuning session aborted');
   }

@@ -5,8 +5,9 @@
  * agents recorded in the state store.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import type { ClusterObservation, ClusterWatcher } from '../../observer/cluster-watcher.js';
+import { observedScope, type ClusterObservation, type ClusterWatcher } from '../../observer/cluster-watcher.js';
 import type { SessionOptions, SessionRecord } from '../../store/records.js';
+import { expiredCommandResult } from '../../store/states.js';
 import { SessionConflictError, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
 import { Periodic } from '../../util/periodic.js';
@@ -189,15 +190,30 @@ export class SessionManager {
     await this.#coordinator.close();
   }
 
+  /**
+   * Executes this cluster's pending commands (several clusters may share an external store). A
+   * command past its expiry is rejected as `command_expired`, never executed: a start recorded while
+   * no leader's agent ran must not run long after the person asked.
+   */
   async #handleCommands(): Promise<void> {
     if (!this.isLeader()) return;
+    // The scope sessions and forwarded commands are recorded under (start(), SessionService).
+    const scope = observedScope(this.#deps.watcher.latest) ?? 'unknown';
     await this.#deps.prepareStore();
     const { store } = this.#deps;
     const self = this.#deps.watcher.latest?.self ?? 'unknown';
-    for (const command of await store.pendingCommands()) {
+    const clock = this.#deps.now ?? Date.now;
+    const now = () => new Date(clock());
+    for (const command of await store.expireCommands(scope, now(), self)) {
+      this.#deps.log.warn({ command: command.id, kind: command.kind, expiresAt: command.expiresAt }, 'command expired before it was executed');
+    }
+    for (const command of await store.pendingCommands(scope, now())) {
       let outcome: { status: 'done' | 'rejected'; result: Record<string, unknown> };
       try {
-        if (command.kind === 'start') {
+        if (command.expiresAt.getTime() <= clock()) {
+          // Expired while the commands before it ran.
+          outcome = { status: 'rejected', result: expiredCommandResult(command) };
+        } else if (command.kind === 'start') {
           const session = await this.start(command.payload as StartRequest);
           outcome = { status: 'done', result: { sessionId: session.id } };
         } else if (command.kind === 'stop' && command.sessionId !== null) {
@@ -214,7 +230,7 @@ export class SessionManager {
         const code = error instanceof SessionRequestError ? error.code : 'internal_error';
         outcome = { status: 'rejected', result: { error: { code, message: error instanceof Error ? error.message : String(error) } } };
       }
-      await store.completeCommand(command.id, { ...outcome, handledBy: self, handledAt: new Date() });
+      await store.completeCommand(command.id, { ...outcome, handledBy: self, handledAt: now() });
       this.#deps.log.info({ command: command.id, kind: command.kind, status: outcome.status }, 'command executed');
     }
   }

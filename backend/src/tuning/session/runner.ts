@@ -542,7 +542,7 @@ export class SessionRunner {
 
   async #transition(state: SessionState): Promise<void> {
     this.#throwIfHalted();
-    this.#session = await this.#ports.store.updateSession(this.#session.id, { state });
+    this.#session = await this.#ports.store.updateSession(this.#session.id, { state }, { from: [this.#session.state] });
     this.#progress = { ...this.#progress, state };
     await this.#event(`session_${state}`, {});
   }
@@ -554,7 +554,7 @@ export class SessionRunner {
       result,
       reason,
       ...(terminal ? { endedAt: new Date(this.#ports.clock.now()) } : {}),
-    });
+    }, { from: [this.#session.state] });
     this.#progress = { ...this.#progress, state };
     await this.#event(`session_${state}`, { ...(reason ? { reason } : {}), ...(result ? { result } : {}) });
   }

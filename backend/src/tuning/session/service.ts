@@ -1,13 +1,17 @@
 /**
  * What the session API does, wherever it is called: the leader's agent executes at once; any other
- * agent records a command in the leader's state database for the leader's agent to execute
- * (DESIGN.md §2), and answers 202. History is read from this node's copy of the store.
+ * agent records a command, scoped to this cluster and with an expiry, in the leader's state database
+ * for the leader's agent to execute (DESIGN.md §2), and answers 202. History is read from this node's
+ * copy of the store, or, when this node's PostgreSQL is down, from another member's replicated copy;
+ * when no copy answers, the answer is 503 `state_unavailable` naming what was tried.
  */
 import { randomUUID } from 'node:crypto';
-import { addressOf } from '../../cluster/member-databases.js';
-import { observedScope, type ClusterWatcher } from '../../observer/cluster-watcher.js';
-import { PostgresError } from '../../postgres/errors.js';
-import type { StateDatabase } from '../../state/state-database.js';
+import { redact } from '../../config/config.js';
+import type { ClusterObservation } from '../../observer/cluster-watcher.js';
+import { observedScope } from '../../observer/cluster-watcher.js';
+import { PostgresUnreachableError } from '../../postgres/errors.js';
+import type { StateStores } from '../../state/state-database.js';
+import { isMissingStateStore } from '../../store/database.js';
 import type {
   AutoconfRemovalRecord,
   BaselineRecord,
@@ -18,7 +22,8 @@ import type {
   PatchRecord,
   SessionRecord,
 } from '../../store/records.js';
-import { leaderMember } from '../../topology/predicates.js';
+import { expiredCommandResult } from '../../store/states.js';
+import type { Store } from '../../store/store.js';
 import type { FailoverState } from '../failover/index.js';
 import { SessionRequestError } from './errors.js';
 import type { SessionManager, StartRequest } from './manager.js';
@@ -42,19 +47,30 @@ export interface SessionDetail {
   failover: FailoverState | null;
 }
 
-/** "The state database does not exist yet" on a member where no session ever ran. */
-const UNDEFINED_DATABASE = '3D000';
-const UNDEFINED_TABLE = '42P01';
+export interface SessionServiceOptions {
+  /** How long a forwarded command may wait for the leader's agent (TUNER_COMMAND_TTL). */
+  commandTtlMs: number;
+  now?: () => number;
+}
 
 export class SessionService {
-  readonly #manager: SessionManager;
-  readonly #watcher: ClusterWatcher;
-  readonly #state: StateDatabase;
+  readonly #manager: Pick<SessionManager, 'isLeader' | 'start' | 'stop' | 'acknowledge'>;
+  readonly #watcher: { readonly latest: ClusterObservation | null };
+  readonly #state: StateStores;
+  readonly #commandTtlMs: number;
+  readonly #now: () => number;
 
-  constructor(manager: SessionManager, watcher: ClusterWatcher, state: StateDatabase) {
+  constructor(
+    manager: Pick<SessionManager, 'isLeader' | 'start' | 'stop' | 'acknowledge'>,
+    watcher: { readonly latest: ClusterObservation | null },
+    state: StateStores,
+    options: SessionServiceOptions,
+  ) {
     this.#manager = manager;
     this.#watcher = watcher;
     this.#state = state;
+    this.#commandTtlMs = options.commandTtlMs;
+    this.#now = options.now ?? Date.now;
   }
 
   async start(request: StartRequest): Promise<RequestOutcome> {
@@ -69,23 +85,30 @@ export class SessionService {
 
   async list(): Promise<SessionRecord[]> {
     const scope = this.#scope();
-    return this.#read(() => this.#state.local.listSessions(scope, 100), []);
+    return this.#read('the session list', (store) => store.listSessions(scope, 100), []);
   }
 
   async get(sessionId: string): Promise<SessionDetail> {
-    const store = this.#state.local;
-    const session = await this.#read(() => store.getSession(sessionId), null);
-    if (!session) throw new SessionRequestError(404, 'session_not_found', `no session ${sessionId}`);
-    const [baseline, autoconfRemovals, iterations, patches, events, failover] = await Promise.all([
-      store.getBaseline(sessionId),
-      store.listAutoconfRemovals(sessionId),
-      store.listIterations(sessionId),
-      store.listPatches(sessionId),
-      store.listEvents(sessionId),
-      // A store created before migration 2 reached this replica has no failover table yet.
-      this.#read(() => store.getFailoverState(sessionId), null),
-    ]);
-    return { session, baseline, autoconfRemovals, iterations, patches, events, failover: failover?.state ?? null };
+    const detail = await this.#read(
+      `session ${sessionId}`,
+      async (store): Promise<SessionDetail | null> => {
+        const session = await store.getSession(sessionId);
+        if (session === null) return null;
+        const [baseline, autoconfRemovals, iterations, patches, events, failover] = await Promise.all([
+          store.getBaseline(sessionId),
+          store.listAutoconfRemovals(sessionId),
+          store.listIterations(sessionId),
+          store.listPatches(sessionId),
+          store.listEvents(sessionId),
+          // A store created before migration 2 reached this copy has no failover table yet.
+          store.getFailoverState(sessionId).catch((error: unknown) => (isMissingStateStore(error) ? null : Promise.reject(error))),
+        ]);
+        return { session, baseline, autoconfRemovals, iterations, patches, events, failover: failover?.state ?? null };
+      },
+      null,
+    );
+    if (!detail) throw new SessionRequestError(404, 'session_not_found', `no session ${sessionId}`);
+    return detail;
   }
 
   /** A person acknowledges a failover halt; executed by the leader's agent. */
@@ -94,9 +117,16 @@ export class SessionService {
     return this.#forward('acknowledge', sessionId, { by });
   }
 
+  /**
+   * A forwarded request's outcome. A command still pending past its expiry is shown rejected with
+   * `command_expired`: no leader's agent will execute it (the leader's agent records that itself).
+   */
   async command(commandId: string): Promise<CommandRecord> {
-    const command = await this.#read(() => this.#state.local.getCommand(commandId), null);
+    const command = await this.#read(`command ${commandId}`, (store) => store.getCommand(commandId), null);
     if (!command) throw new SessionRequestError(404, 'command_not_found', `no command ${commandId}`);
+    if (command.status === 'pending' && command.expiresAt.getTime() <= this.#now()) {
+      return { ...command, status: 'rejected', result: expiredCommandResult(command) };
+    }
     return command;
   }
 
@@ -104,38 +134,49 @@ export class SessionService {
   async #forward(kind: CommandKind, sessionId: string | null, payload: Record<string, unknown>) {
     const observation = this.#watcher.latest;
     if (!observation?.patroni.ok) throw new SessionRequestError(503, 'state_unavailable', "this node's Patroni has not answered yet");
-    const leader = leaderMember(observation.patroni.value.topology);
-    const address = addressOf(leader);
-    if (leader === null || address === null) {
+    const writable = this.#state.writableStore(observation.patroni.value.topology);
+    if (writable === null) {
       throw new SessionRequestError(409, 'no_leader', 'the cluster has no leader to execute the request', { leader: null });
     }
+    const createdAt = this.#now();
     try {
-      const command = await this.#state.leaderStore(address).insertCommand({
+      const command = await writable.store.insertCommand({
         id: randomUUID(),
         kind,
+        scope: this.#scope(),
         sessionId,
         payload,
         receivedBy: observation.self ?? 'unknown',
-        createdAt: new Date(),
+        createdAt: new Date(createdAt),
+        expiresAt: new Date(createdAt + this.#commandTtlMs),
       });
-      return { executed: false as const, command, leader: leader.name };
+      return { executed: false as const, command, leader: writable.leader };
     } catch (error) {
-      throw new SessionRequestError(409, 'not_leader', `cannot reach the leader ${leader.name}'s state database: ${(error as Error).message}`, {
-        leader: leader.name,
+      throw new SessionRequestError(409, 'not_leader', `cannot reach the leader ${writable.leader}'s state database: ${redact((error as Error).message)}`, {
+        leader: writable.leader,
       });
     }
   }
 
-  async #read<T>(read: () => Promise<T>, whenMissing: T): Promise<T> {
-    try {
-      return await read();
-    } catch (error) {
-      // No session has ever run: the state database (or its tables) does not exist on this node yet.
-      if (error instanceof PostgresError && (error.sqlState === UNDEFINED_DATABASE || error.sqlState === UNDEFINED_TABLE)) {
-        return whenMissing;
+  /**
+   * Reads from the first copy of the store that answers: this node's, then the other members'. A
+   * copy whose PostgreSQL cannot be reached is skipped; none answering is 503 `state_unavailable`.
+   */
+  async #read<T>(what: string, read: (store: Store) => Promise<T>, whenMissing: T): Promise<T> {
+    const observation = this.#watcher.latest;
+    const topology = observation?.patroni.ok ? observation.patroni.value.topology : null;
+    const failures: string[] = [];
+    for (const source of this.#state.readSources(topology, observation?.self ?? null)) {
+      try {
+        return await read(source.store);
+      } catch (error) {
+        // No session has ever run: the state database (or its tables) does not exist yet.
+        if (isMissingStateStore(error)) return whenMissing;
+        if (!(error instanceof PostgresUnreachableError)) throw error;
+        failures.push(`${source.name}: ${redact(error.message)}`);
       }
-      throw error;
     }
+    throw new SessionRequestError(503, 'state_unavailable', `cannot read ${what}: no copy of the state store answered (tried ${failures.join('; ')})`);
   }
 
   #scope(): string {

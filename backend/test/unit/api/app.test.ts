@@ -9,6 +9,8 @@ import { normalizeCluster } from '../../../src/patroni/normalize.js';
 import { readFixture } from '../../fixtures/patroni/load.js';
 import { parsePromText, valueOf } from '../metrics/prom-text.js';
 import { scrapeOf } from '../metrics/scrapes.js';
+import { PatroniUnreachableError } from '../../../src/patroni/errors.js';
+import { PostgresUnreachableError } from '../../../src/postgres/errors.js';
 import { FakeClock, FakePatroni, FakePostgres, gate, PATRONI_DOWN, POSTGRES_DOWN } from '../observer/fakes.js';
 
 const T0 = '2026-11-26T06:14:00.000Z';
@@ -118,6 +120,16 @@ describe('GET /healthz', () => {
       lastPollAt: T1,
       lastSuccessfulPollAt: T0,
     });
+  });
+
+  it('never shows a password from a URL in an error it reports', async (t) => {
+    const { app, watcher, patroni, postgres } = rig(t);
+    patroni.error = new PatroniUnreachableError('ECONNREFUSED', { method: 'GET', url: 'http://admin:p@ss@127.0.0.1:8008/patroni' });
+    postgres.error = new PostgresUnreachableError('cannot connect to postgres://tuner:s3cret@127.0.0.1:5432/postgres?password=s3cret');
+    await watcher.poll();
+    const text = (await get(app, '/healthz')).body;
+    assert.ok(!text.includes('p@ss') && !text.includes('ss@127') && !text.includes('s3cret'), text);
+    assert.match(text, /http:\/\/admin:\*\*\*@127\.0\.0\.1:8008\/patroni/);
   });
 
   it("answers 200 'degraded' with the reason when PostgreSQL is down", async (t) => {

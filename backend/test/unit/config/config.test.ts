@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig, redact } from '../../../src/config/config.js';
+import { loadConfig, redact, redactError } from '../../../src/config/config.js';
 import { formatDuration, parseDuration } from '../../../src/config/duration.js';
 import { ConfigError } from '../../../src/config/errors.js';
 
@@ -105,4 +105,53 @@ test('a password never appears in a configuration error', () => {
     (err: unknown) => err instanceof Error && !err.message.includes('hunter2') && err.message.includes('***'),
   );
   assert.equal(redact('postgres://a:b@h/d'), 'postgres://a:***@h/d');
+});
+
+test('redact hides a password containing @, and ?password= / ?sslpassword= parameters', () => {
+  assert.equal(redact('http://user:p@ss@host:8008'), 'http://user:***@host:8008');
+  assert.equal(redact('http://user:p@ss@host:8008/patroni?x=1'), 'http://user:***@host:8008/patroni?x=1');
+  assert.equal(redact('postgres://tuner@db:5432/postgres?password=x&sslmode=require'), 'postgres://tuner@db:5432/postgres?password=***&sslmode=require');
+  assert.equal(redact('postgres://db/postgres?sslmode=require&sslpassword=k3y'), 'postgres://db/postgres?sslmode=require&sslpassword=***');
+  assert.equal(redact('GET http://a:b@c@10.0.0.1:8008/cluster: unreachable (ECONNREFUSED), then http://d:e@f/'), 'GET http://a:***@10.0.0.1:8008/cluster: unreachable (ECONNREFUSED), then http://d:***@f/');
+  assert.equal(redact('http://127.0.0.1:8008/patroni'), 'http://127.0.0.1:8008/patroni');
+});
+
+test('credentials in TUNER_PATRONI_URL become basic auth and leave the URL', () => {
+  const config = loadConfig({ ...minimal, TUNER_PATRONI_URL: 'http://patroni:p@ss@10.0.0.5:8008/' });
+  assert.equal(config.patroni.url, 'http://10.0.0.5:8008');
+  assert.equal(config.patroni.username, 'patroni');
+  assert.equal(config.patroni.password, 'p@ss');
+  const encoded = loadConfig({ ...minimal, TUNER_PATRONI_URL: 'https://u%3Ax:a%2Fb@h:8008' });
+  assert.deepEqual([encoded.patroni.url, encoded.patroni.username, encoded.patroni.password], ['https://h:8008', 'u:x', 'a/b']);
+  assert.throws(
+    () => loadConfig({ ...minimal, TUNER_PATRONI_URL: 'http://patroni:p@ss@h:8008', TUNER_PATRONI_USERNAME: 'x', TUNER_PATRONI_PASSWORD: 'y' }),
+    (err: unknown) => err instanceof ConfigError && /^TUNER_PATRONI_URL: /.test(err.message) && !err.message.includes('p@ss') && !err.message.includes('ss@h'),
+  );
+});
+
+test('a password in TUNER_PATRONI_URL never appears in a configuration error', () => {
+  for (const url of ['ftp://user:p@ss@host:21', 'http://user:p@ss@host:notaport']) {
+    assert.throws(
+      () => loadConfig({ ...minimal, TUNER_PATRONI_URL: url }),
+      (err: unknown) => err instanceof ConfigError && !err.message.includes('p@ss') && !err.message.includes('ss@host') && err.message.includes('***'),
+      url,
+    );
+  }
+});
+
+test('TUNER_DRIFT_REMOVE_OVERRIDES is false unless set to true; TUNER_COMMAND_TTL defaults to 60s', () => {
+  assert.equal(loadConfig(minimal).drift.removeOverrides, false);
+  assert.equal(loadConfig({ ...minimal, TUNER_DRIFT_REMOVE_OVERRIDES: 'true' }).drift.removeOverrides, true);
+  assert.equal(loadConfig({ ...minimal, TUNER_DRIFT_REMOVE_OVERRIDES: 'false' }).drift.removeOverrides, false);
+  assert.throws(() => loadConfig({ ...minimal, TUNER_DRIFT_REMOVE_OVERRIDES: 'yes' }), /^ConfigError: TUNER_DRIFT_REMOVE_OVERRIDES: expected true or false, got "yes"/);
+  assert.equal(loadConfig(minimal).commandTtlMs, 60_000);
+  assert.equal(loadConfig({ ...minimal, TUNER_COMMAND_TTL: '5m' }).commandTtlMs, 300_000);
+  assert.throws(() => loadConfig({ ...minimal, TUNER_COMMAND_TTL: '0s' }), /TUNER_COMMAND_TTL: expected a positive duration/);
+});
+
+test('a logged error shows no password, in its message, stack or cause', () => {
+  const error = new Error('GET http://u:p@ss@h:8008/cluster failed', { cause: new Error('postgres://t:s3cret@db/x refused') });
+  const logged = JSON.stringify(redactError(error));
+  assert.ok(!logged.includes('p@ss') && !logged.includes('s3cret'), logged);
+  assert.match(logged, /"message":"GET http:\/\/u:\*\*\*@h:8008\/cluster failed"/);
 });

@@ -90,14 +90,14 @@ describe('detectDrift: effective values against the DCS', () => {
 });
 
 describe('detectDrift: origin', () => {
-  it('is the tuner for an override equal to a value the tuner sent and different from the DCS', () => {
+  it('is never the tuner for an override, even one equal to a value the tuner once sent (the tuner never writes postgresql.auto.conf)', () => {
     const overrides = [autoconf('work_mem', '8MB')];
     const dcsParameters = { work_mem: '16MB' };
     const origin = (sent: string[]) => detect({ overrides, dcsParameters, tunerValues: new Map([['work_mem', sent]]) })[0]?.origin;
-    assert.equal(origin(['32MB', '8192kB']), 'tuner');
+    assert.equal(origin(['32MB', '8192kB']), 'other');
     assert.equal(origin(['32MB', '16MB']), 'other');
     assert.equal(origin([]), 'other');
-    assert.equal(detect({ overrides, tunerValues: new Map([['work_mem', ['8MB']]]) })[0]?.origin, 'tuner', 'the DCS sets nothing');
+    assert.equal(detect({ overrides, tunerValues: new Map([['work_mem', ['8MB']]]) })[0]?.origin, 'other', 'the DCS sets nothing');
   });
 
   it('is the tuner for an effective value the tuner sent that the DCS no longer has', () => {

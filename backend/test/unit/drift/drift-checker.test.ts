@@ -3,14 +3,14 @@ import { describe, it } from 'node:test';
 import { DriftChecker } from '../../../src/drift/drift-checker.js';
 import { autoconf, FakeDriftPorts, nodeSettings, T0 } from './fixtures.js';
 
-function harness(): { ports: FakeDriftPorts; checker: DriftChecker } {
+function harness(options: { removeOverrides?: boolean } = {}): { ports: FakeDriftPorts; checker: DriftChecker } {
   const ports = new FakeDriftPorts();
   ports.dcs = { work_mem: '16MB' };
   ports.settings = nodeSettings({ work_mem: '16384' });
-  return { ports, checker: new DriftChecker(ports, { member: () => 'pg-1' }) };
+  return { ports, checker: new DriftChecker(ports, { member: () => 'pg-1', ...options }) };
 }
 
-/** An override of work_mem to a value the tuner once sent (8MB) while the DCS says 16MB. */
+/** A person's override of work_mem to a value the tuner once sent (8MB) while the DCS says 16MB. */
 function tunerOverride(ports: FakeDriftPorts): void {
   ports.overrides = [autoconf('work_mem', '8MB')];
   ports.tuner = new Map([['work_mem', ['8MB', '16MB']]]);
@@ -78,26 +78,40 @@ describe('DriftChecker: events and corrections', () => {
     assert.deepEqual(ports.log, ['event drift_detected random_page_cost', 'event drift_resolved random_page_cost']);
   });
 
-  it('resets a confirmed override the tuner set, recording drift_corrected first', async () => {
+  it("reports a person's override equal to a value the tuner once sent, and never removes it by default", async () => {
     const { ports, checker } = harness();
     tunerOverride(ports);
+    await checker.check();
+    const second = await checker.check();
+    const third = await checker.check();
+    assert.deepEqual(second.drifts.map((drift) => [drift.name, drift.kind, drift.origin]), [['work_mem', 'autoconf_override', 'other']]);
+    assert.deepEqual([second.corrected, third.corrected], [[], []]);
+    assert.deepEqual(third.drifts.map((drift) => drift.name), ['work_mem'], 'still reported on every check');
+    assert.deepEqual(ports.log, ['event drift_detected work_mem']);
+    assert.equal(checker.correctionsTotal, 0);
+    assert.equal(third.error, null);
+  });
+
+  it('with removeOverrides, resets every confirmed override, recording drift_corrected first', async () => {
+    const { ports, checker } = harness({ removeOverrides: true });
+    ports.overrides = [autoconf('work_mem', '64MB')];
     const first = await checker.check();
     assert.deepEqual(first.corrected, []);
     const second = await checker.check();
-    assert.deepEqual(second.drifts.map((drift) => [drift.name, drift.origin]), [['work_mem', 'tuner']]);
     assert.deepEqual(second.corrected, [{ name: 'work_mem', kind: 'autoconf_override', action: 'reset_override' }]);
     assert.deepEqual(ports.log, ['event drift_detected work_mem', 'event drift_corrected work_mem', 'reset work_mem']);
     assert.equal(ports.events[1]?.detail['action'], 'reset_override');
     assert.equal(checker.correctionsTotal, 1);
     assert.equal(second.error, null);
 
+    ports.overrides = [];
     const third = await checker.check();
     assert.deepEqual(third.drifts, []);
     assert.deepEqual(ports.log.slice(3), ['event drift_resolved work_mem']);
     assert.equal(checker.correctionsTotal, 1);
   });
 
-  it('only reports drifts of other origin', async () => {
+  it('reloads PostgreSQL for a confirmed value mismatch whatever its origin, and leaves overrides alone', async () => {
     const { ports, checker } = harness();
     ports.overrides = [autoconf('work_mem', '64MB')];
     ports.settings = nodeSettings({ work_mem: '16384', random_page_cost: '1.5' });
@@ -105,14 +119,18 @@ describe('DriftChecker: events and corrections', () => {
     ports.tuner = new Map([['work_mem', ['8MB']]]);
     await checker.check();
     const report = await checker.check();
-    await checker.check();
     assert.deepEqual(report.drifts.map((drift) => [drift.name, drift.kind, drift.origin]), [
       ['random_page_cost', 'value_mismatch', 'other'],
       ['work_mem', 'autoconf_override', 'other'],
     ]);
-    assert.deepEqual(report.corrected, []);
-    assert.deepEqual(ports.log, ['event drift_detected random_page_cost', 'event drift_detected work_mem']);
-    assert.equal(checker.correctionsTotal, 0);
+    assert.deepEqual(report.corrected, [{ name: 'random_page_cost', kind: 'value_mismatch', action: 'reload' }]);
+    assert.deepEqual(ports.log, [
+      'event drift_detected random_page_cost',
+      'event drift_detected work_mem',
+      'event drift_corrected random_page_cost',
+      'reload',
+    ]);
+    assert.equal(checker.correctionsTotal, 1);
   });
 
   it('reloads PostgreSQL for a confirmed value mismatch the tuner caused', async () => {
@@ -146,13 +164,9 @@ describe('DriftChecker: events and corrections', () => {
     assert.deepEqual(ports.log.filter((entry) => entry === 'reload'), ['reload', 'reload']);
   });
 
-  it('resets several overrides in one call, after all their events', async () => {
-    const { ports, checker } = harness();
+  it('resets several overrides in one call, after all their events (removeOverrides)', async () => {
+    const { ports, checker } = harness({ removeOverrides: true });
     ports.overrides = [autoconf('work_mem', '8MB'), autoconf('random_page_cost', '1.1')];
-    ports.tuner = new Map([
-      ['work_mem', ['8MB']],
-      ['random_page_cost', ['1.1']],
-    ]);
     await checker.check();
     const report = await checker.check();
     assert.deepEqual(ports.log.slice(2), ['event drift_corrected random_page_cost', 'event drift_corrected work_mem', 'reset random_page_cost,work_mem']);
@@ -163,7 +177,7 @@ describe('DriftChecker: events and corrections', () => {
 
 describe('DriftChecker: failures', () => {
   it('reports a failing read with no drifts, and confirms afresh afterwards', async () => {
-    const { ports, checker } = harness();
+    const { ports, checker } = harness({ removeOverrides: true });
     tunerOverride(ports);
     await checker.check();
     ports.failing.set('readOverrides', new Error('connection refused'));
@@ -192,20 +206,20 @@ describe('DriftChecker: failures', () => {
     });
   }
 
-  it('treats nothing as the tuner\'s when the record is unavailable, and says so', async () => {
+  it('treats nothing as the tuner\'s when the record is unavailable, says so, and still reloads a mismatch', async () => {
     const { ports, checker } = harness();
-    tunerOverride(ports);
+    ports.settings = nodeSettings({ work_mem: '8192' });
+    ports.tuner = new Map([['work_mem', ['8MB', '16MB']]]);
     ports.failing.set('tunerValues', new Error('state database unreachable'));
     await checker.check();
     const report = await checker.check();
     assert.deepEqual(report.drifts.map((drift) => drift.origin), ['other']);
-    assert.deepEqual(report.corrected, []);
+    assert.deepEqual(report.corrected.map((entry) => entry.action), ['reload']);
     assert.match(report.error ?? '', /tuner's record is unavailable/);
-    assert.ok(!ports.log.some((entry) => entry.startsWith('reset')));
   });
 
   it('makes no correction whose event cannot be recorded, and retries on the next check', async () => {
-    const { ports, checker } = harness();
+    const { ports, checker } = harness({ removeOverrides: true });
     tunerOverride(ports);
     ports.failingEvents.add('drift_corrected');
     await checker.check();
@@ -237,7 +251,7 @@ describe('DriftChecker: failures', () => {
   });
 
   it('does not count a correction whose action failed', async () => {
-    const { ports, checker } = harness();
+    const { ports, checker } = harness({ removeOverrides: true });
     tunerOverride(ports);
     ports.failing.set('resetOverrides', new Error('permission denied to ALTER SYSTEM'));
     await checker.check();

@@ -463,6 +463,15 @@ describe('AgentMetrics.render: failover and drift', () => {
     assert.deepEqual(familiesWithPrefix(parsed, 'pgtuner_drift_'), []);
   });
 
+  it('the store cannot be read: no halted count (never a false 0), and the read is exported as failed', async () => {
+    const { watcher } = await polledRig();
+    const ok = await render(scrapeOf(watcher));
+    assert.deepEqual(samplesOf(ok, 'pgtuner_failover_halted_sessions_read_ok'), [{ labels: { scope: 'demo' }, value: 1 }]);
+    const failed = await render(scrapeOf(watcher, { failoverReadOk: false }));
+    assert.deepEqual(samplesOf(failed, 'pgtuner_failover_halted_sessions'), []);
+    assert.deepEqual(samplesOf(failed, 'pgtuner_failover_halted_sessions_read_ok'), [{ labels: { scope: 'demo' }, value: 0 }]);
+  });
+
   it('a halted session in grace: phase enum, its end, the detection latency; unverified only once restored', async () => {
     const { watcher } = await polledRig();
     const halted = startFailover({ sessionId: session, haltedAt: 10_000, reason: 'r', changedAt: 9_250 }).state;

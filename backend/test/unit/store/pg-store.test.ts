@@ -121,11 +121,12 @@ describe('state store on a real PostgreSQL', () => {
   describe('migrate', () => {
     it('creates every schema version once and records it; a second run applies nothing', async () => {
       const db = await freshDatabase('migrate_once');
-      assert.deepEqual(await migrate(db), { applied: [1, 2], version: 2 });
-      assert.deepEqual(await migrate(db), { applied: [], version: 2 });
+      assert.deepEqual(await migrate(db), { applied: [1, 2, 3], version: 3 });
+      assert.deepEqual(await migrate(db), { applied: [], version: 3 });
       assert.deepEqual(await versions(db), [
         { version: 1, name: 'initial schema' },
         { version: 2, name: 'failover protocol state' },
+        { version: 3, name: 'commands scoped by cluster, with an expiry' },
       ]);
       const [recorded] = await db.query<{ applied_at: Date }>('SELECT applied_at FROM schema_migrations');
       assert.ok(recorded?.applied_at instanceof Date);
@@ -144,12 +145,28 @@ describe('state store on a real PostgreSQL', () => {
       assert.match(indexes[0]?.indexdef ?? '', /^CREATE UNIQUE INDEX .* \(scope\) WHERE \(state = ANY/);
     });
 
+    it('migration 3 never lets a command recorded before scopes run: pending ones are rejected as expired', async () => {
+      const db = await freshDatabase('migrate_commands');
+      await migrate(db, MIGRATIONS.slice(0, 2));
+      const insert = `INSERT INTO commands (id, kind, session_id, payload, received_by, created_at, status) VALUES ($1, 'start', NULL, '{}', 'node2', $2, $3)`;
+      await db.query(insert, ['old-pending', new Date('2025-03-01T10:00:00Z'), 'pending']);
+      await db.query(insert, ['old-done', new Date('2025-03-01T09:00:00Z'), 'done']);
+      assert.deepEqual(await migrate(db), { applied: [3], version: 3 });
+      const store = new PgStore(db);
+      const pending = await store.getCommand('old-pending');
+      assert.equal(pending?.status, 'rejected');
+      assert.equal((pending?.result as { error?: { code?: string } } | null)?.error?.code, 'command_expired');
+      assert.deepEqual(pending?.expiresAt, new Date('2025-03-01T10:00:00Z'));
+      assert.equal((await store.getCommand('old-done'))?.status, 'done');
+      assert.deepEqual(await store.pendingCommands('', new Date(0)), []);
+    });
+
     it('applies later migrations in order, and a failing one leaves nothing behind', async () => {
       const db = await freshDatabase('migrate_order');
       const v2: Migration = { version: 12, name: 'extra table', sql: 'CREATE TABLE extra (x integer); INSERT INTO extra VALUES (2)' };
       const v3: Migration = { version: 13, name: 'broken', sql: 'CREATE TABLE half_done (x integer); SELECT 1 / 0' };
       const v4: Migration = { version: 14, name: 'after broken', sql: 'CREATE TABLE after_broken (x integer)' };
-      assert.deepEqual(await migrate(db, [...MIGRATIONS, v2]), { applied: [1, 2, 12], version: 12 });
+      assert.deepEqual(await migrate(db, [...MIGRATIONS, v2]), { applied: [1, 2, 3, 12], version: 12 });
       await assert.rejects(migrate(db, [...MIGRATIONS, v2, v3, v4]), (error) => {
         assert.ok(error instanceof PostgresQueryError);
         assert.equal(error.sqlState, '22012'); // division_by_zero
@@ -157,7 +174,7 @@ describe('state store on a real PostgreSQL', () => {
       });
       assert.deepEqual(
         (await versions(db)).map((v) => v.version),
-        [1, 2, 12],
+        [1, 2, 3, 12],
       );
       assert.equal(await tableExists(db, 'half_done'), false);
       assert.equal(await tableExists(db, 'after_broken'), false);
@@ -175,12 +192,12 @@ describe('state store on a real PostgreSQL', () => {
       const [a, b] = [poolOn('migrate_race'), poolOn('migrate_race')];
       const outcomes = await Promise.all([migrate(a), migrate(b)]);
       // Each migration was applied by one of the two, never by both.
-      assert.deepEqual(outcomes.flatMap((o) => o.applied).sort(), [1, 2]);
+      assert.deepEqual(outcomes.flatMap((o) => o.applied).sort(), [1, 2, 3]);
       assert.deepEqual(
         outcomes.map((o) => o.version),
-        [2, 2],
+        [3, 3],
       );
-      assert.deepEqual((await versions(a)).map((v) => v.version), [1, 2]);
+      assert.deepEqual((await versions(a)).map((v) => v.version), [1, 2, 3]);
     });
 
     it('waits for the advisory lock another agent holds', async () => {
@@ -199,7 +216,7 @@ describe('state store on a real PostgreSQL', () => {
       assert.equal(await tableExists(db, 'schema_migrations'), false);
 
       await holder.query('COMMIT');
-      assert.deepEqual(await migrating, { applied: [1, 2], version: 2 });
+      assert.deepEqual(await migrating, { applied: [1, 2, 3], version: 3 });
     });
   });
 

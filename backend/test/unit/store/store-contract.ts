@@ -19,6 +19,7 @@ import {
   type NewSession,
   RecordNotFoundError,
   SessionConflictError,
+  SessionStateError,
   StaleRecordError,
   type Store,
 } from '../../../src/store/store.js';
@@ -210,15 +211,41 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         );
       });
 
-      it('refuses to bring a finished session back to an active state while another is active', async () => {
-        const store = await makeStore(new FakeClock().now);
+      it('refuses any change to a terminal session with SessionStateError, and changes nothing', async () => {
+        const clock = new FakeClock();
+        const store = await makeStore(clock.now);
+        for (const state of SESSION_STATES.filter((s) => TERMINAL_SESSION_STATES.has(s))) {
+          const id = `${state}-1`;
+          await store.createSession(newSession(id, `scope-${state}`));
+          const ended = await store.updateSession(id, { state, endedAt: at(1_000), reason: 'ended' });
+          clock.advance(1_000);
+          for (const update of [{ state: 'running' as const }, { state: 'halted' as const }, { reason: 'rewritten' }, { state }]) {
+            await rejectsWith(store.updateSession(id, update), SessionStateError, (error) => {
+              assert.equal(error.code, 'PGT_STORE_SESSION_STATE');
+              assert.equal(error.sessionId, id);
+              assert.equal(error.actual, state);
+              assert.equal(error.message, `session ${id} is ${state}, a terminal state: it cannot change`);
+            });
+          }
+          assert.deepEqual(await store.getSession(id), ended);
+        }
+      });
+
+      it('checks the expected state: a stale writer cannot overwrite a halted session', async () => {
+        const clock = new FakeClock();
+        const store = await makeStore(clock.now);
         await store.createSession(newSession('s1'));
-        await store.updateSession('s1', { state: 'failed' });
-        await store.createSession(newSession('s2'));
-        await rejectsWith(store.updateSession('s1', { state: 'running' }), SessionConflictError, conflictNaming('s2'));
-        assert.equal((await store.getSession('s1'))?.state, 'failed');
-        // Staying active is no conflict with itself.
-        assert.equal((await store.updateSession('s2', { state: 'preparing' })).state, 'preparing');
+        const running = await store.updateSession('s1', { state: 'running' }, { from: ['pending'] });
+        assert.equal(running.state, 'running');
+        // The failover protocol halts it; the runner, still believing it runs, tries to complete it.
+        const halted = await store.updateSession('s1', { state: 'halted', reason: 'leader changed' }, { from: ['running', 'finishing'] });
+        clock.advance(1_000);
+        await rejectsWith(store.updateSession('s1', { state: 'completed', endedAt: clock.now() }, { from: ['running'] }), SessionStateError, (error) => {
+          assert.deepEqual([error.sessionId, error.actual, error.expected], ['s1', 'halted', ['running']]);
+          assert.equal(error.message, 'session s1 is halted, not running: it was changed by another writer');
+        });
+        assert.deepEqual(await store.getSession('s1'), halted);
+        await rejectsWith(store.updateSession('missing', { state: 'running' }, { from: ['pending'] }), RecordNotFoundError);
       });
 
       it('lists the sessions in given states, oldest first', async () => {
@@ -249,7 +276,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         await store.createSession(newSession('s1'));
         clock.advance(60_000);
         const finished = await store.updateSession('s1', {
-          state: 'completed',
+          state: 'finishing',
           endedAt: at(59_000),
           result: { final: 'best', bestIteration: 7, baselineScore: 2.5, bestScore: 1.25, improvementRatio: 2 },
           reason: 'all iterations done',
@@ -257,7 +284,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         const expected: SessionRecord = {
           id: 's1',
           scope: 'demo',
-          state: 'completed',
+          state: 'finishing',
           options: OPTIONS,
           executor: 'node1',
           createdAt: at(0),
@@ -666,13 +693,60 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
     });
 
     describe('commands', () => {
-      const command = (id: string, createdAtMs: number, kind: CommandRecord['kind'] = 'start') => ({
+      /** Commands live 60 s unless told otherwise. */
+      const command = (id: string, createdAtMs: number, kind: CommandRecord['kind'] = 'start', scope = 'demo', ttlMs = 60_000) => ({
         id,
         kind,
+        scope,
         sessionId: kind === 'start' ? null : 's1',
         payload: kind === 'start' ? { options: { ...OPTIONS, knobs: [] } } : {},
         receivedBy: 'node2',
         createdAt: at(createdAtMs),
+        expiresAt: at(createdAtMs + ttlMs),
+      });
+
+      it("lists only its scope's pending commands: a leader of one cluster never sees another's", async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.insertCommand(command('a1', 0, 'start', 'alpha'));
+        await store.insertCommand(command('b1', 1_000, 'stop', 'beta'));
+        await store.insertCommand(command('a2', 2_000, 'acknowledge', 'alpha'));
+        assert.deepEqual((await store.pendingCommands('alpha', at(3_000))).map((c) => c.id), ['a1', 'a2']);
+        assert.deepEqual((await store.pendingCommands('beta', at(3_000))).map((c) => c.id), ['b1']);
+        assert.deepEqual(await store.pendingCommands('gamma', at(3_000)), []);
+        assert.equal((await store.getCommand('b1'))?.scope, 'beta');
+      });
+
+      it('never lists an expired command; expireCommands rejects the scope\'s expired ones as command_expired', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.insertCommand(command('a1', 0, 'start', 'alpha', 60_000));
+        await store.insertCommand(command('a2', 30_000, 'stop', 'alpha', 60_000));
+        await store.insertCommand(command('b1', 0, 'start', 'beta', 60_000));
+        assert.deepEqual((await store.pendingCommands('alpha', at(59_999))).map((c) => c.id), ['a1', 'a2']);
+        // At its expiry a command is expired.
+        assert.deepEqual((await store.pendingCommands('alpha', at(60_000))).map((c) => c.id), ['a2']);
+
+        const expired = await store.expireCommands('alpha', at(61_000), 'node1');
+        assert.deepEqual(expired.map((c) => c.id), ['a1']);
+        const a1 = await store.getCommand('a1');
+        assert.deepEqual(a1, {
+          ...command('a1', 0, 'start', 'alpha'),
+          status: 'rejected',
+          result: { error: { code: 'command_expired', message: 'command a1 expired at 2025-03-01T10:01:00.000Z before a leader\'s agent executed it' } },
+          handledBy: 'node1',
+          handledAt: at(61_000),
+        });
+        assert.deepEqual(expired[0], a1);
+        // Another scope's expired command is its own leader's to expire; a live one is untouched.
+        assert.equal((await store.getCommand('b1'))?.status, 'pending');
+        assert.equal((await store.getCommand('a2'))?.status, 'pending');
+        assert.deepEqual(await store.expireCommands('alpha', at(61_000), 'node1'), []);
+      });
+
+      it('refuses a command that expires before it is created', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await assert.rejects(store.insertCommand(command('c1', 1_000, 'start', 'demo', 0)), RangeError);
+        await assert.rejects(store.insertCommand(command('c1', 1_000, 'start', 'demo', -5)), RangeError);
+        assert.equal(await store.getCommand('c1'), null);
       });
 
       it('inserts pending commands and lists them oldest first', async () => {
@@ -682,10 +756,10 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         await store.insertCommand(command('c3', 2_000, 'acknowledge'));
         assert.deepEqual(c1, { ...command('c1', 2_000), status: 'pending', result: null, handledBy: null, handledAt: null });
         assert.deepEqual(
-          (await store.pendingCommands()).map((c) => c.id),
+          (await store.pendingCommands('demo', at(2_000))).map((c) => c.id),
           ['c2', 'c1', 'c3'],
         );
-        assert.deepEqual((await store.pendingCommands())[1], c1);
+        assert.deepEqual((await store.pendingCommands('demo', at(2_000)))[1], c1);
         assert.deepEqual(await store.getCommand('c1'), c1);
         assert.equal(await store.getCommand('none'), null);
       });
@@ -717,7 +791,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         });
         assert.equal(rejected.status, 'rejected');
         assert.deepEqual(rejected.result, { error: { code: 'no_active_session', message: 'no session is running' } });
-        assert.deepEqual(await store.pendingCommands(), []);
+        assert.deepEqual(await store.pendingCommands('demo', at(2_000)), []);
       });
 
       it('refuses a duplicate command id and throws RecordNotFoundError completing an unknown one', async () => {

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PostgresUnreachableError } from '../../../../src/postgres/errors.js';
 import { StaleRecordError } from '../../../../src/store/store.js';
 import type { TopologyEvent } from '../../../../src/topology/diff.js';
 import type { Detection, LocalRun } from '../../../../src/tuning/failover/coordinator.js';
@@ -626,5 +627,19 @@ describe('FailoverCoordinator', () => {
     await agent.poll(node2Leads);
     assert.equal(agent.restores.length, 1);
     assert.equal(await world.revision(S1), revision);
+  });
+});
+
+describe('FailoverCoordinator.haltedSessions when the store cannot be read', () => {
+  it('rejects, so the metric reads unknown rather than 0; answers [] only when no state database exists yet', async () => {
+    const agent = new Agent(new World(), 'node3');
+    agent.afterStoreCall = async () => {
+      throw new PostgresUnreachableError('PostgreSQL unreachable: ECONNREFUSED');
+    };
+    await assert.rejects(agent.coordinator.haltedSessions(), PostgresUnreachableError);
+    agent.afterStoreCall = async () => {
+      throw new PostgresUnreachableError('PostgreSQL error 3D000: database "patroni_tuner" does not exist', { sqlState: '3D000' });
+    };
+    assert.deepEqual(await agent.coordinator.haltedSessions(), []);
   });
 });

@@ -393,15 +393,18 @@ describe('SessionManager command loop', () => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
     const h = await managerHarness();
     const createdAt = new Date(h.clock.now());
-    await h.store.insertCommand({ id: 'cmd-start', kind: 'start', sessionId: null, payload: { ...REQUEST }, receivedBy: 'node2', createdAt });
-    await h.store.insertCommand({ id: 'cmd-stop', kind: 'stop', sessionId: 'no-such-session', payload: {}, receivedBy: 'node3', createdAt });
-    await h.store.insertCommand({ id: 'cmd-ack', kind: 'acknowledge', sessionId: 'no-such-session', payload: { by: 'bob' }, receivedBy: 'node3', createdAt });
+    const expiresAt = new Date(h.clock.now() + 60_000);
+    const scope = SCOPE;
+    await h.store.insertCommand({ id: 'cmd-start', kind: 'start', scope, sessionId: null, payload: { ...REQUEST }, receivedBy: 'node2', createdAt, expiresAt });
+    await h.store.insertCommand({ id: 'cmd-stop', kind: 'stop', scope, sessionId: 'no-such-session', payload: {}, receivedBy: 'node3', createdAt, expiresAt });
+    await h.store.insertCommand({ id: 'cmd-ack', kind: 'acknowledge', scope, sessionId: 'no-such-session', payload: { by: 'bob' }, receivedBy: 'node3', createdAt, expiresAt });
 
     h.manager.startCommandLoop();
     await turn();
-    assert.equal((await h.store.pendingCommands()).length, 3, 'nothing before the first interval');
+    const pending = () => h.store.pendingCommands(scope, new Date(h.clock.now()));
+    assert.equal((await pending()).length, 3, 'nothing before the first interval');
     t.mock.timers.tick(COMMAND_POLL_MS);
-    await waitFor(async () => (await h.store.pendingCommands()).length === 0, 'every command handled');
+    await waitFor(async () => (await pending()).length === 0, 'every command handled');
 
     const start = await h.store.getCommand('cmd-start');
     assert.equal(start?.status, 'done');
@@ -419,10 +422,51 @@ describe('SessionManager command loop', () => {
     await h.manager.close();
   });
 
+  it("executes only its own cluster's commands, and rejects an expired one as command_expired without executing it", async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const h = await managerHarness();
+    const createdAt = new Date(h.clock.now());
+    const command = (id: string, scope: string, ttlMs: number) => ({
+      id,
+      kind: 'start' as const,
+      scope,
+      sessionId: null,
+      payload: { ...REQUEST },
+      receivedBy: 'node2',
+      createdAt,
+      expiresAt: new Date(createdAt.getTime() + ttlMs),
+    });
+    await h.store.insertCommand(command('cmd-other-cluster', 'another-cluster', 600_000));
+    await h.store.insertCommand(command('cmd-stale', SCOPE, 60_000));
+    // The leader's agent comes back long after the command was recorded.
+    h.clock.advance(3_600_000);
+    h.manager.startCommandLoop();
+    t.mock.timers.tick(COMMAND_POLL_MS);
+    await waitFor(async () => (await h.store.getCommand('cmd-stale'))?.status !== 'pending', 'the expired command handled');
+
+    const stale = await h.store.getCommand('cmd-stale');
+    assert.equal(stale?.status, 'rejected');
+    assert.equal((stale?.result?.error as { code?: string } | undefined)?.code, 'command_expired');
+    assert.equal(stale?.handledBy, 'node1');
+    assert.equal(await h.manager.settled(), null, 'no session was started');
+    assert.equal(await h.store.activeSession(SCOPE), null);
+    assert.equal((await h.store.getCommand('cmd-other-cluster'))?.status, 'pending', "another cluster's command is its leader's");
+    await h.manager.close();
+  });
+
   it("on a replica's agent, leaves the commands for the leader's agent", async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
     const h = await managerHarness({ self: 'node2' });
-    await h.store.insertCommand({ id: 'cmd-start', kind: 'start', sessionId: null, payload: { ...REQUEST }, receivedBy: 'node2', createdAt: new Date(h.clock.now()) });
+    await h.store.insertCommand({
+      id: 'cmd-start',
+      kind: 'start',
+      scope: SCOPE,
+      sessionId: null,
+      payload: { ...REQUEST },
+      receivedBy: 'node2',
+      createdAt: new Date(h.clock.now()),
+      expiresAt: new Date(h.clock.now() + 60_000),
+    });
     h.manager.startCommandLoop();
     t.mock.timers.tick(COMMAND_POLL_MS);
     await turn();
