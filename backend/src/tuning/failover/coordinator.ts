@@ -22,7 +22,9 @@ import { hasHealthyLeader } from '../../topology/predicates.js';
 import { SessionRequestError } from '../session/errors.js';
 import type { SessionLog } from '../session/manager.js';
 import { acknowledge, membersVerified, restoreFailed, restoreSucceeded, resume, startFailover, step } from './machine.js';
-import type { FailoverEvent, FailoverSettings, FailoverState, FailoverTransition } from './state.js';
+import { isUnreachable } from '../session/verification.js';
+import { BaselineRestoreError } from './baseline-restore.js';
+import type { FailoverEvent, FailoverSettings, FailoverState, FailoverTransition, NotVerified } from './state.js';
 import { isLeaderObservation, pollTrigger, type HaltTrigger } from './trigger.js';
 
 /** A topology change as one agent saw it. */
@@ -83,6 +85,8 @@ export class FailoverCoordinator {
   #scope = 'unknown';
   /** Orphaned sessions whose loss is already recorded (a failed restore is retried, not re-announced). */
   readonly #announcedLosses = new Set<string>();
+  /** Orphaned sessions whose baseline restore failed: how often in a row, and when to try again. */
+  readonly #abortRetries = new Map<string, { failures: number; nextAttemptAt: number }>();
   /** Ticks and acknowledgements run one at a time, in order. */
   #queue: Promise<unknown> = Promise.resolve();
   #ticking = false;
@@ -128,7 +132,7 @@ export class FailoverCoordinator {
   }
 
   /** A person acknowledges the halt of `sessionId` (leader's agent only). */
-  acknowledge(sessionId: string, by: string): Promise<{ session: SessionRecord; failover: FailoverState }> {
+  acknowledge(sessionId: string, by: string, options: { force?: boolean } = {}): Promise<{ session: SessionRecord; failover: FailoverState }> {
     return this.#exclusive(async () => {
       const { store, now } = this.#deps;
       await this.#deps.prepareStore();
@@ -145,13 +149,15 @@ export class FailoverCoordinator {
           phase: null,
         });
       }
-      const result = acknowledge(record.state, { now: now(), by });
+      const result = acknowledge(record.state, { now: now(), by, force: options.force === true });
       if (!result.ok) {
-        throw new SessionRequestError(result.code === 'acknowledger_required' ? 400 : 409, result.code, result.message, { phase: result.phase });
+        const details = result.code === 'force_required' ? { phase: result.phase, unresolved: record.state.restore.unresolved } : { phase: result.phase };
+        throw new SessionRequestError(result.code === 'acknowledger_required' ? 400 : 409, result.code, result.message, details);
       }
-      await this.#save(record, result, { state: 'acknowledged', endedAt: new Date(result.state.acknowledgement!.at) });
+      const acknowledgement = result.state.acknowledgement!;
+      await this.#save(record, result, { state: 'acknowledged', endedAt: new Date(acknowledgement.at) });
       const updated = (await store.getSession(sessionId))!;
-      this.#deps.log.info({ session: sessionId, by }, 'failover halt acknowledged');
+      this.#deps.log.info({ session: sessionId, by, forced: acknowledgement.forced }, 'failover halt acknowledged');
       return { session: updated, failover: result.state };
     });
   }
@@ -269,7 +275,7 @@ export class FailoverCoordinator {
         outcome = restoreSucceeded(current.state, { now: now(), attempt: action.attempt, unverified: restored.unverified });
         this.#deps.log.info({ session: action.sessionId, unverified: restored.unverified }, 'baseline restored after failover');
       } catch (error) {
-        outcome = restoreFailed(current.state, { now: now(), attempt: action.attempt, error: messageOf(error) }, settings);
+        outcome = restoreFailed(current.state, { now: now(), attempt: action.attempt, error: messageOf(error), notVerified: notVerifiedBy(error) }, settings);
         this.#deps.log.warn({ session: action.sessionId, err: error }, 'baseline restore failed; retrying after the backoff');
       }
       current = await this.#save(current, outcome);
@@ -288,10 +294,17 @@ export class FailoverCoordinator {
     await this.#save(record, membersVerified(state, { now: this.#deps.now(), members: verified }));
   }
 
-  /** The executor of a running session is gone from this process: put the baseline back, then abort it. */
+  /**
+   * The executor of a running session is gone from this process: put the baseline back, then abort
+   * it. A failed restore is retried after the protocol's backoff; after `restoreMaxAttempts` failures
+   * in a row the session is halted and handed to the failover protocol (rule 11), which can end in
+   * a forced acknowledgement.
+   */
   async #abort(session: SessionRecord, why: string): Promise<void> {
-    const { store, now } = this.#deps;
+    const { store, now, settings } = this.#deps;
     const event = (type: string, detail: Record<string, unknown>): NewEvent => ({ sessionId: session.id, at: new Date(now()), type, member: session.executor, detail });
+    const retry = this.#abortRetries.get(session.id);
+    if (retry !== undefined && now() < retry.nextAttemptAt) return;
     const baseline = await store.getBaseline(session.id);
     let reason: string;
     if (baseline === null) {
@@ -305,11 +318,22 @@ export class FailoverCoordinator {
         const { unverified } = await this.#deps.restoreBaseline(session.id, [...this.#knownMembers], this.#aborts.signal);
         reason = `${why} mid-session; the baseline was restored${unverified.length > 0 ? ` (unverified: ${unverified.join(', ')})` : ''}`;
       } catch (error) {
-        await store.appendEvent(event('baseline_restore_failed', { error: messageOf(error) }));
-        this.#deps.log.warn({ session: session.id, err: error }, 'could not restore the baseline of an orphaned session; retrying');
+        const failures = (retry?.failures ?? 0) + 1;
+        const backoffMs = Math.min(settings.restoreBackoffMs.initial * 2 ** (failures - 1), settings.restoreBackoffMs.max);
+        await store.appendEvent(event('baseline_restore_failed', { error: messageOf(error), failures, backoffMs }));
+        if (failures >= settings.restoreMaxAttempts) {
+          this.#abortRetries.delete(session.id);
+          const detail = `${why}; the baseline could not be restored after ${failures} attempts: ${messageOf(error)}`;
+          this.#deps.log.warn({ session: session.id, err: error }, 'could not restore the baseline of an orphaned session; handing it to the failover protocol');
+          await this.#begin(session, { at: now(), changedAt: null, reason: detail, events: [] });
+          return;
+        }
+        this.#abortRetries.set(session.id, { failures, nextAttemptAt: now() + backoffMs });
+        this.#deps.log.warn({ session: session.id, err: error }, 'could not restore the baseline of an orphaned session; retrying after the backoff');
         return;
       }
     }
+    this.#abortRetries.delete(session.id);
     await store.updateSession(session.id, { state: 'aborted', reason, endedAt: new Date(now()) });
     await store.appendEvent(event('session_aborted', { reason }));
     this.#deps.log.warn({ session: session.id, reason }, 'tuning session aborted');
@@ -348,6 +372,14 @@ function eventsOf(transition: FailoverTransition): NewEvent[] {
 
 function toRecord(event: FailoverEvent): NewEvent {
   return { sessionId: event.sessionId, at: new Date(event.at), type: event.type, member: event.member, detail: { ...event.detail } };
+}
+
+/** What a failed restore could not verify: each reachable member that showed something else. */
+function notVerifiedBy(error: unknown): NotVerified[] {
+  if (!(error instanceof BaselineRestoreError)) return [];
+  return error.verification
+    .filter((v) => !v.verified && !isUnreachable(v))
+    .map((v) => ({ member: v.member, parameters: [...v.mismatches.map((m) => m.name), ...v.pendingRestart] }));
 }
 
 function messageOf(error: unknown): string {

@@ -34,9 +34,11 @@ export {
   type FailoverTransition,
   type HaltRecord,
   type LeaderDeparture,
+  type NotVerified,
   type PhaseChangeDetail,
   type RestoreAttempt,
   type RestoreProgress,
+  type UnresolvedRestore,
 } from './state.js';
 export {
   HALTING_EVENT_TYPES,

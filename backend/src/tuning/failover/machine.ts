@@ -13,7 +13,8 @@
  * - `grace`: a further `graceMs` under the same conditions.
  * - `restoring`: the agent beside that leader (and only that agent) is asked to restore the session's
  *   baseline cluster-wide; it reports the outcome. A failure is retried after a backoff.
- * - `awaiting_acknowledgement`: the baseline is back; nothing resumes until a person acknowledges.
+ * - `awaiting_acknowledgement`: the baseline is back, or `restoreMaxAttempts` restores in a row failed
+ *   (`restore.unresolved`, acknowledged only with `force`); nothing resumes until a person acknowledges.
  * - `acknowledged`: terminal.
  * A departure of the leader in stabilising, grace or restoring falls back to recovering, and if the
  * same observation already shows a healthy leader, stabilisation restarts with it in the same step.
@@ -45,8 +46,10 @@ import {
   type FailoverState,
   type FailoverTransition,
   type LeaderDeparture,
+  type NotVerified,
   type PhaseChangeDetail,
   type RestoreProgress,
+  type UnresolvedRestore,
 } from './state.js';
 
 export interface StartFailoverInput {
@@ -96,6 +99,7 @@ export function startFailover(input: StartFailoverInput): FailoverTransition {
       restoredBy: null,
       restoredAttempt: null,
       unverified: [],
+      unresolved: null,
     },
     restarts: 0,
     acknowledgement: null,
@@ -196,6 +200,8 @@ export interface RestoreFailure {
   attempt: number;
   /** e.g. `Patroni unreachable: connect ECONNREFUSED`, or which member showed what. */
   error: string;
+  /** Reachable members that did not show the baseline, with the parameters they did not show. */
+  notVerified?: readonly NotVerified[];
 }
 
 /**
@@ -217,30 +223,37 @@ export function restoreFailed(
     return ignoredOutcome(state, at, outcome.attempt, 'failed');
   }
   const failures = state.restore.failures + 1;
+  const failed = (backoffMs: number, retryAt: number | null): FailoverAction => ({
+    type: 'record_event',
+    event: {
+      type: 'failover_restore_failed',
+      sessionId: state.sessionId,
+      at,
+      member: inFlight.by,
+      detail: { attempt: inFlight.attempt, error: outcome.error, failures, backoffMs, retryAt },
+    },
+  });
+  const restore: RestoreProgress = { ...state.restore, inFlight: null, failures, lastError: outcome.error };
+  if (failures >= settings.restoreMaxAttempts) {
+    // Retrying for ever would keep the session (and every new one) blocked with no way out: a person decides.
+    const unresolved: UnresolvedRestore = {
+      failures,
+      lastError: outcome.error,
+      notVerified: (outcome.notVerified ?? [])
+        .map((entry) => ({ member: entry.member, parameters: [...new Set(entry.parameters)].sort(compareNames) }))
+        .sort((a, b) => compareNames(a.member, b.member)),
+    };
+    const actions: FailoverAction[] = [failed(0, null)];
+    const next = enter(state, 'awaiting_acknowledgement', 'restore_abandoned', at, { phaseEndsAt: null, restore: { ...restore, nextAttemptAt: null, unresolved } }, actions, {
+      unresolved,
+    });
+    return { state: next, actions };
+  }
   const { initial, max } = settings.restoreBackoffMs;
   const backoffMs = Math.min(initial * 2 ** (failures - 1), max);
   const retryAt = at + backoffMs;
-  const next: FailoverState = {
-    ...state,
-    phaseEndsAt: retryAt,
-    restore: { ...state.restore, inFlight: null, failures, nextAttemptAt: retryAt, lastError: outcome.error },
-    updatedAt: at,
-  };
-  return {
-    state: next,
-    actions: [
-      {
-        type: 'record_event',
-        event: {
-          type: 'failover_restore_failed',
-          sessionId: state.sessionId,
-          at,
-          member: inFlight.by,
-          detail: { attempt: inFlight.attempt, error: outcome.error, failures, backoffMs, retryAt },
-        },
-      },
-    ],
-  };
+  const next: FailoverState = { ...state, phaseEndsAt: retryAt, restore: { ...restore, nextAttemptAt: retryAt }, updatedAt: at };
+  return { state: next, actions: [failed(backoffMs, retryAt)] };
 }
 
 /**
@@ -270,7 +283,9 @@ export type AcknowledgeRefusalCode =
   | 'not_awaiting_acknowledgement'
   | 'already_acknowledged'
   /** `by` is empty: an acknowledgement must name a person. */
-  | 'acknowledger_required';
+  | 'acknowledger_required'
+  /** The protocol gave up restoring the baseline: only an acknowledgement with `force` clears the halt. */
+  | 'force_required';
 
 export type AcknowledgeResult =
   | ({ ok: true } & FailoverTransition)
@@ -279,9 +294,11 @@ export type AcknowledgeResult =
 /**
  * A person acknowledges the halt. Accepted only in awaiting_acknowledgement: before the baseline is
  * back an acknowledgement would let a person start a new session on top of a half-restored cluster,
- * so it is refused with the phase the protocol is in.
+ * so it is refused with the phase the protocol is in. When the protocol gave up restoring, the
+ * person must say `force` (they take over a cluster not known to be on its baseline); the
+ * acknowledgement records that it was forced and what was left unresolved.
  */
-export function acknowledge(state: FailoverState, input: { now: number; by: string }): AcknowledgeResult {
+export function acknowledge(state: FailoverState, input: { now: number; by: string; force?: boolean }): AcknowledgeResult {
   assertTime(input.now, 'now');
   const by = input.by.trim();
   if (by === '') {
@@ -300,10 +317,26 @@ export function acknowledge(state: FailoverState, input: { now: number; by: stri
       message: `session ${state.sessionId} cannot be acknowledged yet: the baseline is not restored (failover protocol phase: ${state.phase})`,
     };
   }
+  const unresolved = state.restore.unresolved;
+  if (unresolved !== null && input.force !== true) {
+    return { ok: false, code: 'force_required', phase: state.phase, message: forceRequiredMessage(state.sessionId, unresolved) };
+  }
   const at = Math.max(input.now, state.updatedAt);
   const actions: FailoverAction[] = [];
-  const next = enter(state, 'acknowledged', 'acknowledged', at, { acknowledgement: { by, at } }, actions, { acknowledgedBy: by });
+  const forced = unresolved !== null;
+  const next = enter(state, 'acknowledged', 'acknowledged', at, { acknowledgement: { by, at, forced, unresolved } }, actions, { acknowledgedBy: by, forced });
   return { ok: true, state: next, actions };
+}
+
+function forceRequiredMessage(sessionId: string, unresolved: UnresolvedRestore): string {
+  const where =
+    unresolved.notVerified.length === 0
+      ? ''
+      : `; not verified on ${unresolved.notVerified.map((n) => (n.parameters.length === 0 ? n.member : `${n.member} (${n.parameters.join(', ')})`)).join(', ')}`;
+  return (
+    `session ${sessionId}: the baseline could not be restored after ${unresolved.failures} attempts (last error: ${unresolved.lastError})${where}. ` +
+    'Check the cluster, then acknowledge with "force": true to clear the halt'
+  );
 }
 
 /**

@@ -41,6 +41,11 @@ export type FailoverCause =
   | 'grace_ended'
   /** restoring → awaiting_acknowledgement: the baseline is back. */
   | 'restored'
+  /**
+   * restoring → awaiting_acknowledgement: `restoreMaxAttempts` restores in a row failed; the halt can
+   * only be cleared by a person acknowledging with `force`.
+   */
+  | 'restore_abandoned'
   /** awaiting_acknowledgement → acknowledged: a person acknowledged the halt. */
   | 'acknowledged'
   | LeaderDeparture;
@@ -67,6 +72,11 @@ export interface FailoverSettings {
   graceMs: number;
   /** Wait after a failed restore: `initial`, doubling after each consecutive failure, at most `max`. */
   restoreBackoffMs: { initial: number; max: number };
+  /**
+   * Restores that may fail in a row (in one restoring phase) before the protocol stops trying and
+   * waits for a person to acknowledge with `force` (default 10).
+   */
+  restoreMaxAttempts: number;
 }
 
 /** DESIGN.md §3 / §4 rule 8 defaults (DBtune's published behaviour). */
@@ -74,6 +84,7 @@ export const DEFAULT_FAILOVER_SETTINGS: Readonly<FailoverSettings> = Object.free
   stabilizationMs: 30_000,
   graceMs: 300_000,
   restoreBackoffMs: Object.freeze({ initial: 1_000, max: 30_000 }),
+  restoreMaxAttempts: 10,
 });
 
 /** The topology change that halted the session. */
@@ -124,12 +135,34 @@ export interface RestoreProgress {
   restoredAttempt: number | null;
   /** Members that could not be reached to verify the restored baseline; reconciled later by drift checks. */
   unverified: string[];
+  /** Set when the protocol gave up restoring (cause `restore_abandoned`); null otherwise. */
+  unresolved: UnresolvedRestore | null;
+}
+
+/** A member on which the baseline could not be verified, and the parameters it did not show. */
+export interface NotVerified {
+  member: string;
+  /** Parameters showing another value or waiting for a restart; empty when the member could not be read. */
+  parameters: string[];
+}
+
+/** Why the protocol stopped trying to restore the baseline. */
+export interface UnresolvedRestore {
+  /** Failed restores in a row. */
+  failures: number;
+  lastError: string;
+  /** What the last attempt could not verify (empty when it failed before verifying, e.g. Patroni refused). */
+  notVerified: NotVerified[];
 }
 
 export interface Acknowledgement {
   /** Who acknowledged (a person: user name or token subject). */
   by: string;
   at: number;
+  /** True when the baseline was never restored and the person acknowledged with `force`. */
+  forced: boolean;
+  /** What was left unresolved when forced; null otherwise. */
+  unresolved: UnresolvedRestore | null;
 }
 
 export interface FailoverState {
@@ -195,8 +228,12 @@ export interface PhaseChangeDetail {
   abandonedAttempt?: number;
   /** cause `restored`. */
   restore?: { attempt: number; by: string; unverified: string[] };
+  /** cause `restore_abandoned`: why the protocol stopped trying. */
+  unresolved?: UnresolvedRestore;
   /** cause `acknowledged`. */
   acknowledgedBy?: string;
+  /** cause `acknowledged`: whether the acknowledgement had to force an unresolved restore. */
+  forced?: boolean;
 }
 
 interface EventBase {
@@ -213,7 +250,8 @@ export type FailoverEvent =
   | (EventBase & { type: 'failover_restore_requested'; detail: { attempt: number; leader: string; timeline: number | null } })
   | (EventBase & {
       type: 'failover_restore_failed';
-      detail: { attempt: number; error: string; failures: number; backoffMs: number; retryAt: number };
+      /** `retryAt` null and `backoffMs` 0 when this failure made the protocol give up. */
+      detail: { attempt: number; error: string; failures: number; backoffMs: number; retryAt: number | null };
     })
   | (EventBase & { type: 'failover_members_verified'; detail: { members: string[]; remaining: string[] } })
   | (EventBase & {
@@ -247,6 +285,7 @@ export function assertFailoverSettings(settings: FailoverSettings): void {
   const { initial, max } = settings.restoreBackoffMs;
   if (!(isNonNegative(initial) && initial > 0)) throw bad('restoreBackoffMs.initial', 'a finite number > 0');
   if (!(isNonNegative(max) && max >= initial)) throw bad('restoreBackoffMs.max', 'a finite number ≥ restoreBackoffMs.initial');
+  if (!(Number.isSafeInteger(settings.restoreMaxAttempts) && settings.restoreMaxAttempts >= 1)) throw bad('restoreMaxAttempts', 'a whole number ≥ 1');
 }
 
 function isNonNegative(value: unknown): value is number {
@@ -268,7 +307,8 @@ export class FailoverStateError extends Error {
 /**
  * Checks a state read back from the store (after JSON.parse) and returns it typed. Throws
  * FailoverStateError naming the first field that does not fit, so a corrupt record is reported
- * rather than half-followed.
+ * rather than half-followed. Fields added since version 1 was first stored (`restore.unresolved`,
+ * `acknowledgement.forced` and `.unresolved`) are filled in with their neutral value when absent.
  */
 export function parseFailoverState(json: unknown): FailoverState {
   const state = object(json, 'state');
@@ -313,12 +353,20 @@ export function parseFailoverState(json: unknown): FailoverState {
   nullable(restore.restoredAttempt, 'state.restore.restoredAttempt', count);
   if (!Array.isArray(restore.unverified)) throw new FailoverStateError('state.restore.unverified', 'expected an array');
   restore.unverified.forEach((member, i) => string(member, `state.restore.unverified[${i}]`));
+  // Absent in states saved before restores could be abandoned.
+  restore.unresolved ??= null;
+  nullable(restore.unresolved, 'state.restore.unresolved', unresolved);
 
   count(state.restarts, 'state.restarts');
   nullable(state.acknowledgement, 'state.acknowledgement', (value, where) => {
     const ack = object(value, where);
     string(ack.by, `${where}.by`);
     time(ack.at, `${where}.at`);
+    // Absent in states saved before acknowledgements could be forced.
+    ack.forced ??= false;
+    if (typeof ack.forced !== 'boolean') throw new FailoverStateError(`${where}.forced`, `expected a boolean, got ${JSON.stringify(ack.forced)}`);
+    ack.unresolved ??= null;
+    nullable(ack.unresolved, `${where}.unresolved`, unresolved);
   });
   time(state.updatedAt, 'state.updatedAt');
   if ((state.updatedAt as number) < (state.phaseSince as number)) {
@@ -333,13 +381,26 @@ export function parseFailoverState(json: unknown): FailoverState {
   if ((phase === 'stabilising' || phase === 'grace') && state.phaseEndsAt === null) {
     throw new FailoverStateError('state.phaseEndsAt', `phase ${phase} needs phaseEndsAt`);
   }
-  if ((phase === 'awaiting_acknowledgement' || phase === 'acknowledged') && restore.restoredAt === null) {
-    throw new FailoverStateError('state.restore.restoredAt', `phase ${phase} needs restoredAt`);
+  if ((phase === 'awaiting_acknowledgement' || phase === 'acknowledged') && restore.restoredAt === null && restore.unresolved === null) {
+    throw new FailoverStateError('state.restore.restoredAt', `phase ${phase} needs restoredAt or unresolved`);
   }
   if (phase === 'acknowledged' && state.acknowledgement === null) {
     throw new FailoverStateError('state.acknowledgement', 'phase acknowledged needs an acknowledgement');
   }
   return json as FailoverState;
+}
+
+function unresolved(value: unknown, where: string): void {
+  const record = object(value, where);
+  count(record.failures, `${where}.failures`);
+  string(record.lastError, `${where}.lastError`);
+  if (!Array.isArray(record.notVerified)) throw new FailoverStateError(`${where}.notVerified`, 'expected an array');
+  record.notVerified.forEach((entry, i) => {
+    const item = object(entry, `${where}.notVerified[${i}]`);
+    string(item.member, `${where}.notVerified[${i}].member`);
+    if (!Array.isArray(item.parameters)) throw new FailoverStateError(`${where}.notVerified[${i}].parameters`, 'expected an array');
+    item.parameters.forEach((name, j) => string(name, `${where}.notVerified[${i}].parameters[${j}]`));
+  });
 }
 
 function object(value: unknown, where: string): Record<string, unknown> {

@@ -25,7 +25,10 @@ export interface VerificationOptions {
   skipUnreachable: boolean;
 }
 
-/** Polls every member's pg_settings until all (reachable) show `expected`, a restart is pending, or the deadline passes. */
+/**
+ * Polls every member's pg_settings until all (reachable) show `expected`, a restart is pending for
+ * one of its parameters, or the deadline passes.
+ */
 export async function awaitVerification(options: VerificationOptions): Promise<MemberVerification[]> {
   const { clock, cluster, expected, matches } = options;
   const names = Object.keys(expected);
@@ -54,7 +57,9 @@ export function verifyMember(member: MemberSettings, expected: Configuration, ma
       mismatches.push({ name, expected: value as ParameterValue, actual: setting ? String(setting.setting) : null });
     }
   }
-  const pendingRestart = member.settings.filter((s) => s.pendingRestart).map((s) => s.name);
+  // Only what the tuner set: another parameter waiting for a restart is someone else's change, and
+  // counting it would keep every verification (and so a failover restore) failing until a restart.
+  const pendingRestart = member.settings.filter((s) => s.pendingRestart && Object.hasOwn(expected, s.name)).map((s) => s.name);
   return {
     member: member.member,
     verified: mismatches.length === 0 && pendingRestart.length === 0,

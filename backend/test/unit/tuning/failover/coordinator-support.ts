@@ -20,7 +20,7 @@ import { readFixture } from '../../../fixtures/patroni/load.js';
 import { shaped, T0 } from './support.js';
 
 /** Short phases so a whole protocol run fits in a few fake seconds. */
-export const SETTINGS: FailoverSettings = { stabilizationMs: 2_000, graceMs: 3_000, restoreBackoffMs: { initial: 500, max: 2_000 } };
+export const SETTINGS: FailoverSettings = { stabilizationMs: 2_000, graceMs: 3_000, restoreBackoffMs: { initial: 500, max: 2_000 }, restoreMaxAttempts: 4 };
 export const REVERIFY_MS = 10_000;
 
 /** The scope of the recorded cluster, as the coordinator reads it from the topology. */

@@ -11,6 +11,7 @@ import { StaleRecordError } from '../../../../src/store/store.js';
 import type { TopologyEvent } from '../../../../src/topology/diff.js';
 import type { Detection, LocalRun } from '../../../../src/tuning/failover/coordinator.js';
 import { startFailover, step, type FailoverState } from '../../../../src/tuning/failover/index.js';
+import { BaselineRestoreError } from '../../../../src/tuning/failover/baseline-restore.js';
 import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
 import { Agent, deferred, isWrite, REVERIFY_MS, SCOPE, SETTINGS, storedEvents, UNREACHABLE, waitUntil, World } from './coordinator-support.js';
 import { shaped, T0 } from './support.js';
@@ -359,6 +360,40 @@ describe('FailoverCoordinator', () => {
       assert.deepEqual(halt, { at: T0 + 600, changedAt: T0 + 500, reason: 'topology changed: paused', events: [{ type: 'paused' }], detectionLatencyMs: 100 });
     });
 
+    it('a restore that keeps failing after a restart is retried with the backoff, not every poll, then handed to the failover protocol', async () => {
+      const world = new World();
+      await world.runningSession(S1, 'node1');
+      await world.saveBaseline(S1);
+      const agent = new Agent(world, 'node1');
+      agent.restore = async () => {
+        throw new Error('PATCH /config failed: 503 Service Unavailable');
+      };
+      // Polls every 100 ms for 6 s.
+      for (let t = 1_000; t <= 7_000; t += 100) {
+        world.at(t);
+        await agent.poll(node1Leads);
+      }
+      // SETTINGS: backoff 500 ms doubling to 2 s; 4 attempts in a row, then the protocol takes over.
+      assert.deepEqual(
+        agent.restores.slice(0, 4).map((call) => call.at - T0),
+        [1_000, 1_500, 2_500, 4_500],
+      );
+      const events = await world.events(S1);
+      assert.deepEqual(events.slice(0, 5), [
+        'executor_lost@+1000',
+        'baseline_restore_failed@+1000',
+        'baseline_restore_failed@+1500',
+        'baseline_restore_failed@+2500',
+        'baseline_restore_failed@+4500',
+      ]);
+      const session = await world.store.getSession(S1);
+      assert.equal(session?.state, 'halted', 'not aborted: the cluster is not known to be on its baseline');
+      const failover = (await world.store.getFailoverState(S1))?.state;
+      assert.ok(failover, 'the failover protocol started');
+      assert.match(failover.halt.reason, /the agent executing it restarted; the baseline could not be restored after 4 attempts: PATCH \/config failed/);
+      assert.equal(failover.halt.at, T0 + 4_500);
+    });
+
     it('localRun lost (its runner lost the store): restored and aborted like a restart', async () => {
       const { world, agent } = await restartedExecutor({ kind: 'lost' }, { baseline: true });
       assert.equal(agent.restores.length, 1);
@@ -409,7 +444,7 @@ describe('FailoverCoordinator', () => {
     assert.equal(session.state, 'acknowledged');
     assert.equal(session.endedAt?.getTime(), T0 + 20_000);
     assert.equal(failover.phase, 'acknowledged');
-    assert.deepEqual(failover.acknowledgement, { by: 'alice', at: T0 + 20_000 });
+    assert.deepEqual(failover.acknowledgement, { by: 'alice', at: T0 + 20_000, forced: false, unresolved: null });
     assert.equal(await world.revision(S1), before! + 1);
     assert.equal((await world.store.getSession(S1))?.state, 'acknowledged');
     assert.deepEqual((await world.events(S1)).slice(-1), ['awaiting_acknowledgement→acknowledged:acknowledged@+20000']);
@@ -421,6 +456,49 @@ describe('FailoverCoordinator', () => {
     assert.equal(error.statusCode, 409);
     assert.equal(error.code, 'session_not_halted');
     assert.deepEqual(error.details, { state: 'acknowledged' });
+  });
+
+  it('a restore that never succeeds ends in awaiting_acknowledgement; acknowledging needs force (409 force_required), and is recorded as forced', async () => {
+    const { world, agent } = await newLeaderHalts();
+    await throughStabilisation(world, agent);
+    const verification = [
+      { member: 'node2', verified: true, mismatches: [], pendingRestart: [], error: null },
+      { member: 'node3', verified: false, mismatches: [{ name: 'work_mem', expected: 4096, actual: '8192' }], pendingRestart: ['shared_buffers'], error: 'pending restart: shared_buffers' },
+    ];
+    agent.restore = async () => {
+      throw new BaselineRestoreError('baseline not verified on node3 (pending restart: shared_buffers)', verification);
+    };
+    for (const t of [12_000, 12_500, 13_500, 15_500]) {
+      world.at(t);
+      await agent.poll(node2Leads);
+    }
+    assert.equal(agent.restores.length, 4);
+    const state = (await world.store.getFailoverState(S1))!.state;
+    assert.equal(state.phase, 'awaiting_acknowledgement');
+    assert.deepEqual(state.restore.unresolved, {
+      failures: 4,
+      lastError: 'baseline not verified on node3 (pending restart: shared_buffers)',
+      notVerified: [{ member: 'node3', parameters: ['shared_buffers', 'work_mem'] }],
+    });
+    assert.deepEqual((await world.events(S1)).slice(-1), ['restoring→awaiting_acknowledgement:restore_abandoned@+15500']);
+    world.at(30_000);
+    await agent.poll(node2Leads);
+    assert.equal(agent.restores.length, 4, 'no more attempts once the protocol gave up');
+
+    const before = await world.revision(S1);
+    const error = await rejection(agent.coordinator.acknowledge(S1, 'alice'));
+    assert.equal(error.statusCode, 409);
+    assert.equal(error.code, 'force_required');
+    assert.deepEqual(error.details, { phase: 'awaiting_acknowledgement', unresolved: state.restore.unresolved });
+    assert.equal(await world.revision(S1), before, 'a refused acknowledgement writes nothing');
+
+    world.at(31_000);
+    const { session, failover } = await agent.coordinator.acknowledge(S1, 'alice', { force: true });
+    assert.equal(session.state, 'acknowledged');
+    assert.deepEqual(failover.acknowledgement, { by: 'alice', at: T0 + 31_000, forced: true, unresolved: state.restore.unresolved });
+    const last = (await world.store.listEvents(S1)).at(-1)!;
+    assert.equal(last.type, 'failover_phase_changed');
+    assert.equal(last.detail.forced, true);
   });
 
   it('acknowledge of a halted session whose protocol has not started: 409 not_awaiting_acknowledgement, phase null', async () => {

@@ -51,6 +51,7 @@ describe('failover protocol: startFailover', () => {
         restoredBy: null,
         restoredAttempt: null,
         unverified: [],
+        unresolved: null,
       },
       restarts: 0,
       acknowledgement: null,
@@ -168,9 +169,10 @@ describe('failover protocol: the happy path', () => {
           restoredBy: 'node2',
           restoredAttempt: 1,
           unverified: [],
+          unresolved: null,
         },
         restarts: 0,
-        acknowledgement: { by: 'alice', at: T0 + 400_000 },
+        acknowledgement: { by: 'alice', at: T0 + 400_000, forced: false, unresolved: null },
         updatedAt: T0 + 400_000,
       });
 
@@ -243,6 +245,7 @@ describe('failover protocol: the happy path', () => {
             timeline: 2,
             phaseEndsAt: null,
             acknowledgedBy: 'alice',
+            forced: false,
           },
         },
       ]);
@@ -291,7 +294,7 @@ describe('failover protocol: the happy path', () => {
   });
 
   it('settings are honoured, and zero waits run the whole protocol in one observation', () => {
-    const quick = { stabilizationMs: 5_000, graceMs: 10_000, restoreBackoffMs: { initial: 500, max: 2_000 } };
+    const quick = { stabilizationMs: 5_000, graceMs: 10_000, restoreBackoffMs: { initial: 500, max: 2_000 }, restoreMaxAttempts: 10 };
     const a = run(halted(), [
       { op: 'observe', t: 1_000, topology: node2, self: 'node2' },
       { op: 'observe', t: 6_000, topology: node2, self: 'node2' },
@@ -306,7 +309,7 @@ describe('failover protocol: the happy path', () => {
       'RESTORE#1 via node2',
     ]);
 
-    const none = { stabilizationMs: 0, graceMs: 0, restoreBackoffMs: { initial: 1, max: 1 } };
+    const none = { stabilizationMs: 0, graceMs: 0, restoreBackoffMs: { initial: 1, max: 1 }, restoreMaxAttempts: 10 };
     const b = step(halted(), { now: T0 + 7, topology: node2, self: 'node2' }, none);
     assert.deepEqual(summary(b.actions), [
       'halted→recovering:protocol_started@+7',

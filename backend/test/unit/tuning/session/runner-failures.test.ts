@@ -200,16 +200,16 @@ describe('SessionRunner: verification on the members', () => {
     assertInForce(h.cluster, baselineConfiguration());
   });
 
-  it('pending_restart on a member fails at once, without waiting for the timeout', async () => {
+  it('pending_restart of a tuned parameter on a member fails at once, without waiting for the timeout', async () => {
     const h = await sessionHarness({ options: { iterations: 2 }, script: [{ changes: { work_mem: 8192 } }, { changes: { jit: false } }] });
     h.cluster.afterPatch = () => {
-      h.cluster.member('node2').pendingRestart = ['shared_buffers'];
+      h.cluster.member('node2').pendingRestart = ['work_mem'];
     };
     const final = await h.runner.run();
 
     const iterations = await h.store.listIterations(SESSION_ID);
     assert.deepEqual(states(iterations), ['0:measured', '1:failed']);
-    assert.equal(iterations[1]!.error, 'not verified on node2 (pending restart: shared_buffers)');
+    assert.equal(iterations[1]!.error, 'not verified on node2 (pending restart: work_mem)');
     const patches = await h.store.listPatches(SESSION_ID);
     assert.equal(iterations[1]!.endedAt!.getTime(), patches[0]!.sentAt.getTime(), 'no time passed');
     // The restart never clears by waiting, so the restores fail as fast and the session fails.
@@ -224,7 +224,7 @@ describe('SessionRunner: verification on the members', () => {
       ],
     );
     assert.equal(final.state, 'failed');
-    assert.equal(final.reason, 'not verified on node2 (pending restart: shared_buffers)');
+    assert.equal(final.reason, 'not verified on node2 (pending restart: work_mem)');
     assert.deepEqual(h.cluster.dcs, h.cluster.initialDcs, 'the baseline was sent all the same');
   });
 
