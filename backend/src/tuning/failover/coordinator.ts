@@ -24,7 +24,7 @@ import type { SessionLog } from '../session/manager.js';
 import { acknowledge, membersVerified, restoreFailed, restoreSucceeded, resume, startFailover, step } from './machine.js';
 import { isUnreachable } from '../session/verification.js';
 import { BaselineRestoreError } from './baseline-restore.js';
-import type { FailoverEvent, FailoverSettings, FailoverState, FailoverTransition, NotVerified } from './state.js';
+import type { ChangedKnob, FailoverEvent, FailoverSettings, FailoverState, FailoverTransition, NotVerified } from './state.js';
 import { isLeaderObservation, pollTrigger, type HaltTrigger } from './trigger.js';
 
 /** A topology change as one agent saw it. */
@@ -52,7 +52,7 @@ export interface CoordinatorDeps {
   store: Store;
   prepareStore(): Promise<void>;
   /** Restores a session's baseline cluster-wide; rejects when it could not (see BaselineRestorer). */
-  restoreBaseline(sessionId: string, knownMembers: readonly string[], signal: AbortSignal): Promise<{ unverified: string[] }>;
+  restoreBaseline(sessionId: string, knownMembers: readonly string[], signal: AbortSignal): Promise<{ unverified: string[]; changedBySomeoneElse: ChangedKnob[] }>;
   /** The given members that now show the session's baseline. */
   verifiedMembers(sessionId: string, members: readonly string[]): Promise<string[]>;
   /** What this process did with a session; null when it never ran it (e.g. before a restart). */
@@ -272,8 +272,11 @@ export class FailoverCoordinator {
       let outcome: FailoverTransition;
       try {
         const restored = await this.#deps.restoreBaseline(action.sessionId, [...this.#knownMembers], this.#aborts.signal);
-        outcome = restoreSucceeded(current.state, { now: now(), attempt: action.attempt, unverified: restored.unverified });
-        this.#deps.log.info({ session: action.sessionId, unverified: restored.unverified }, 'baseline restored after failover');
+        outcome = restoreSucceeded(current.state, { now: now(), attempt: action.attempt, unverified: restored.unverified, changedBySomeoneElse: restored.changedBySomeoneElse });
+        this.#deps.log.info(
+          { session: action.sessionId, unverified: restored.unverified, changedBySomeoneElse: restored.changedBySomeoneElse },
+          'baseline restored after failover',
+        );
       } catch (error) {
         outcome = restoreFailed(current.state, { now: now(), attempt: action.attempt, error: messageOf(error), notVerified: notVerifiedBy(error) }, settings);
         this.#deps.log.warn({ session: action.sessionId, err: error }, 'baseline restore failed; retrying after the backoff');
@@ -307,6 +310,7 @@ export class FailoverCoordinator {
     if (retry !== undefined && now() < retry.nextAttemptAt) return;
     const baseline = await store.getBaseline(session.id);
     let reason: string;
+    let changedBySomeoneElse: ChangedKnob[] = [];
     if (baseline === null) {
       reason = `${why} before the baseline was recorded; nothing had been applied`;
     } else {
@@ -315,8 +319,12 @@ export class FailoverCoordinator {
         this.#announcedLosses.add(session.id);
       }
       try {
-        const { unverified } = await this.#deps.restoreBaseline(session.id, [...this.#knownMembers], this.#aborts.signal);
-        reason = `${why} mid-session; the baseline was restored${unverified.length > 0 ? ` (unverified: ${unverified.join(', ')})` : ''}`;
+        const restored = await this.#deps.restoreBaseline(session.id, [...this.#knownMembers], this.#aborts.signal);
+        changedBySomeoneElse = restored.changedBySomeoneElse;
+        reason =
+          `${why} mid-session; the baseline was restored` +
+          (restored.unverified.length > 0 ? ` (unverified: ${restored.unverified.join(', ')})` : '') +
+          (changedBySomeoneElse.length > 0 ? ` (changed by someone else, left as set: ${changedBySomeoneElse.map((knob) => knob.name).join(', ')})` : '');
       } catch (error) {
         const failures = (retry?.failures ?? 0) + 1;
         const backoffMs = Math.min(settings.restoreBackoffMs.initial * 2 ** (failures - 1), settings.restoreBackoffMs.max);
@@ -335,7 +343,7 @@ export class FailoverCoordinator {
     }
     this.#abortRetries.delete(session.id);
     await store.updateSession(session.id, { state: 'aborted', reason, endedAt: new Date(now()) });
-    await store.appendEvent(event('session_aborted', { reason }));
+    await store.appendEvent(event('session_aborted', { reason, ...(changedBySomeoneElse.length > 0 ? { changedBySomeoneElse } : {}) }));
     this.#deps.log.warn({ session: session.id, reason }, 'tuning session aborted');
   }
 

@@ -22,6 +22,7 @@ export {
   FailoverStateError,
   parseFailoverState,
   type Acknowledgement,
+  type ChangedKnob,
   type FailoverAction,
   type FailoverCause,
   type FailoverEvent,

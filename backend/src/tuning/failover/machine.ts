@@ -37,6 +37,7 @@ import type { Topology } from '../../topology/model.js';
 import { hasHealthyLeader } from '../../topology/predicates.js';
 import {
   assertFailoverSettings,
+  type ChangedKnob,
   DEFAULT_FAILOVER_SETTINGS,
   type FailoverAction,
   type FailoverCause,
@@ -100,6 +101,7 @@ export function startFailover(input: StartFailoverInput): FailoverTransition {
       restoredAttempt: null,
       unverified: [],
       unresolved: null,
+      changedBySomeoneElse: [],
     },
     restarts: 0,
     acknowledgement: null,
@@ -156,6 +158,8 @@ export interface RestoreSuccess {
    * A reachable member that shows anything else than the baseline is a failure, not a success.
    */
   unverified: string[];
+  /** Tuned knobs left alone because someone else set them after the tuner. */
+  changedBySomeoneElse?: readonly ChangedKnob[];
 }
 
 /**
@@ -171,6 +175,7 @@ export function restoreSucceeded(state: FailoverState, outcome: RestoreSuccess):
     return ignoredOutcome(state, at, outcome.attempt, 'succeeded');
   }
   const unverified = [...new Set(outcome.unverified)].sort(compareNames);
+  const changedBySomeoneElse = (outcome.changedBySomeoneElse ?? []).map((knob) => ({ ...knob }));
   const actions: FailoverAction[] = [];
   const next = enter(
     state,
@@ -187,10 +192,11 @@ export function restoreSucceeded(state: FailoverState, outcome: RestoreSuccess):
         restoredBy: inFlight.by,
         restoredAttempt: inFlight.attempt,
         unverified,
+        changedBySomeoneElse,
       },
     },
     actions,
-    { restore: { attempt: inFlight.attempt, by: inFlight.by, unverified: [...unverified] } },
+    { restore: { attempt: inFlight.attempt, by: inFlight.by, unverified: [...unverified], changedBySomeoneElse: changedBySomeoneElse.map((knob) => ({ ...knob })) } },
   );
   return { state: next, actions };
 }

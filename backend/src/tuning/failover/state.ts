@@ -137,6 +137,17 @@ export interface RestoreProgress {
   unverified: string[];
   /** Set when the protocol gave up restoring (cause `restore_abandoned`); null otherwise. */
   unresolved: UnresolvedRestore | null;
+  /** Tuned knobs the restore left alone because someone else set them after the tuner (rule 12). */
+  changedBySomeoneElse: ChangedKnob[];
+}
+
+/** A tuned knob whose DCS value is not one the tuner set: reported, never overwritten. */
+export interface ChangedKnob {
+  name: string;
+  /** The DCS value when the restore ran (null: absent). */
+  dcs: string | null;
+  /** The value of the latest PATCH of the session that set it; null when that PATCH removed it or none set it. */
+  lastSentByTuner: string | null;
 }
 
 /** A member on which the baseline could not be verified, and the parameters it did not show. */
@@ -227,7 +238,7 @@ export interface PhaseChangeDetail {
   /** restoring → recovering with an attempt in flight: its number (its outcome will be ignored). */
   abandonedAttempt?: number;
   /** cause `restored`. */
-  restore?: { attempt: number; by: string; unverified: string[] };
+  restore?: { attempt: number; by: string; unverified: string[]; changedBySomeoneElse: ChangedKnob[] };
   /** cause `restore_abandoned`: why the protocol stopped trying. */
   unresolved?: UnresolvedRestore;
   /** cause `acknowledged`. */
@@ -308,7 +319,7 @@ export class FailoverStateError extends Error {
  * Checks a state read back from the store (after JSON.parse) and returns it typed. Throws
  * FailoverStateError naming the first field that does not fit, so a corrupt record is reported
  * rather than half-followed. Fields added since version 1 was first stored (`restore.unresolved`,
- * `acknowledgement.forced` and `.unresolved`) are filled in with their neutral value when absent.
+ * `restore.changedBySomeoneElse`, `acknowledgement.forced` and `.unresolved`) are filled in with their neutral value when absent.
  */
 export function parseFailoverState(json: unknown): FailoverState {
   const state = object(json, 'state');
@@ -356,6 +367,15 @@ export function parseFailoverState(json: unknown): FailoverState {
   // Absent in states saved before restores could be abandoned.
   restore.unresolved ??= null;
   nullable(restore.unresolved, 'state.restore.unresolved', unresolved);
+  restore.changedBySomeoneElse ??= [];
+  if (!Array.isArray(restore.changedBySomeoneElse)) throw new FailoverStateError('state.restore.changedBySomeoneElse', 'expected an array');
+  restore.changedBySomeoneElse.forEach((entry, i) => {
+    const where = `state.restore.changedBySomeoneElse[${i}]`;
+    const knob = object(entry, where);
+    string(knob.name, `${where}.name`);
+    nullable(knob.dcs, `${where}.dcs`, string);
+    nullable(knob.lastSentByTuner, `${where}.lastSentByTuner`, string);
+  });
 
   count(state.restarts, 'state.restarts');
   nullable(state.acknowledgement, 'state.acknowledgement', (value, where) => {

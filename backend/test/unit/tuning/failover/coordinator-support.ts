@@ -14,7 +14,7 @@ import type { NewEvent, Store } from '../../../../src/store/store.js';
 import type { TopologyEvent } from '../../../../src/topology/diff.js';
 import type { Topology } from '../../../../src/topology/model.js';
 import { FailoverCoordinator, type LocalRun } from '../../../../src/tuning/failover/coordinator.js';
-import type { FailoverAction, FailoverSettings } from '../../../../src/tuning/failover/index.js';
+import type { ChangedKnob, FailoverAction, FailoverSettings } from '../../../../src/tuning/failover/index.js';
 import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
 import { readFixture } from '../../../fixtures/patroni/load.js';
 import { shaped, T0 } from './support.js';
@@ -126,7 +126,7 @@ export class Agent {
   /** What localRun answers, per session id (null when absent: the agent never ran it). */
   readonly local = new Map<string, LocalRun>();
   /** How the restore dep answers; by default at once, with nothing unverified. */
-  restore: (call: RestoreCall) => Promise<{ unverified: string[] }> = async () => ({ unverified: [] });
+  restore: (call: RestoreCall) => Promise<{ unverified: string[]; changedBySomeoneElse?: ChangedKnob[] }> = async () => ({ unverified: [] });
   /** How the verify dep answers; by default nothing verified. */
   verify: (call: VerifyCall) => Promise<string[]> = async () => [];
   /** Runs after each store call of the coordinator, before the result reaches it (e.g. a racing writer). */
@@ -143,7 +143,7 @@ export class Agent {
       restoreBaseline: (sessionId, members, signal) => {
         const call = { at: world.now(), sessionId, members: [...members], signal };
         this.restores.push(call);
-        return this.restore(call);
+        return this.restore(call).then((restored) => ({ changedBySomeoneElse: [], ...restored }));
       },
       verifiedMembers: (sessionId, members) => {
         const call = { at: world.now(), sessionId, members: [...members] };

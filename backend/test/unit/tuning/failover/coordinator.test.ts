@@ -296,7 +296,7 @@ describe('FailoverCoordinator', () => {
       const eventsAtRestore: string[][] = [];
       agent.restore = async (call) => {
         eventsAtRestore.push((await world.store.listEvents(call.sessionId)).map((e) => e.type));
-        return { unverified: ['node3'] };
+        return { unverified: ['node3'], changedBySomeoneElse: [{ name: 'work_mem', dcs: '64MB', lastSentByTuner: '8MB' }] };
       };
       world.at(1_000);
       await agent.poll(node1Leads);
@@ -311,7 +311,12 @@ describe('FailoverCoordinator', () => {
       assert.deepEqual(eventsAtRestore, [['executor_lost']], 'the loss is stored before the restore is asked');
       const session = await world.store.getSession(S1);
       assert.equal(session?.state, 'aborted');
-      assert.equal(session?.reason, 'the agent executing it restarted mid-session; the baseline was restored (unverified: node3)');
+      assert.equal(
+        session?.reason,
+        'the agent executing it restarted mid-session; the baseline was restored (unverified: node3) (changed by someone else, left as set: work_mem)',
+      );
+      const aborted = (await world.store.listEvents(S1)).at(-1)!;
+      assert.deepEqual(aborted.detail.changedBySomeoneElse, [{ name: 'work_mem', dcs: '64MB', lastSentByTuner: '8MB' }]);
       assert.equal(session?.endedAt?.getTime(), T0 + 1_000);
       assert.deepEqual(
         (await world.store.listEvents(S1)).map((e) => e.type),
@@ -399,7 +404,7 @@ describe('FailoverCoordinator', () => {
       assert.equal(agent.restores.length, 1);
       const session = await world.store.getSession(S1);
       assert.equal(session?.state, 'aborted');
-      assert.equal(session?.reason, 'its runner lost the state store mid-session; the baseline was restored (unverified: node3)');
+      assert.equal(session?.reason, 'its runner lost the state store mid-session; the baseline was restored (unverified: node3) (changed by someone else, left as set: work_mem)');
       assert.equal(await world.store.getFailoverState(S1), null);
     });
   });
@@ -456,6 +461,20 @@ describe('FailoverCoordinator', () => {
     assert.equal(error.statusCode, 409);
     assert.equal(error.code, 'session_not_halted');
     assert.deepEqual(error.details, { state: 'acknowledged' });
+  });
+
+  it('knobs a person changed after the halt are reported as changed_by_someone_else in the state and the restored event', async () => {
+    const { world, agent } = await newLeaderHalts();
+    await throughStabilisation(world, agent);
+    const changed = [{ name: 'random_page_cost', dcs: '2', lastSentByTuner: '1.1' }];
+    agent.restore = async () => ({ unverified: [], changedBySomeoneElse: changed });
+    world.at(12_000);
+    await agent.poll(node2Leads);
+    const state = (await world.store.getFailoverState(S1))!.state;
+    assert.equal(state.phase, 'awaiting_acknowledgement');
+    assert.deepEqual(state.restore.changedBySomeoneElse, changed);
+    const restored = (await world.store.listEvents(S1)).at(-1)!;
+    assert.deepEqual(restored.detail.restore, { attempt: 1, by: 'node2', unverified: [], changedBySomeoneElse: changed });
   });
 
   it('a restore that never succeeds ends in awaiting_acknowledgement; acknowledging needs force (409 force_required), and is recorded as forced', async () => {

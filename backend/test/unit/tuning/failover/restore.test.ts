@@ -163,6 +163,7 @@ describe('failover protocol: restore failures and retries', () => {
       restoredAttempt: null,
       unverified: [],
       unresolved: null,
+      changedBySomeoneElse: [],
     });
     assert.equal(r.states[2], afterFirst, 'one ms before the backoff ends: nothing');
     assert.equal(r.states[13], r.states[12], 'Patroni unreachable when the backoff ends: nothing');
@@ -281,7 +282,7 @@ describe('failover protocol: restored', () => {
       leader: 'node2',
       timeline: 2,
       phaseEndsAt: null,
-      restore: { attempt: 1, by: 'node2', unverified: ['node1', 'node3'] },
+      restore: { attempt: 1, by: 'node2', unverified: ['node1', 'node3'], changedBySomeoneElse: [] },
     });
   });
 
