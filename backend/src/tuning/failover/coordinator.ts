@@ -57,7 +57,10 @@ export interface CoordinatorDeps {
   verifiedMembers(sessionId: string, members: readonly string[]): Promise<string[]>;
   /** What this process did with a session; null when it never ran it (e.g. before a restart). */
   localRun(sessionId: string): LocalRun | null;
+  /** The wall clock (epoch ms): timestamps people read. */
   now(): number;
+  /** A monotonic clock (ms, any origin, never steps): every wait and deadline. */
+  monotonic(): number;
   settings: FailoverSettings;
   /** How often members left unverified by a restore are checked again. */
   reverifyIntervalMs: number;
@@ -78,14 +81,21 @@ export class FailoverCoordinator {
   /** Last poll time each leader was seen leading, healthy and reachable. */
   readonly #lastHealthy = new Map<string, number>();
   readonly #knownMembers = new Set<string>();
+  /** Monotonic time of the last re-check of each session's unverified members. */
   readonly #lastReverify = new Map<string, number>();
+  /**
+   * The revision of each protocol state this process saved last: a stored state with another
+   * revision was saved by another process (or this agent before a restart), on another monotonic
+   * clock, and is re-anchored with `resume` before it is stepped.
+   */
+  readonly #ownRevisions = new Map<string, number>();
   #lastGoodAt: number | null = null;
   #wasLeader = false;
   /** Patroni's scope as last seen, so a poll without Patroni does not lose track of the cluster. */
   #scope = 'unknown';
   /** Orphaned sessions whose loss is already recorded (a failed restore is retried, not re-announced). */
   readonly #announcedLosses = new Set<string>();
-  /** Orphaned sessions whose baseline restore failed: how often in a row, and when to try again. */
+  /** Orphaned sessions whose baseline restore failed: how often in a row, and when (monotonic) to try again. */
   readonly #abortRetries = new Map<string, { failures: number; nextAttemptAt: number }>();
   /** Ticks and acknowledgements run one at a time, in order. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -149,7 +159,7 @@ export class FailoverCoordinator {
           phase: null,
         });
       }
-      const result = acknowledge(record.state, { now: now(), by, force: options.force === true });
+      const result = acknowledge(record.state, { now: now(), mono: this.#deps.monotonic(), by, force: options.force === true });
       if (!result.ok) {
         const details = result.code === 'force_required' ? { phase: result.phase, unresolved: record.state.restore.unresolved } : { phase: result.phase };
         throw new SessionRequestError(result.code === 'acknowledger_required' ? 400 : 409, result.code, result.message, details);
@@ -246,12 +256,14 @@ export class FailoverCoordinator {
     const started = startFailover({
       sessionId: session.id,
       haltedAt: detection.at,
+      mono: this.#deps.monotonic(),
       reason: detection.reason,
       events: detection.events,
       changedAt: detection.changedAt,
     });
     const record = await this.#deps.store.beginFailover({ state: started.state, reason: detection.reason, events: eventsOf(started) });
     if (record) {
+      this.#ownRevisions.set(session.id, record.revision);
       this.#deps.log.warn(
         { session: session.id, reason: detection.reason, detectionLatencyMs: record.state.halt.detectionLatencyMs },
         'tuning session halted: failover protocol started',
@@ -260,25 +272,37 @@ export class FailoverCoordinator {
   }
 
   async #advance(record: FailoverRecord, observation: ClusterObservation): Promise<void> {
-    const { now, settings } = this.#deps;
-    // Ticks run one at a time and finish their restores, so an attempt still in flight now is
-    // another process's (this agent before a restart, or the old leader's): it can never report.
-    let current = await this.#save(record, resume(record.state, { now: now() }, settings));
+    const { now, monotonic, settings } = this.#deps;
+    // A state another process saved is on its monotonic clock, and an attempt it had in flight can
+    // never report (ticks here run one at a time and finish their restores): resume takes it over.
+    const resumed: FailoverTransition =
+      this.#ownRevisions.get(record.state.sessionId) === record.revision ? { state: record.state, actions: [] } : resume(record.state, { now: now(), mono: monotonic() }, settings);
     const topology = leaderTopology(observation);
-    const stepped = step(current.state, { now: now(), topology, self: observation.self }, settings);
-    current = await this.#save(current, stepped);
+    const stepped = step(resumed.state, { now: now(), mono: monotonic(), topology, self: observation.self }, settings);
+    // One write for both, before any restore the step asks for.
+    let current = await this.#save(record, { state: stepped.state, actions: [...resumed.actions, ...stepped.actions] });
     for (const action of stepped.actions) {
       if (action.type !== 'restore_baseline') continue;
       let outcome: FailoverTransition;
       try {
         const restored = await this.#deps.restoreBaseline(action.sessionId, [...this.#knownMembers], this.#aborts.signal);
-        outcome = restoreSucceeded(current.state, { now: now(), attempt: action.attempt, unverified: restored.unverified, changedBySomeoneElse: restored.changedBySomeoneElse });
+        outcome = restoreSucceeded(current.state, {
+          now: now(),
+          mono: monotonic(),
+          attempt: action.attempt,
+          unverified: restored.unverified,
+          changedBySomeoneElse: restored.changedBySomeoneElse,
+        });
         this.#deps.log.info(
           { session: action.sessionId, unverified: restored.unverified, changedBySomeoneElse: restored.changedBySomeoneElse },
           'baseline restored after failover',
         );
       } catch (error) {
-        outcome = restoreFailed(current.state, { now: now(), attempt: action.attempt, error: messageOf(error), notVerified: notVerifiedBy(error) }, settings);
+        outcome = restoreFailed(
+          current.state,
+          { now: now(), mono: monotonic(), attempt: action.attempt, error: messageOf(error), notVerified: notVerifiedBy(error) },
+          settings,
+        );
         this.#deps.log.warn({ session: action.sessionId, err: error }, 'baseline restore failed; retrying after the backoff');
       }
       current = await this.#save(current, outcome);
@@ -289,12 +313,13 @@ export class FailoverCoordinator {
   /** Members the restore could not reach are checked again as they come back. */
   async #reverify(record: FailoverRecord): Promise<void> {
     const { state } = record;
-    const now = this.#deps.now();
+    const mono = this.#deps.monotonic();
     if (state.phase !== 'awaiting_acknowledgement' || state.restore.unverified.length === 0) return;
-    if (now - (this.#lastReverify.get(state.sessionId) ?? 0) < this.#deps.reverifyIntervalMs) return;
-    this.#lastReverify.set(state.sessionId, now);
+    const last = this.#lastReverify.get(state.sessionId);
+    if (last !== undefined && mono - last < this.#deps.reverifyIntervalMs) return;
+    this.#lastReverify.set(state.sessionId, mono);
     const verified = await this.#deps.verifiedMembers(state.sessionId, state.restore.unverified);
-    await this.#save(record, membersVerified(state, { now: this.#deps.now(), members: verified }));
+    await this.#save(record, membersVerified(state, { now: this.#deps.now(), mono: this.#deps.monotonic(), members: verified }));
   }
 
   /**
@@ -304,10 +329,10 @@ export class FailoverCoordinator {
    * a forced acknowledgement.
    */
   async #abort(session: SessionRecord, why: string): Promise<void> {
-    const { store, now, settings } = this.#deps;
+    const { store, now, monotonic, settings } = this.#deps;
     const event = (type: string, detail: Record<string, unknown>): NewEvent => ({ sessionId: session.id, at: new Date(now()), type, member: session.executor, detail });
     const retry = this.#abortRetries.get(session.id);
-    if (retry !== undefined && now() < retry.nextAttemptAt) return;
+    if (retry !== undefined && monotonic() < retry.nextAttemptAt) return;
     const baseline = await store.getBaseline(session.id);
     let reason: string;
     let changedBySomeoneElse: ChangedKnob[] = [];
@@ -336,7 +361,7 @@ export class FailoverCoordinator {
           await this.#begin(session, { at: now(), changedAt: null, reason: detail, events: [] });
           return;
         }
-        this.#abortRetries.set(session.id, { failures, nextAttemptAt: now() + backoffMs });
+        this.#abortRetries.set(session.id, { failures, nextAttemptAt: monotonic() + backoffMs });
         this.#deps.log.warn({ session: session.id, err: error }, 'could not restore the baseline of an orphaned session; retrying after the backoff');
         return;
       }
@@ -352,7 +377,9 @@ export class FailoverCoordinator {
     const events = eventsOf(transition);
     if (transition.state === record.state && events.length === 0) return record;
     try {
-      return await this.#deps.store.saveFailoverState({ state: transition.state, expectedRevision: record.revision, events, ...(endSession ? { endSession } : {}) });
+      const saved = await this.#deps.store.saveFailoverState({ state: transition.state, expectedRevision: record.revision, events, ...(endSession ? { endSession } : {}) });
+      this.#ownRevisions.set(saved.state.sessionId, saved.revision);
+      return saved;
     } catch (error) {
       if (error instanceof StaleRecordError) this.#deps.log.warn({ session: record.state.sessionId }, 'failover state changed under this agent; re-reading it');
       throw error;

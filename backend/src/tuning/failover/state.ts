@@ -4,9 +4,10 @@
  * Everything here is JSON-safe: epoch milliseconds as numbers, strings, booleans, arrays and plain
  * objects, `null` for absent values (never `undefined`), so `JSON.parse(JSON.stringify(state))` is
  * deep-equal to `state`. The state is kept in the state store so that a new leader's agent can
- * continue it after a handoff and an agent that restarts can resume it in any phase: every deadline
- * is persisted as an absolute time when its phase is entered (`phaseEndsAt`, `restore.nextAttemptAt`),
- * never recomputed from a clock of the process.
+ * continue it after a handoff and an agent that restarts can resume it in any phase. Times people
+ * read are wall-clock epoch ms; waits are timed on a monotonic clock (`phaseEndsAtMono`, `monoAt`),
+ * whose readings mean something only in the process that saved them: `phaseEndsAtMono − monoAt` is
+ * what the phase had left at the save, and `resume` carries that over to another process's clock.
  */
 import type { TopologyEvent } from '../../topology/diff.js';
 import type { Topology } from '../../topology/model.js';
@@ -186,9 +187,12 @@ export interface FailoverState {
   /**
    * When the current phase ends on its own: the end of stabilisation, the end of grace, or the end of
    * the backoff after a failed restore. Null in every other phase or moment. A phase ends only on an
-   * observation at or after this time that still shows the same healthy leader.
+   * observation at or after this time that still shows the same healthy leader. Shown to people;
+   * the machine waits on `phaseEndsAtMono`.
    */
   phaseEndsAt: number | null;
+  /** The same end on the monotonic clock of the process that saved the state; null with `phaseEndsAt`. */
+  phaseEndsAtMono: number | null;
   halt: HaltRecord;
   /** Null in halted and recovering; in later phases the leader the protocol committed to. */
   leader: FailoverLeader | null;
@@ -207,11 +211,15 @@ export interface FailoverState {
    * persists only when `transition.state !== previous`.
    */
   updatedAt: number;
+  /** The monotonic clock's reading at `updatedAt`, in the process that saved the state. */
+  monoAt: number;
 }
 
 /** What an agent saw at `now`. */
 export interface FailoverObservation {
   now: number;
+  /** The monotonic clock at the same moment; `now` when absent (a clock that never steps). */
+  mono?: number;
   /** The cluster as the local Patroni reports it; null when Patroni is unreachable or its answer unusable. */
   topology: Topology | null;
   /** The member this agent runs beside; null when unknown. */
@@ -319,7 +327,8 @@ export class FailoverStateError extends Error {
  * Checks a state read back from the store (after JSON.parse) and returns it typed. Throws
  * FailoverStateError naming the first field that does not fit, so a corrupt record is reported
  * rather than half-followed. Fields added since version 1 was first stored (`restore.unresolved`,
- * `restore.changedBySomeoneElse`, `acknowledgement.forced` and `.unresolved`) are filled in with their neutral value when absent.
+ * `restore.changedBySomeoneElse`, `acknowledgement.forced` and `.unresolved`, `phaseEndsAtMono`
+ * and `monoAt`) are filled in when absent: neutral values, or the wall-clock times those states used.
  */
 export function parseFailoverState(json: unknown): FailoverState {
   const state = object(json, 'state');
@@ -331,6 +340,12 @@ export function parseFailoverState(json: unknown): FailoverState {
   }
   time(state.phaseSince, 'state.phaseSince');
   nullable(state.phaseEndsAt, 'state.phaseEndsAt', time);
+  // States saved before the monotonic clock timed their waits used the wall clock for both.
+  if (state.phaseEndsAtMono === undefined) state.phaseEndsAtMono = state.phaseEndsAt;
+  nullable(state.phaseEndsAtMono, 'state.phaseEndsAtMono', finite);
+  if ((state.phaseEndsAtMono === null) !== (state.phaseEndsAt === null)) {
+    throw new FailoverStateError('state.phaseEndsAtMono', 'must be null exactly when state.phaseEndsAt is');
+  }
 
   const halt = object(state.halt, 'state.halt');
   time(halt.at, 'state.halt.at');
@@ -389,6 +404,8 @@ export function parseFailoverState(json: unknown): FailoverState {
     nullable(ack.unresolved, `${where}.unresolved`, unresolved);
   });
   time(state.updatedAt, 'state.updatedAt');
+  if (state.monoAt === undefined) state.monoAt = state.updatedAt;
+  finite(state.monoAt, 'state.monoAt');
   if ((state.updatedAt as number) < (state.phaseSince as number)) {
     throw new FailoverStateError('state.updatedAt', 'is before state.phaseSince');
   }
@@ -434,6 +451,11 @@ function string(value: unknown, where: string): void {
 
 function time(value: unknown, where: string): void {
   if (!isNonNegative(value)) throw new FailoverStateError(where, `expected epoch ms or a duration (a finite number ≥ 0), got ${JSON.stringify(value)}`);
+}
+
+/** A monotonic clock reading: any finite number (its origin is the process's). */
+function finite(value: unknown, where: string): void {
+  if (!(typeof value === 'number' && Number.isFinite(value))) throw new FailoverStateError(where, `expected a finite number, got ${JSON.stringify(value)}`);
 }
 
 function count(value: unknown, where: string): void {

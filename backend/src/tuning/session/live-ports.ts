@@ -17,6 +17,7 @@ import type { Clock, ClusterPort, ConfigPort, LeaderPort, MemberSettings } from 
 
 export const realClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   sleep: (ms, signal) => sleep(ms, undefined, { signal }),
 };
 

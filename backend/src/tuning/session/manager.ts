@@ -39,6 +39,8 @@ export interface SessionManagerDeps {
   /** How often members a baseline restore could not reach are checked again. */
   reverifyIntervalMs: number;
   now?: () => number;
+  /** The monotonic clock of the failover protocol's waits; the real one by default. */
+  monotonic?: () => number;
 }
 
 export type StartRequest = Partial<Omit<SessionOptions, 'seed'>> & { seed?: number };
@@ -78,6 +80,7 @@ export class SessionManager {
       verifiedMembers: async (sessionId, members) => (await restorer()).verifiedMembers(sessionId, members),
       localRun: (sessionId) => this.#local.get(sessionId) ?? null,
       now: deps.now ?? Date.now,
+      monotonic: deps.monotonic ?? (() => performance.now()),
       settings: deps.failover,
       reverifyIntervalMs: deps.reverifyIntervalMs,
       log: deps.log,

@@ -32,12 +32,12 @@ export interface VerificationOptions {
 export async function awaitVerification(options: VerificationOptions): Promise<MemberVerification[]> {
   const { clock, cluster, expected, matches } = options;
   const names = Object.keys(expected);
-  const deadline = clock.now() + options.timeoutMs;
+  const deadline = clock.monotonic() + options.timeoutMs;
   for (;;) {
     const results = (await cluster.readMemberSettings(names)).map((member) => verifyMember(member, expected, matches));
     const converged = results.every((r) => r.verified || (options.skipUnreachable && isUnreachable(r)));
     // pending_restart never clears by waiting: it is an error at once (safety rule 3).
-    if (converged || results.some((r) => r.pendingRestart.length > 0) || clock.now() >= deadline) return results;
+    if (converged || results.some((r) => r.pendingRestart.length > 0) || clock.monotonic() >= deadline) return results;
     await clock.sleep(options.pollMs, options.signal);
   }
 }

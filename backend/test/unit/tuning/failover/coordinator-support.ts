@@ -54,17 +54,27 @@ export function isWrite(method: string): boolean {
   return WRITES.has(method);
 }
 
-/** The clock and the state store every agent of a test shares. */
+/**
+ * The clocks and the state store every agent of a test shares. `t` is the wall clock, `mono` the
+ * time that really passed (each agent reads it through its own origin, as processes do).
+ */
 export class World {
   t = T0;
+  mono = 0;
   readonly store = new MemoryStore({ clock: () => new Date(this.t) });
 
   readonly now = (): number => this.t;
 
-  /** Sets the clock to T0 + `ms`. */
+  /** Time passes until the wall clock reads T0 + `ms`. */
   at(ms: number): void {
     assert.ok(T0 + ms >= this.t, `the fake clock must not go back (to +${ms} from +${this.t - T0})`);
+    this.mono += T0 + ms - this.t;
     this.t = T0 + ms;
+  }
+
+  /** The wall clock is stepped by `ms` (forward or back); no time passes. */
+  stepWall(ms: number): void {
+    this.t += ms;
   }
 
   /** A session of the recorded cluster's scope, executed by `executor`, in state running. */
@@ -135,6 +145,8 @@ export class Agent {
   constructor(
     readonly world: World,
     readonly self: string,
+    /** Where this agent's monotonic clock starts (a restarted process's clock has another origin). */
+    readonly monoOrigin = 0,
   ) {
     const log = (level: LogLine['level']) => (detail: Record<string, unknown>, message: string) => void this.logs.push({ level, detail, message });
     this.coordinator = new FailoverCoordinator({
@@ -152,6 +164,7 @@ export class Agent {
       },
       localRun: (sessionId) => this.local.get(sessionId) ?? null,
       now: world.now,
+      monotonic: () => world.mono - monoOrigin,
       settings: SETTINGS,
       reverifyIntervalMs: REVERIFY_MS,
       log: { info: log('info'), warn: log('warn'), error: log('error') },
@@ -182,6 +195,7 @@ export class Agent {
   observe(topology: Topology, options: PollOptions = {}): void {
     const observation = this.observation(topology, options);
     this.world.t += options.latencyMs ?? 0;
+    this.world.mono += options.latencyMs ?? 0;
     this.coordinator.observe(observation, options.events ?? []);
   }
 

@@ -230,6 +230,82 @@ describe('FailoverCoordinator', () => {
     ]);
   });
 
+  describe('the wall clock stepped an hour forward or back (NTP, an operator): waits are timed on the monotonic clock', () => {
+    const HOUR = 3_600_000;
+    for (const [what, wallStep] of [
+      ['forward', HOUR],
+      ['back', -HOUR],
+    ] as const) {
+      it(`stepped ${what} during stabilisation and again during grace: each phase ends when its time has really passed`, async () => {
+        const { world, agent } = await newLeaderHalts();
+        world.at(6_000);
+        await agent.poll(node2Paused);
+        world.at(7_000);
+        await agent.poll(node2Leads); // stabilising: 2 s
+        world.stepWall(wallStep);
+        world.at(world.t - T0 + 1_999); // 1999 ms really passed
+        await agent.poll(node2Leads);
+        assert.equal(await phaseOf(world), 'stabilising', 'not ended early, not frozen yet');
+        world.at(world.t - T0 + 1);
+        await agent.poll(node2Leads);
+        assert.equal(await phaseOf(world), 'grace', 'ended after 2 s on the monotonic clock');
+        world.stepWall(-wallStep);
+        world.at(world.t - T0 + 2_999);
+        await agent.poll(node2Leads);
+        assert.equal(await phaseOf(world), 'grace');
+        assert.deepEqual(agent.restores, []);
+        world.at(world.t - T0 + 1);
+        await agent.poll(node2Leads);
+        assert.equal(agent.restores.length, 1, 'grace ended after 3 s on the monotonic clock: restored');
+        assert.equal(await phaseOf(world), 'awaiting_acknowledgement');
+      });
+
+      it(`stepped ${what} during a restore backoff: the retry comes when the backoff has really passed`, async () => {
+        const { world, agent } = await newLeaderHalts();
+        await throughStabilisation(world, agent);
+        let calls = 0;
+        agent.restore = async () => {
+          calls += 1;
+          if (calls === 1) throw new Error('PATCH /config failed: 503 Service Unavailable');
+          return { unverified: [] };
+        };
+        world.at(12_000);
+        await agent.poll(node2Leads); // attempt 1 fails: 500 ms backoff
+        world.stepWall(wallStep);
+        world.at(world.t - T0 + 499);
+        await agent.poll(node2Leads);
+        assert.equal(agent.restores.length, 1, 'no retry before the backoff has passed');
+        world.at(world.t - T0 + 1);
+        await agent.poll(node2Leads);
+        assert.equal(agent.restores.length, 2, 'retried once 500 ms really passed');
+      });
+    }
+
+    it('an agent restarted with its wall clock an hour ahead resumes stabilisation with what it had left at the last save', async () => {
+      const { world, agent } = await newLeaderHalts();
+      world.at(6_000);
+      await agent.poll(node2Paused);
+      world.at(7_000);
+      await agent.poll(node2Leads); // stabilising: 2 s, saved at +7000
+      await agent.coordinator.close();
+      // The agent restarts 500 ms later with a fresh monotonic clock, and the wall clock an hour ahead.
+      world.at(7_500);
+      world.stepWall(HOUR);
+      const restarted = new Agent(world, 'node2', world.mono - 3);
+      await restarted.poll(node2Leads);
+      const resumed = (await world.store.getFailoverState(S1))!.state;
+      assert.equal(resumed.phase, 'stabilising', 'an hour on the wall clock did not end it');
+      assert.equal(resumed.phaseEndsAtMono, 3 + 2_000, 'the 2 s it had left at the save, on the new clock');
+      assert.equal(resumed.phaseEndsAt, world.t + 2_000);
+      world.at(world.t - T0 + 1_999);
+      await restarted.poll(node2Leads);
+      assert.equal(await phaseOf(world), 'stabilising');
+      world.at(world.t - T0 + 1);
+      await restarted.poll(node2Leads);
+      assert.equal(await phaseOf(world), 'grace');
+    });
+  });
+
   it("a new leader's timeline lagging in /cluster right after its promotion does not restart stabilisation", async () => {
     const { world, agent: beside2 } = await newLeaderHalts();
     world.at(6_000);

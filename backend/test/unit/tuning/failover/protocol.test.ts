@@ -31,6 +31,7 @@ describe('failover protocol: startFailover', () => {
       phase: 'halted',
       phaseSince: T0,
       phaseEndsAt: null,
+      phaseEndsAtMono: null,
       halt: {
         at: T0,
         reason: 'topology changed: leader_lost, lock_released',
@@ -57,6 +58,7 @@ describe('failover protocol: startFailover', () => {
       restarts: 0,
       acknowledgement: null,
       updatedAt: T0,
+      monoAt: T0,
     });
     assert.deepEqual(actions, [
       {
@@ -156,6 +158,7 @@ describe('failover protocol: the happy path', () => {
         phase: 'acknowledged',
         phaseSince: T0 + 400_000,
         phaseEndsAt: null,
+        phaseEndsAtMono: null,
         halt: halted().halt,
         leader: { name: 'node2', timeline: 2 },
         stableSince: T0 + 4_000,
@@ -176,6 +179,7 @@ describe('failover protocol: the happy path', () => {
         restarts: 0,
         acknowledgement: { by: 'alice', at: T0 + 400_000, forced: false, unresolved: null },
         updatedAt: T0 + 400_000,
+        monoAt: T0 + 400_000,
       });
 
       // The full history, with timing, as the store will keep it.

@@ -107,6 +107,7 @@ export async function managerHarness(options: ManagerHarnessOptions = {}): Promi
     failover: FAILOVER,
     reverifyIntervalMs: 10_000,
     now,
+    monotonic: () => clock.monotonic(),
   });
   const poll = async () => {
     await watcher.poll();
