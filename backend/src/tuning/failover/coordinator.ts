@@ -21,7 +21,7 @@ import type { Topology } from '../../topology/model.js';
 import { hasHealthyLeader } from '../../topology/predicates.js';
 import { SessionRequestError } from '../session/errors.js';
 import type { SessionLog } from '../session/manager.js';
-import { acknowledge, membersVerified, restoreFailed, restoreSucceeded, resume, startFailover, step } from './machine.js';
+import { acknowledge, checkpoint, membersVerified, restoreFailed, restoreSucceeded, resume, startFailover, step } from './machine.js';
 import { isUnreachable } from '../session/verification.js';
 import { BaselineRestoreError } from './baseline-restore.js';
 import type { ChangedKnob, FailoverEvent, FailoverSettings, FailoverState, FailoverTransition, NotVerified } from './state.js';
@@ -64,6 +64,11 @@ export interface CoordinatorDeps {
   settings: FailoverSettings;
   /** How often members left unverified by a restore are checked again. */
   reverifyIntervalMs: number;
+  /**
+   * How often a phase in progress (stabilisation, grace, a backoff) is saved with what it has left:
+   * the most an agent restart can cost it. DEFAULT_CHECKPOINT_MS when absent.
+   */
+  checkpointIntervalMs?: number;
   log: SessionLog;
 }
 
@@ -74,6 +79,7 @@ export interface HaltedSession {
 }
 
 const MAX_DETECTIONS = 50;
+export const DEFAULT_CHECKPOINT_MS = 5_000;
 
 export class FailoverCoordinator {
   readonly #deps: CoordinatorDeps;
@@ -279,8 +285,12 @@ export class FailoverCoordinator {
       this.#ownRevisions.get(record.state.sessionId) === record.revision ? { state: record.state, actions: [] } : resume(record.state, { now: now(), mono: monotonic() }, settings);
     const topology = leaderTopology(observation);
     const stepped = step(resumed.state, { now: now(), mono: monotonic(), topology, self: observation.self }, settings);
-    // One write for both, before any restore the step asks for.
-    let current = await this.#save(record, { state: stepped.state, actions: [...resumed.actions, ...stepped.actions] });
+    let state = stepped.state;
+    if (state.phaseEndsAtMono !== null && monotonic() - state.monoAt >= (this.#deps.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_MS)) {
+      state = checkpoint(state, { now: now(), mono: monotonic() });
+    }
+    // One write for all, before any restore the step asks for.
+    let current = await this.#save(record, { state, actions: [...resumed.actions, ...stepped.actions] });
     for (const action of stepped.actions) {
       if (action.type !== 'restore_baseline') continue;
       let outcome: FailoverTransition;

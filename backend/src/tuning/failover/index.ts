@@ -1,6 +1,7 @@
 /** The failover protocol (DESIGN.md §4 rule 8) as a pure state machine: see machine.ts for the overview. */
 export {
   acknowledge,
+  checkpoint,
   isRecovered,
   leaderDeparture,
   membersVerified,

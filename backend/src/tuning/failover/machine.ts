@@ -423,6 +423,18 @@ export function resume(
   );
 }
 
+/**
+ * Records how much of the current wait is left, without changing anything else: saved from time to
+ * time, it bounds what a restart loses of a phase (resume counts from the last save). A state with
+ * no phase end is returned as it is.
+ */
+export function checkpoint(state: FailoverState, input: { now: number; mono?: number }): FailoverState {
+  if (state.phaseEndsAtMono === null) return state;
+  const t = instant(state, input);
+  if (t.mono === state.monoAt) return state;
+  return { ...state, ...touched(t) };
+}
+
 /** Why `leader` no longer counts in `topology`, or null when it still leads, healthy, unpaused. */
 export function leaderDeparture(leader: { name: string; timeline: number | null }, topology: Topology): LeaderDeparture | null {
   if (topology.leader === null) return 'leader_lost';

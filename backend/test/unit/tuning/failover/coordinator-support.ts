@@ -22,6 +22,8 @@ import { shaped, T0 } from './support.js';
 /** Short phases so a whole protocol run fits in a few fake seconds. */
 export const SETTINGS: FailoverSettings = { stabilizationMs: 2_000, graceMs: 3_000, restoreBackoffMs: { initial: 500, max: 2_000 }, restoreMaxAttempts: 4 };
 export const REVERIFY_MS = 10_000;
+/** How often a phase in progress is saved by default here: beyond every test's horizon, so saves are only transitions. */
+export const CHECKPOINT_MS = 60_000;
 
 /** The scope of the recorded cluster, as the coordinator reads it from the topology. */
 export const SCOPE: string = shaped({ leader: 'node1' }).scope ?? assert.fail('the recorded cluster has no scope');
@@ -145,9 +147,13 @@ export class Agent {
   constructor(
     readonly world: World,
     readonly self: string,
-    /** Where this agent's monotonic clock starts (a restarted process's clock has another origin). */
-    readonly monoOrigin = 0,
+    options: {
+      /** Where this agent's monotonic clock starts (a restarted process's clock has another origin). */
+      monoOrigin?: number;
+      checkpointIntervalMs?: number;
+    } = {},
   ) {
+    const monoOrigin = options.monoOrigin ?? 0;
     const log = (level: LogLine['level']) => (detail: Record<string, unknown>, message: string) => void this.logs.push({ level, detail, message });
     this.coordinator = new FailoverCoordinator({
       store: this.#spy(world.store),
@@ -167,6 +173,7 @@ export class Agent {
       monotonic: () => world.mono - monoOrigin,
       settings: SETTINGS,
       reverifyIntervalMs: REVERIFY_MS,
+      checkpointIntervalMs: options.checkpointIntervalMs ?? CHECKPOINT_MS,
       log: { info: log('info'), warn: log('warn'), error: log('error') },
     });
   }

@@ -281,6 +281,28 @@ describe('FailoverCoordinator', () => {
       });
     }
 
+    it('a phase in progress is saved every checkpointIntervalMs, so an agent restarting over and over still gets through it', async () => {
+      const { world, agent } = await newLeaderHalts();
+      await throughStabilisation(world, agent); // grace: 3 s from +9000
+      await agent.coordinator.close();
+      let current = new Agent(world, 'node2', { checkpointIntervalMs: 500 });
+      let restarts = 0;
+      // A restart every 900 ms, polls every 100 ms: without checkpoints grace would start over each time.
+      for (let t = 9_100; t <= 30_000 && current.restores.length === 0; t += 100) {
+        world.at(t);
+        if ((t - 9_000) % 900 === 0) {
+          await current.coordinator.close();
+          current = new Agent(world, 'node2', { monoOrigin: world.mono - t, checkpointIntervalMs: 500 });
+          restarts += 1;
+        }
+        await current.poll(node2Leads);
+      }
+      assert.equal(current.restores.length, 1, 'grace ended and the baseline was restored');
+      // Each restart loses at most the time since the last checkpoint.
+      const late = current.restores[0]!.at - T0 - 12_000;
+      assert.ok(late <= restarts * 500, `restored ${late} ms late after ${restarts} restarts`);
+    });
+
     it('an agent restarted with its wall clock an hour ahead resumes stabilisation with what it had left at the last save', async () => {
       const { world, agent } = await newLeaderHalts();
       world.at(6_000);
@@ -291,7 +313,7 @@ describe('FailoverCoordinator', () => {
       // The agent restarts 500 ms later with a fresh monotonic clock, and the wall clock an hour ahead.
       world.at(7_500);
       world.stepWall(HOUR);
-      const restarted = new Agent(world, 'node2', world.mono - 3);
+      const restarted = new Agent(world, 'node2', { monoOrigin: world.mono - 3 });
       await restarted.poll(node2Leads);
       const resumed = (await world.store.getFailoverState(S1))!.state;
       assert.equal(resumed.phase, 'stabilising', 'an hour on the wall clock did not end it');
