@@ -21,10 +21,10 @@ import type { Topology } from '../../topology/model.js';
 import { hasHealthyLeader } from '../../topology/predicates.js';
 import { SessionRequestError } from '../session/errors.js';
 import type { SessionLog } from '../session/manager.js';
-import { acknowledge, checkpoint, membersVerified, restoreFailed, restoreSucceeded, resume, startFailover, step } from './machine.js';
 import { isUnreachable } from '../session/verification.js';
 import { BaselineRestoreError } from './baseline-restore.js';
-import type { ChangedKnob, FailoverEvent, FailoverSettings, FailoverState, FailoverTransition, NotVerified } from './state.js';
+import { acknowledge, checkpoint, membersVerified, restoreFailed, restoreSucceeded, resume, startFailover, step } from './machine.js';
+import { restoreBackoff, type ChangedKnob, type FailoverEvent, type FailoverSettings, type FailoverState, type FailoverTransition, type NotVerified } from './state.js';
 import { isLeaderObservation, pollTrigger, type HaltTrigger } from './trigger.js';
 
 /** A topology change as one agent saw it. */
@@ -313,7 +313,11 @@ export class FailoverCoordinator {
           { now: now(), mono: monotonic(), attempt: action.attempt, error: messageOf(error), notVerified: notVerifiedBy(error) },
           settings,
         );
-        this.#deps.log.warn({ session: action.sessionId, err: error }, 'baseline restore failed; retrying after the backoff');
+        const gaveUp = outcome.state.restore.unresolved !== null;
+        this.#deps.log.warn(
+          { session: action.sessionId, err: error },
+          gaveUp ? 'baseline restore failed; giving up: a person must check the cluster and acknowledge with force' : 'baseline restore failed; retrying after the backoff',
+        );
       }
       current = await this.#save(current, outcome);
     }
@@ -362,7 +366,7 @@ export class FailoverCoordinator {
           (changedBySomeoneElse.length > 0 ? ` (changed by someone else, left as set: ${changedBySomeoneElse.map((knob) => knob.name).join(', ')})` : '');
       } catch (error) {
         const failures = (retry?.failures ?? 0) + 1;
-        const backoffMs = Math.min(settings.restoreBackoffMs.initial * 2 ** (failures - 1), settings.restoreBackoffMs.max);
+        const backoffMs = restoreBackoff(settings, failures);
         await store.appendEvent(event('baseline_restore_failed', { error: messageOf(error), failures, backoffMs }));
         if (failures >= settings.restoreMaxAttempts) {
           this.#abortRetries.delete(session.id);

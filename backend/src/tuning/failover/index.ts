@@ -22,6 +22,7 @@ export {
   FAILOVER_PHASES,
   FailoverStateError,
   parseFailoverState,
+  restoreBackoff,
   type Acknowledgement,
   type ChangedKnob,
   type FailoverAction,

@@ -48,6 +48,7 @@ import {
   assertFailoverSettings,
   type ChangedKnob,
   DEFAULT_FAILOVER_SETTINGS,
+  restoreBackoff,
   type FailoverAction,
   type FailoverCause,
   type FailoverObservation,
@@ -297,8 +298,7 @@ export function restoreFailed(
     });
     return { state: next, actions };
   }
-  const { initial, max } = settings.restoreBackoffMs;
-  const backoffMs = Math.min(initial * 2 ** (failures - 1), max);
+  const backoffMs = restoreBackoff(settings, failures);
   const retryAt = at + backoffMs;
   const next: FailoverState = { ...state, ...endsIn(t, backoffMs), restore: { ...restore, nextAttemptAt: retryAt }, ...touched(t) };
   return { state: next, actions: [failed(backoffMs, retryAt)] };

@@ -205,8 +205,9 @@ export interface FailoverState {
   restarts: number;
   acknowledgement: Acknowledgement | null;
   /**
-   * When this state last changed (a transition, a restore attempt or outcome, a timeline learnt).
-   * Observations older than this are ignored, so a clock going backwards cannot undo anything.
+   * When this state last changed (a transition, a restore attempt or outcome, a timeline learnt, a
+   * checkpoint of the time left), on the wall clock; never moved backwards. Observations older than
+   * `monoAt` on the monotonic clock are ignored, so a clock going backwards cannot undo anything.
    * Steps that change nothing return the very same object and do not move it, so the caller
    * persists only when `transition.state !== previous`.
    */
@@ -294,6 +295,12 @@ export interface FailoverTransition {
   state: FailoverState;
   /** In order; every `record_event` comes before the action it describes. */
   actions: FailoverAction[];
+}
+
+/** The wait after the `failures`-th failed restore in a row: `initial × 2^(failures−1)`, at most `max`. */
+export function restoreBackoff(settings: FailoverSettings, failures: number): number {
+  const { initial, max } = settings.restoreBackoffMs;
+  return Math.min(initial * 2 ** (failures - 1), max);
 }
 
 /** A settings object that would corrupt deadlines (NaN, negative, max below initial) is a programming error. */
