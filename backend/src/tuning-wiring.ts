@@ -80,7 +80,7 @@ export function createTuning(
     },
     log,
     commandPollMs: config.pollIntervalMs,
-    failover: { ...DEFAULT_FAILOVER_SETTINGS, stabilizationMs: config.stabilizationMs, graceMs: config.failoverGraceMs },
+    failover: { ...DEFAULT_FAILOVER_SETTINGS, stabilizationMs: config.stabilizationMs, graceMs: config.failoverGraceMs, restoreMaxAttempts: config.restoreMaxAttempts },
     reverifyIntervalMs: config.driftIntervalMs,
   });
 

@@ -30,6 +30,8 @@ const acknowledgeBody = {
   properties: {
     /** Who acknowledges (a person's name or login); recorded with the acknowledgement. */
     by: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
+    /** Needed when the failover protocol gave up restoring the baseline; recorded with the acknowledgement. */
+    force: { type: 'boolean' },
   },
 } as const;
 
@@ -82,11 +84,12 @@ export async function sessionRoutes(app: FastifyInstance, { sessions, apiToken, 
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { by?: string } }>(
+  app.post<{ Params: { id: string }; Body: { by?: string; force?: boolean } }>(
     '/api/v1/sessions/:id/acknowledge',
     { schema: { params: idParams, body: acknowledgeBody }, preValidation: authenticate },
     async (request, reply) => {
-      const outcome = await sessions.acknowledge(request.params.id, request.body?.by ?? DEFAULT_ACKNOWLEDGER);
+      const body = request.body ?? {};
+      const outcome = await sessions.acknowledge(request.params.id, body.by ?? DEFAULT_ACKNOWLEDGER, { force: body.force === true });
       if (outcome.executed) return reply.status(200).send({ session: outcome.session, failover: outcome.failover });
       return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
     },

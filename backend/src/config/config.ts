@@ -24,6 +24,8 @@ export interface AgentConfig {
   pollIntervalMs: number;
   stabilizationMs: number;
   failoverGraceMs: number;
+  /** Failed baseline restores in a row before the failover protocol waits for a forced acknowledgement. */
+  restoreMaxAttempts: number;
   /** How often the agent compares its node's settings with the DCS (and re-checks unverified members). */
   driftIntervalMs: number;
   drift: {
@@ -49,6 +51,7 @@ export const DEFAULTS = {
   pollInterval: '1s',
   stabilization: '30s',
   failoverGrace: '5m',
+  restoreMaxAttempts: 10,
   driftInterval: '30s',
   commandTtl: '60s',
   patroniTimeout: '2s',
@@ -97,6 +100,7 @@ export function loadConfig(env: Env): AgentConfig {
     pollIntervalMs: duration('TUNER_POLL_INTERVAL', read('TUNER_POLL_INTERVAL') ?? DEFAULTS.pollInterval),
     stabilizationMs: duration('TUNER_STABILIZATION', read('TUNER_STABILIZATION') ?? DEFAULTS.stabilization),
     failoverGraceMs: duration('TUNER_FAILOVER_GRACE', read('TUNER_FAILOVER_GRACE') ?? DEFAULTS.failoverGrace),
+    restoreMaxAttempts: wholeNumber('TUNER_RESTORE_MAX_ATTEMPTS', read('TUNER_RESTORE_MAX_ATTEMPTS'), DEFAULTS.restoreMaxAttempts, 1, 1000),
     driftIntervalMs: duration('TUNER_DRIFT_INTERVAL', read('TUNER_DRIFT_INTERVAL') ?? DEFAULTS.driftInterval),
     drift: { removeOverrides: boolean('TUNER_DRIFT_REMOVE_OVERRIDES', read('TUNER_DRIFT_REMOVE_OVERRIDES'), false) },
     commandTtlMs: duration('TUNER_COMMAND_TTL', read('TUNER_COMMAND_TTL') ?? DEFAULTS.commandTtl),
@@ -125,6 +129,15 @@ function number(variable: string, text: string | null, fallback: number, min: nu
   const value = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text) || !(value >= min && value <= max)) {
     throw new ConfigError(variable, `expected a number from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+function wholeNumber(variable: string, text: string | null, fallback: number, min: number, max: number): number {
+  if (text === null) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new ConfigError(variable, `expected a whole number from ${min} to ${max}, got "${text}"`);
   }
   return value;
 }

@@ -1,7 +1,7 @@
 /**
  * The failover protocol and drift, for alerting (DESIGN.md §6): sessions halted and awaiting
  * acknowledgement, each protocol run's phase and when it ends on its own, how long the halt took to
- * detect, members left unverified, and this node's drifted parameters and corrections.
+ * detect, members left unverified, restores given up, and this node's drifted parameters and corrections.
  */
 import { DRIFT_KINDS, DRIFT_ORIGINS } from '../drift/detect.js';
 import { FAILOVER_PHASES } from '../tuning/failover/state.js';
@@ -54,6 +54,11 @@ export const failoverFamilies: FamilySpec<Scrape>[] = [
     'pgtuner_failover_unverified_members',
     'Members the baseline restore could not reach; they are checked again as they rejoin.',
     (s) => perRun(s, (failover, session) => (failover.restore.restoredAt === null ? [] : single(failover.restore.unverified.length, { session }))),
+  ),
+  gauge(
+    'pgtuner_failover_restore_unresolved',
+    'Alert on 1: the failover protocol gave up restoring the baseline (TUNER_RESTORE_MAX_ATTEMPTS failures in a row); a person must check the cluster and acknowledge with force.',
+    (s) => perRun(s, (failover, session) => single(bool(failover.restore.unresolved !== null), { ...scopeLabels(s), session })),
   ),
   counter('pgtuner_failover_restore_attempts_total', 'Baseline restore attempts of the protocol run.', (s) =>
     perRun(s, (failover, session) => single(failover.restore.attempts, { session })),

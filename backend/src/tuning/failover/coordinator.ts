@@ -22,8 +22,10 @@ import type { Topology } from '../../topology/model.js';
 import { hasHealthyLeader } from '../../topology/predicates.js';
 import { SessionRequestError } from '../session/errors.js';
 import type { SessionLog } from '../session/manager.js';
-import { acknowledge, membersVerified, restoreFailed, restoreSucceeded, resume, startFailover, step } from './machine.js';
-import type { FailoverEvent, FailoverSettings, FailoverState, FailoverTransition } from './state.js';
+import { isUnreachable } from '../session/verification.js';
+import { BaselineRestoreError } from './baseline-restore.js';
+import { acknowledge, checkpoint, membersVerified, restoreFailed, restoreSucceeded, resume, startFailover, step } from './machine.js';
+import { restoreBackoff, type ChangedKnob, type FailoverEvent, type FailoverSettings, type FailoverState, type FailoverTransition, type NotVerified } from './state.js';
 import { isLeaderObservation, pollTrigger, type HaltTrigger } from './trigger.js';
 
 /** A topology change as one agent saw it. */
@@ -51,15 +53,23 @@ export interface CoordinatorDeps {
   store: Store;
   prepareStore(): Promise<void>;
   /** Restores a session's baseline cluster-wide; rejects when it could not (see BaselineRestorer). */
-  restoreBaseline(sessionId: string, knownMembers: readonly string[], signal: AbortSignal): Promise<{ unverified: string[] }>;
+  restoreBaseline(sessionId: string, knownMembers: readonly string[], signal: AbortSignal): Promise<{ unverified: string[]; changedBySomeoneElse: ChangedKnob[] }>;
   /** The given members that now show the session's baseline. */
   verifiedMembers(sessionId: string, members: readonly string[]): Promise<string[]>;
   /** What this process did with a session; null when it never ran it (e.g. before a restart). */
   localRun(sessionId: string): LocalRun | null;
+  /** The wall clock (epoch ms): timestamps people read. */
   now(): number;
+  /** A monotonic clock (ms, any origin, never steps): every wait and deadline. */
+  monotonic(): number;
   settings: FailoverSettings;
   /** How often members left unverified by a restore are checked again. */
   reverifyIntervalMs: number;
+  /**
+   * How often a phase in progress (stabilisation, grace, a backoff) is saved with what it has left:
+   * the most an agent restart can cost it. DEFAULT_CHECKPOINT_MS when absent.
+   */
+  checkpointIntervalMs?: number;
   log: SessionLog;
 }
 
@@ -70,6 +80,7 @@ export interface HaltedSession {
 }
 
 const MAX_DETECTIONS = 50;
+export const DEFAULT_CHECKPOINT_MS = 5_000;
 
 export class FailoverCoordinator {
   readonly #deps: CoordinatorDeps;
@@ -77,13 +88,22 @@ export class FailoverCoordinator {
   /** Last poll time each leader was seen leading, healthy and reachable. */
   readonly #lastHealthy = new Map<string, number>();
   readonly #knownMembers = new Set<string>();
+  /** Monotonic time of the last re-check of each session's unverified members. */
   readonly #lastReverify = new Map<string, number>();
+  /**
+   * The revision of each protocol state this process saved last: a stored state with another
+   * revision was saved by another process (or this agent before a restart), on another monotonic
+   * clock, and is re-anchored with `resume` before it is stepped.
+   */
+  readonly #ownRevisions = new Map<string, number>();
   #lastGoodAt: number | null = null;
   #wasLeader = false;
   /** Patroni's scope as last seen, so a poll without Patroni does not lose track of the cluster. */
   #scope = 'unknown';
   /** Orphaned sessions whose loss is already recorded (a failed restore is retried, not re-announced). */
   readonly #announcedLosses = new Set<string>();
+  /** Orphaned sessions whose baseline restore failed: how often in a row, and when (monotonic) to try again. */
+  readonly #abortRetries = new Map<string, { failures: number; nextAttemptAt: number }>();
   /** Ticks and acknowledgements run one at a time, in order. */
   #queue: Promise<unknown> = Promise.resolve();
   #ticking = false;
@@ -131,7 +151,7 @@ export class FailoverCoordinator {
   }
 
   /** A person acknowledges the halt of `sessionId` (leader's agent only). */
-  acknowledge(sessionId: string, by: string): Promise<{ session: SessionRecord; failover: FailoverState }> {
+  acknowledge(sessionId: string, by: string, options: { force?: boolean } = {}): Promise<{ session: SessionRecord; failover: FailoverState }> {
     return this.#exclusive(async () => {
       const { store, now } = this.#deps;
       await this.#deps.prepareStore();
@@ -148,13 +168,15 @@ export class FailoverCoordinator {
           phase: null,
         });
       }
-      const result = acknowledge(record.state, { now: now(), by });
+      const result = acknowledge(record.state, { now: now(), mono: this.#deps.monotonic(), by, force: options.force === true });
       if (!result.ok) {
-        throw new SessionRequestError(result.code === 'acknowledger_required' ? 400 : 409, result.code, result.message, { phase: result.phase });
+        const details = result.code === 'force_required' ? { phase: result.phase, unresolved: record.state.restore.unresolved } : { phase: result.phase };
+        throw new SessionRequestError(result.code === 'acknowledger_required' ? 400 : 409, result.code, result.message, details);
       }
-      await this.#save(record, result, { state: 'acknowledged', endedAt: new Date(result.state.acknowledgement!.at) });
+      const acknowledgement = result.state.acknowledgement!;
+      await this.#save(record, result, { state: 'acknowledged', endedAt: new Date(acknowledgement.at) });
       const updated = (await store.getSession(sessionId))!;
-      this.#deps.log.info({ session: sessionId, by }, 'failover halt acknowledged');
+      this.#deps.log.info({ session: sessionId, by, forced: acknowledgement.forced }, 'failover halt acknowledged');
       return { session: updated, failover: result.state };
     });
   }
@@ -243,12 +265,14 @@ export class FailoverCoordinator {
     const started = startFailover({
       sessionId: session.id,
       haltedAt: detection.at,
+      mono: this.#deps.monotonic(),
       reason: detection.reason,
       events: detection.events,
       changedAt: detection.changedAt,
     });
     const record = await this.#deps.store.beginFailover({ state: started.state, reason: detection.reason, events: eventsOf(started) });
     if (record) {
+      this.#ownRevisions.set(session.id, record.revision);
       this.#deps.log.warn(
         { session: session.id, reason: detection.reason, detectionLatencyMs: record.state.halt.detectionLatencyMs },
         'tuning session halted: failover protocol started',
@@ -257,23 +281,46 @@ export class FailoverCoordinator {
   }
 
   async #advance(record: FailoverRecord, observation: ClusterObservation): Promise<void> {
-    const { now, settings } = this.#deps;
-    // Ticks run one at a time and finish their restores, so an attempt still in flight now is
-    // another process's (this agent before a restart, or the old leader's): it can never report.
-    let current = await this.#save(record, resume(record.state, { now: now() }, settings));
+    const { now, monotonic, settings } = this.#deps;
+    // A state another process saved is on its monotonic clock, and an attempt it had in flight can
+    // never report (ticks here run one at a time and finish their restores): resume takes it over.
+    const resumed: FailoverTransition =
+      this.#ownRevisions.get(record.state.sessionId) === record.revision ? { state: record.state, actions: [] } : resume(record.state, { now: now(), mono: monotonic() }, settings);
     const topology = leaderTopology(observation);
-    const stepped = step(current.state, { now: now(), topology, self: observation.self }, settings);
-    current = await this.#save(current, stepped);
+    const stepped = step(resumed.state, { now: now(), mono: monotonic(), topology, self: observation.self }, settings);
+    let state = stepped.state;
+    if (state.phaseEndsAtMono !== null && monotonic() - state.monoAt >= (this.#deps.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_MS)) {
+      state = checkpoint(state, { now: now(), mono: monotonic() });
+    }
+    // One write for all, before any restore the step asks for.
+    let current = await this.#save(record, { state, actions: [...resumed.actions, ...stepped.actions] });
     for (const action of stepped.actions) {
       if (action.type !== 'restore_baseline') continue;
       let outcome: FailoverTransition;
       try {
         const restored = await this.#deps.restoreBaseline(action.sessionId, [...this.#knownMembers], this.#aborts.signal);
-        outcome = restoreSucceeded(current.state, { now: now(), attempt: action.attempt, unverified: restored.unverified });
-        this.#deps.log.info({ session: action.sessionId, unverified: restored.unverified }, 'baseline restored after failover');
+        outcome = restoreSucceeded(current.state, {
+          now: now(),
+          mono: monotonic(),
+          attempt: action.attempt,
+          unverified: restored.unverified,
+          changedBySomeoneElse: restored.changedBySomeoneElse,
+        });
+        this.#deps.log.info(
+          { session: action.sessionId, unverified: restored.unverified, changedBySomeoneElse: restored.changedBySomeoneElse },
+          'baseline restored after failover',
+        );
       } catch (error) {
-        outcome = restoreFailed(current.state, { now: now(), attempt: action.attempt, error: messageOf(error) }, settings);
-        this.#deps.log.warn({ session: action.sessionId, err: error }, 'baseline restore failed; retrying after the backoff');
+        outcome = restoreFailed(
+          current.state,
+          { now: now(), mono: monotonic(), attempt: action.attempt, error: messageOf(error), notVerified: notVerifiedBy(error) },
+          settings,
+        );
+        const gaveUp = outcome.state.restore.unresolved !== null;
+        this.#deps.log.warn(
+          { session: action.sessionId, err: error },
+          gaveUp ? 'baseline restore failed; giving up: a person must check the cluster and acknowledge with force' : 'baseline restore failed; retrying after the backoff',
+        );
       }
       current = await this.#save(current, outcome);
     }
@@ -283,20 +330,29 @@ export class FailoverCoordinator {
   /** Members the restore could not reach are checked again as they come back. */
   async #reverify(record: FailoverRecord): Promise<void> {
     const { state } = record;
-    const now = this.#deps.now();
+    const mono = this.#deps.monotonic();
     if (state.phase !== 'awaiting_acknowledgement' || state.restore.unverified.length === 0) return;
-    if (now - (this.#lastReverify.get(state.sessionId) ?? 0) < this.#deps.reverifyIntervalMs) return;
-    this.#lastReverify.set(state.sessionId, now);
+    const last = this.#lastReverify.get(state.sessionId);
+    if (last !== undefined && mono - last < this.#deps.reverifyIntervalMs) return;
+    this.#lastReverify.set(state.sessionId, mono);
     const verified = await this.#deps.verifiedMembers(state.sessionId, state.restore.unverified);
-    await this.#save(record, membersVerified(state, { now: this.#deps.now(), members: verified }));
+    await this.#save(record, membersVerified(state, { now: this.#deps.now(), mono: this.#deps.monotonic(), members: verified }));
   }
 
-  /** The executor of a running session is gone from this process: put the baseline back, then abort it. */
+  /**
+   * The executor of a running session is gone from this process: put the baseline back, then abort
+   * it. A failed restore is retried after the protocol's backoff; after `restoreMaxAttempts` failures
+   * in a row the session is halted and handed to the failover protocol (rule 11), which can end in
+   * a forced acknowledgement.
+   */
   async #abort(session: SessionRecord, why: string): Promise<void> {
-    const { store, now } = this.#deps;
+    const { store, now, monotonic, settings } = this.#deps;
     const event = (type: string, detail: Record<string, unknown>): NewEvent => ({ sessionId: session.id, at: new Date(now()), type, member: session.executor, detail });
+    const retry = this.#abortRetries.get(session.id);
+    if (retry !== undefined && monotonic() < retry.nextAttemptAt) return;
     const baseline = await store.getBaseline(session.id);
     let reason: string;
+    let changedBySomeoneElse: ChangedKnob[] = [];
     if (baseline === null) {
       reason = `${why} before the baseline was recorded; nothing had been applied`;
     } else {
@@ -305,16 +361,31 @@ export class FailoverCoordinator {
         this.#announcedLosses.add(session.id);
       }
       try {
-        const { unverified } = await this.#deps.restoreBaseline(session.id, [...this.#knownMembers], this.#aborts.signal);
-        reason = `${why} mid-session; the baseline was restored${unverified.length > 0 ? ` (unverified: ${unverified.join(', ')})` : ''}`;
+        const restored = await this.#deps.restoreBaseline(session.id, [...this.#knownMembers], this.#aborts.signal);
+        changedBySomeoneElse = restored.changedBySomeoneElse;
+        reason =
+          `${why} mid-session; the baseline was restored` +
+          (restored.unverified.length > 0 ? ` (unverified: ${restored.unverified.join(', ')})` : '') +
+          (changedBySomeoneElse.length > 0 ? ` (changed by someone else, left as set: ${changedBySomeoneElse.map((knob) => knob.name).join(', ')})` : '');
       } catch (error) {
-        await store.appendEvent(event('baseline_restore_failed', { error: messageOf(error) }));
-        this.#deps.log.warn({ session: session.id, err: error }, 'could not restore the baseline of an orphaned session; retrying');
+        const failures = (retry?.failures ?? 0) + 1;
+        const backoffMs = restoreBackoff(settings, failures);
+        await store.appendEvent(event('baseline_restore_failed', { error: messageOf(error), failures, backoffMs }));
+        if (failures >= settings.restoreMaxAttempts) {
+          this.#abortRetries.delete(session.id);
+          const detail = `${why}; the baseline could not be restored after ${failures} attempts: ${messageOf(error)}`;
+          this.#deps.log.warn({ session: session.id, err: error }, 'could not restore the baseline of an orphaned session; handing it to the failover protocol');
+          await this.#begin(session, { at: now(), changedAt: null, reason: detail, events: [] });
+          return;
+        }
+        this.#abortRetries.set(session.id, { failures, nextAttemptAt: monotonic() + backoffMs });
+        this.#deps.log.warn({ session: session.id, err: error }, 'could not restore the baseline of an orphaned session; retrying after the backoff');
         return;
       }
     }
+    this.#abortRetries.delete(session.id);
     await store.updateSession(session.id, { state: 'aborted', reason, endedAt: new Date(now()) }, { from: [session.state] });
-    await store.appendEvent(event('session_aborted', { reason }));
+    await store.appendEvent(event('session_aborted', { reason, ...(changedBySomeoneElse.length > 0 ? { changedBySomeoneElse } : {}) }));
     this.#deps.log.warn({ session: session.id, reason }, 'tuning session aborted');
   }
 
@@ -323,7 +394,9 @@ export class FailoverCoordinator {
     const events = eventsOf(transition);
     if (transition.state === record.state && events.length === 0) return record;
     try {
-      return await this.#deps.store.saveFailoverState({ state: transition.state, expectedRevision: record.revision, events, ...(endSession ? { endSession } : {}) });
+      const saved = await this.#deps.store.saveFailoverState({ state: transition.state, expectedRevision: record.revision, events, ...(endSession ? { endSession } : {}) });
+      this.#ownRevisions.set(saved.state.sessionId, saved.revision);
+      return saved;
     } catch (error) {
       if (error instanceof StaleRecordError) this.#deps.log.warn({ session: record.state.sessionId }, 'failover state changed under this agent; re-reading it');
       throw error;
@@ -351,6 +424,14 @@ function eventsOf(transition: FailoverTransition): NewEvent[] {
 
 function toRecord(event: FailoverEvent): NewEvent {
   return { sessionId: event.sessionId, at: new Date(event.at), type: event.type, member: event.member, detail: { ...event.detail } };
+}
+
+/** What a failed restore could not verify: each reachable member that showed something else. */
+function notVerifiedBy(error: unknown): NotVerified[] {
+  if (!(error instanceof BaselineRestoreError)) return [];
+  return error.verification
+    .filter((v) => !v.verified && !isUnreachable(v))
+    .map((v) => ({ member: v.member, parameters: [...v.mismatches.map((m) => m.name), ...v.pendingRestart] }));
 }
 
 function messageOf(error: unknown): string {

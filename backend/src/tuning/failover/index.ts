@@ -1,6 +1,7 @@
 /** The failover protocol (DESIGN.md §4 rule 8) as a pure state machine: see machine.ts for the overview. */
 export {
   acknowledge,
+  checkpoint,
   isRecovered,
   leaderDeparture,
   membersVerified,
@@ -21,7 +22,9 @@ export {
   FAILOVER_PHASES,
   FailoverStateError,
   parseFailoverState,
+  restoreBackoff,
   type Acknowledgement,
+  type ChangedKnob,
   type FailoverAction,
   type FailoverCause,
   type FailoverEvent,
@@ -34,9 +37,11 @@ export {
   type FailoverTransition,
   type HaltRecord,
   type LeaderDeparture,
+  type NotVerified,
   type PhaseChangeDetail,
   type RestoreAttempt,
   type RestoreProgress,
+  type UnresolvedRestore,
 } from './state.js';
 export {
   HALTING_EVENT_TYPES,

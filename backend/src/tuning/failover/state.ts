@@ -4,9 +4,10 @@
  * Everything here is JSON-safe: epoch milliseconds as numbers, strings, booleans, arrays and plain
  * objects, `null` for absent values (never `undefined`), so `JSON.parse(JSON.stringify(state))` is
  * deep-equal to `state`. The state is kept in the state store so that a new leader's agent can
- * continue it after a handoff and an agent that restarts can resume it in any phase: every deadline
- * is persisted as an absolute time when its phase is entered (`phaseEndsAt`, `restore.nextAttemptAt`),
- * never recomputed from a clock of the process.
+ * continue it after a handoff and an agent that restarts can resume it in any phase. Times people
+ * read are wall-clock epoch ms; waits are timed on a monotonic clock (`phaseEndsAtMono`, `monoAt`),
+ * whose readings mean something only in the process that saved them: `phaseEndsAtMono − monoAt` is
+ * what the phase had left at the save, and `resume` carries that over to another process's clock.
  */
 import type { TopologyEvent } from '../../topology/diff.js';
 import type { Topology } from '../../topology/model.js';
@@ -41,6 +42,11 @@ export type FailoverCause =
   | 'grace_ended'
   /** restoring → awaiting_acknowledgement: the baseline is back. */
   | 'restored'
+  /**
+   * restoring → awaiting_acknowledgement: `restoreMaxAttempts` restores in a row failed; the halt can
+   * only be cleared by a person acknowledging with `force`.
+   */
+  | 'restore_abandoned'
   /** awaiting_acknowledgement → acknowledged: a person acknowledged the halt. */
   | 'acknowledged'
   | LeaderDeparture;
@@ -67,6 +73,11 @@ export interface FailoverSettings {
   graceMs: number;
   /** Wait after a failed restore: `initial`, doubling after each consecutive failure, at most `max`. */
   restoreBackoffMs: { initial: number; max: number };
+  /**
+   * Restores that may fail in a row (in one restoring phase) before the protocol stops trying and
+   * waits for a person to acknowledge with `force` (default 10).
+   */
+  restoreMaxAttempts: number;
 }
 
 /** DESIGN.md §3 / §4 rule 8 defaults (DBtune's published behaviour). */
@@ -74,6 +85,7 @@ export const DEFAULT_FAILOVER_SETTINGS: Readonly<FailoverSettings> = Object.free
   stabilizationMs: 30_000,
   graceMs: 300_000,
   restoreBackoffMs: Object.freeze({ initial: 1_000, max: 30_000 }),
+  restoreMaxAttempts: 10,
 });
 
 /** The topology change that halted the session. */
@@ -124,12 +136,45 @@ export interface RestoreProgress {
   restoredAttempt: number | null;
   /** Members that could not be reached to verify the restored baseline; reconciled later by drift checks. */
   unverified: string[];
+  /** Set when the protocol gave up restoring (cause `restore_abandoned`); null otherwise. */
+  unresolved: UnresolvedRestore | null;
+  /** Tuned knobs the restore left alone because someone else set them after the tuner (rule 12). */
+  changedBySomeoneElse: ChangedKnob[];
+}
+
+/** A tuned knob whose DCS value is not one the tuner set: reported, never overwritten. */
+export interface ChangedKnob {
+  name: string;
+  /** The DCS value when the restore ran (null: absent). */
+  dcs: string | null;
+  /** The value of the latest PATCH of the session that set it; null when that PATCH removed it or none set it. */
+  lastSentByTuner: string | null;
+}
+
+/** A member on which the baseline could not be verified, and the parameters it did not show. */
+export interface NotVerified {
+  member: string;
+  /** Parameters showing another value or waiting for a restart; empty when the member could not be read. */
+  parameters: string[];
+}
+
+/** Why the protocol stopped trying to restore the baseline. */
+export interface UnresolvedRestore {
+  /** Failed restores in a row. */
+  failures: number;
+  lastError: string;
+  /** What the last attempt could not verify (empty when it failed before verifying, e.g. Patroni refused). */
+  notVerified: NotVerified[];
 }
 
 export interface Acknowledgement {
   /** Who acknowledged (a person: user name or token subject). */
   by: string;
   at: number;
+  /** True when the baseline was never restored and the person acknowledged with `force`. */
+  forced: boolean;
+  /** What was left unresolved when forced; null otherwise. */
+  unresolved: UnresolvedRestore | null;
 }
 
 export interface FailoverState {
@@ -142,9 +187,12 @@ export interface FailoverState {
   /**
    * When the current phase ends on its own: the end of stabilisation, the end of grace, or the end of
    * the backoff after a failed restore. Null in every other phase or moment. A phase ends only on an
-   * observation at or after this time that still shows the same healthy leader.
+   * observation at or after this time that still shows the same healthy leader. Shown to people;
+   * the machine waits on `phaseEndsAtMono`.
    */
   phaseEndsAt: number | null;
+  /** The same end on the monotonic clock of the process that saved the state; null with `phaseEndsAt`. */
+  phaseEndsAtMono: number | null;
   halt: HaltRecord;
   /** Null in halted and recovering; in later phases the leader the protocol committed to. */
   leader: FailoverLeader | null;
@@ -157,17 +205,22 @@ export interface FailoverState {
   restarts: number;
   acknowledgement: Acknowledgement | null;
   /**
-   * When this state last changed (a transition, a restore attempt or outcome, a timeline learnt).
-   * Observations older than this are ignored, so a clock going backwards cannot undo anything.
+   * When this state last changed (a transition, a restore attempt or outcome, a timeline learnt, a
+   * checkpoint of the time left), on the wall clock; never moved backwards. Observations older than
+   * `monoAt` on the monotonic clock are ignored, so a clock going backwards cannot undo anything.
    * Steps that change nothing return the very same object and do not move it, so the caller
    * persists only when `transition.state !== previous`.
    */
   updatedAt: number;
+  /** The monotonic clock's reading at `updatedAt`, in the process that saved the state. */
+  monoAt: number;
 }
 
 /** What an agent saw at `now`. */
 export interface FailoverObservation {
   now: number;
+  /** The monotonic clock at the same moment; `now` when absent (a clock that never steps). */
+  mono?: number;
   /** The cluster as the local Patroni reports it; null when Patroni is unreachable or its answer unusable. */
   topology: Topology | null;
   /** The member this agent runs beside; null when unknown. */
@@ -194,9 +247,13 @@ export interface PhaseChangeDetail {
   /** restoring → recovering with an attempt in flight: its number (its outcome will be ignored). */
   abandonedAttempt?: number;
   /** cause `restored`. */
-  restore?: { attempt: number; by: string; unverified: string[] };
+  restore?: { attempt: number; by: string; unverified: string[]; changedBySomeoneElse: ChangedKnob[] };
+  /** cause `restore_abandoned`: why the protocol stopped trying. */
+  unresolved?: UnresolvedRestore;
   /** cause `acknowledged`. */
   acknowledgedBy?: string;
+  /** cause `acknowledged`: whether the acknowledgement had to force an unresolved restore. */
+  forced?: boolean;
 }
 
 interface EventBase {
@@ -213,7 +270,8 @@ export type FailoverEvent =
   | (EventBase & { type: 'failover_restore_requested'; detail: { attempt: number; leader: string; timeline: number | null } })
   | (EventBase & {
       type: 'failover_restore_failed';
-      detail: { attempt: number; error: string; failures: number; backoffMs: number; retryAt: number };
+      /** `retryAt` null and `backoffMs` 0 when this failure made the protocol give up. */
+      detail: { attempt: number; error: string; failures: number; backoffMs: number; retryAt: number | null };
     })
   | (EventBase & { type: 'failover_members_verified'; detail: { members: string[]; remaining: string[] } })
   | (EventBase & {
@@ -239,6 +297,12 @@ export interface FailoverTransition {
   actions: FailoverAction[];
 }
 
+/** The wait after the `failures`-th failed restore in a row: `initial × 2^(failures−1)`, at most `max`. */
+export function restoreBackoff(settings: FailoverSettings, failures: number): number {
+  const { initial, max } = settings.restoreBackoffMs;
+  return Math.min(initial * 2 ** (failures - 1), max);
+}
+
 /** A settings object that would corrupt deadlines (NaN, negative, max below initial) is a programming error. */
 export function assertFailoverSettings(settings: FailoverSettings): void {
   const bad = (what: string, value: unknown) => new RangeError(`failover settings: ${what} must be ${value}`);
@@ -247,6 +311,7 @@ export function assertFailoverSettings(settings: FailoverSettings): void {
   const { initial, max } = settings.restoreBackoffMs;
   if (!(isNonNegative(initial) && initial > 0)) throw bad('restoreBackoffMs.initial', 'a finite number > 0');
   if (!(isNonNegative(max) && max >= initial)) throw bad('restoreBackoffMs.max', 'a finite number ≥ restoreBackoffMs.initial');
+  if (!(Number.isSafeInteger(settings.restoreMaxAttempts) && settings.restoreMaxAttempts >= 1)) throw bad('restoreMaxAttempts', 'a whole number ≥ 1');
 }
 
 function isNonNegative(value: unknown): value is number {
@@ -268,7 +333,9 @@ export class FailoverStateError extends Error {
 /**
  * Checks a state read back from the store (after JSON.parse) and returns it typed. Throws
  * FailoverStateError naming the first field that does not fit, so a corrupt record is reported
- * rather than half-followed.
+ * rather than half-followed. Fields added since version 1 was first stored (`restore.unresolved`,
+ * `restore.changedBySomeoneElse`, `acknowledgement.forced` and `.unresolved`, `phaseEndsAtMono`
+ * and `monoAt`) are filled in when absent: neutral values, or the wall-clock times those states used.
  */
 export function parseFailoverState(json: unknown): FailoverState {
   const state = object(json, 'state');
@@ -280,6 +347,12 @@ export function parseFailoverState(json: unknown): FailoverState {
   }
   time(state.phaseSince, 'state.phaseSince');
   nullable(state.phaseEndsAt, 'state.phaseEndsAt', time);
+  // States saved before the monotonic clock timed their waits used the wall clock for both.
+  if (state.phaseEndsAtMono === undefined) state.phaseEndsAtMono = state.phaseEndsAt;
+  nullable(state.phaseEndsAtMono, 'state.phaseEndsAtMono', finite);
+  if ((state.phaseEndsAtMono === null) !== (state.phaseEndsAt === null)) {
+    throw new FailoverStateError('state.phaseEndsAtMono', 'must be null exactly when state.phaseEndsAt is');
+  }
 
   const halt = object(state.halt, 'state.halt');
   time(halt.at, 'state.halt.at');
@@ -313,14 +386,33 @@ export function parseFailoverState(json: unknown): FailoverState {
   nullable(restore.restoredAttempt, 'state.restore.restoredAttempt', count);
   if (!Array.isArray(restore.unverified)) throw new FailoverStateError('state.restore.unverified', 'expected an array');
   restore.unverified.forEach((member, i) => string(member, `state.restore.unverified[${i}]`));
+  // Absent in states saved before restores could be abandoned.
+  restore.unresolved ??= null;
+  nullable(restore.unresolved, 'state.restore.unresolved', unresolved);
+  restore.changedBySomeoneElse ??= [];
+  if (!Array.isArray(restore.changedBySomeoneElse)) throw new FailoverStateError('state.restore.changedBySomeoneElse', 'expected an array');
+  restore.changedBySomeoneElse.forEach((entry, i) => {
+    const where = `state.restore.changedBySomeoneElse[${i}]`;
+    const knob = object(entry, where);
+    string(knob.name, `${where}.name`);
+    nullable(knob.dcs, `${where}.dcs`, string);
+    nullable(knob.lastSentByTuner, `${where}.lastSentByTuner`, string);
+  });
 
   count(state.restarts, 'state.restarts');
   nullable(state.acknowledgement, 'state.acknowledgement', (value, where) => {
     const ack = object(value, where);
     string(ack.by, `${where}.by`);
     time(ack.at, `${where}.at`);
+    // Absent in states saved before acknowledgements could be forced.
+    ack.forced ??= false;
+    if (typeof ack.forced !== 'boolean') throw new FailoverStateError(`${where}.forced`, `expected a boolean, got ${JSON.stringify(ack.forced)}`);
+    ack.unresolved ??= null;
+    nullable(ack.unresolved, `${where}.unresolved`, unresolved);
   });
   time(state.updatedAt, 'state.updatedAt');
+  if (state.monoAt === undefined) state.monoAt = state.updatedAt;
+  finite(state.monoAt, 'state.monoAt');
   if ((state.updatedAt as number) < (state.phaseSince as number)) {
     throw new FailoverStateError('state.updatedAt', 'is before state.phaseSince');
   }
@@ -333,13 +425,26 @@ export function parseFailoverState(json: unknown): FailoverState {
   if ((phase === 'stabilising' || phase === 'grace') && state.phaseEndsAt === null) {
     throw new FailoverStateError('state.phaseEndsAt', `phase ${phase} needs phaseEndsAt`);
   }
-  if ((phase === 'awaiting_acknowledgement' || phase === 'acknowledged') && restore.restoredAt === null) {
-    throw new FailoverStateError('state.restore.restoredAt', `phase ${phase} needs restoredAt`);
+  if ((phase === 'awaiting_acknowledgement' || phase === 'acknowledged') && restore.restoredAt === null && restore.unresolved === null) {
+    throw new FailoverStateError('state.restore.restoredAt', `phase ${phase} needs restoredAt or unresolved`);
   }
   if (phase === 'acknowledged' && state.acknowledgement === null) {
     throw new FailoverStateError('state.acknowledgement', 'phase acknowledged needs an acknowledgement');
   }
   return json as FailoverState;
+}
+
+function unresolved(value: unknown, where: string): void {
+  const record = object(value, where);
+  count(record.failures, `${where}.failures`);
+  string(record.lastError, `${where}.lastError`);
+  if (!Array.isArray(record.notVerified)) throw new FailoverStateError(`${where}.notVerified`, 'expected an array');
+  record.notVerified.forEach((entry, i) => {
+    const item = object(entry, `${where}.notVerified[${i}]`);
+    string(item.member, `${where}.notVerified[${i}].member`);
+    if (!Array.isArray(item.parameters)) throw new FailoverStateError(`${where}.notVerified[${i}].parameters`, 'expected an array');
+    item.parameters.forEach((name, j) => string(name, `${where}.notVerified[${i}].parameters[${j}]`));
+  });
 }
 
 function object(value: unknown, where: string): Record<string, unknown> {
@@ -353,6 +458,11 @@ function string(value: unknown, where: string): void {
 
 function time(value: unknown, where: string): void {
   if (!isNonNegative(value)) throw new FailoverStateError(where, `expected epoch ms or a duration (a finite number ≥ 0), got ${JSON.stringify(value)}`);
+}
+
+/** A monotonic clock reading: any finite number (its origin is the process's). */
+function finite(value: unknown, where: string): void {
+  if (!(typeof value === 'number' && Number.isFinite(value))) throw new FailoverStateError(where, `expected a finite number, got ${JSON.stringify(value)}`);
 }
 
 function count(value: unknown, where: string): void {

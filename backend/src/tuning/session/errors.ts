@@ -15,6 +15,7 @@ export class SessionRequestError extends Error {
       | 'not_awaiting_acknowledgement'
       | 'already_acknowledged'
       | 'acknowledger_required'
+      | 'force_required'
       | 'command_not_found'
       | 'state_unavailable',
     message: string,

@@ -20,6 +20,7 @@ import { startBlockers } from './preconditions.js';
 
 export const realClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   sleep: (ms, signal) => sleep(ms, undefined, { signal }),
 };
 

@@ -40,6 +40,8 @@ export interface SessionManagerDeps {
   /** How often members a baseline restore could not reach are checked again. */
   reverifyIntervalMs: number;
   now?: () => number;
+  /** The monotonic clock of the failover protocol's waits; the real one by default. */
+  monotonic?: () => number;
 }
 
 export type StartRequest = Partial<Omit<SessionOptions, 'seed'>> & { seed?: number };
@@ -79,6 +81,7 @@ export class SessionManager {
       verifiedMembers: async (sessionId, members) => (await restorer()).verifiedMembers(sessionId, members),
       localRun: (sessionId) => this.#local.get(sessionId) ?? null,
       now: deps.now ?? Date.now,
+      monotonic: deps.monotonic ?? (() => performance.now()),
       settings: deps.failover,
       reverifyIntervalMs: deps.reverifyIntervalMs,
       log: deps.log,
@@ -136,9 +139,9 @@ export class SessionManager {
   }
 
   /** A person acknowledges the failover halt of `sessionId`: the session ends, and a new one may start. */
-  async acknowledge(sessionId: string, by: string): Promise<{ session: SessionRecord; failover: FailoverState }> {
+  async acknowledge(sessionId: string, by: string, options: { force?: boolean } = {}): Promise<{ session: SessionRecord; failover: FailoverState }> {
     this.#requireLeader();
-    return this.#coordinator.acknowledge(sessionId, by);
+    return this.#coordinator.acknowledge(sessionId, by, options);
   }
 
   /** The 409 for a start while `activeId` is active; a halted session must be acknowledged first. */
@@ -221,7 +224,7 @@ export class SessionManager {
           outcome = { status: 'done', result: { sessionId: command.sessionId } };
         } else if (command.kind === 'acknowledge' && command.sessionId !== null) {
           const by = typeof command.payload.by === 'string' ? command.payload.by : '';
-          const { failover } = await this.acknowledge(command.sessionId, by);
+          const { failover } = await this.acknowledge(command.sessionId, by, { force: command.payload.force === true });
           outcome = { status: 'done', result: { sessionId: command.sessionId, acknowledgement: failover.acknowledgement } };
         } else {
           outcome = { status: 'rejected', result: { error: { code: 'unsupported_command', message: `cannot execute ${command.kind} yet` } } };

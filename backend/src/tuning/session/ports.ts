@@ -11,7 +11,10 @@ import type { WorkloadSnapshot } from '../objective.js';
 import type { Configuration, Dimension, Suggestion, Trial } from '../space.js';
 
 export interface Clock {
+  /** Wall-clock epoch ms: timestamps that people read. May step (NTP, an operator). */
   now(): number;
+  /** Monotonic ms from an arbitrary origin, never stepping: every duration and deadline in one process. */
+  monotonic(): number;
   /** Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }

@@ -493,11 +493,11 @@ export class SessionRunner {
    */
   async #settingsLoadedAfter(mark: Date): Promise<PgSetting[]> {
     const { clock, leader } = this.#ports;
-    const deadline = clock.now() + this.#settings.verifyTimeoutMs;
+    const deadline = clock.monotonic() + this.#settings.verifyTimeoutMs;
     for (;;) {
       const settings = await leader.readSettingsLoadedAfter(mark);
       if (settings !== null) return settings;
-      if (clock.now() >= deadline) {
+      if (clock.monotonic() >= deadline) {
         throw new Error(`PostgreSQL did not load the reset postgresql.auto.conf within ${this.#settings.verifyTimeoutMs} ms; no baseline recorded`);
       }
       await clock.sleep(this.#settings.verifyPollMs, this.#halts.signal);

@@ -111,10 +111,14 @@ export class SessionService {
     return detail;
   }
 
-  /** A person acknowledges a failover halt; executed by the leader's agent. */
-  async acknowledge(sessionId: string, by: string): Promise<AcknowledgeOutcome> {
-    if (this.#manager.isLeader()) return { executed: true, ...(await this.#manager.acknowledge(sessionId, by)) };
-    return this.#forward('acknowledge', sessionId, { by });
+  /**
+   * A person acknowledges a failover halt; executed by the leader's agent. `force` is needed (and
+   * recorded) when the protocol gave up restoring the baseline.
+   */
+  async acknowledge(sessionId: string, by: string, options: { force?: boolean } = {}): Promise<AcknowledgeOutcome> {
+    const force = options.force === true;
+    if (this.#manager.isLeader()) return { executed: true, ...(await this.#manager.acknowledge(sessionId, by, { force })) };
+    return this.#forward('acknowledge', sessionId, { by, force });
   }
 
   /**

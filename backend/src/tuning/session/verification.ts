@@ -25,16 +25,19 @@ export interface VerificationOptions {
   skipUnreachable: boolean;
 }
 
-/** Polls every member's pg_settings until all (reachable) show `expected`, a restart is pending, or the deadline passes. */
+/**
+ * Polls every member's pg_settings until all (reachable) show `expected`, a restart is pending for
+ * one of its parameters, or the deadline passes.
+ */
 export async function awaitVerification(options: VerificationOptions): Promise<MemberVerification[]> {
   const { clock, cluster, expected, matches } = options;
   const names = Object.keys(expected);
-  const deadline = clock.now() + options.timeoutMs;
+  const deadline = clock.monotonic() + options.timeoutMs;
   for (;;) {
     const results = (await cluster.readMemberSettings(names)).map((member) => verifyMember(member, expected, matches));
     const converged = results.every((r) => r.verified || (options.skipUnreachable && isUnreachable(r)));
     // pending_restart never clears by waiting: it is an error at once (safety rule 3).
-    if (converged || results.some((r) => r.pendingRestart.length > 0) || clock.now() >= deadline) return results;
+    if (converged || results.some((r) => r.pendingRestart.length > 0) || clock.monotonic() >= deadline) return results;
     await clock.sleep(options.pollMs, options.signal);
   }
 }
@@ -54,7 +57,9 @@ export function verifyMember(member: MemberSettings, expected: Configuration, ma
       mismatches.push({ name, expected: value as ParameterValue, actual: setting ? String(setting.setting) : null });
     }
   }
-  const pendingRestart = member.settings.filter((s) => s.pendingRestart).map((s) => s.name);
+  // Only what the tuner set: another parameter waiting for a restart is someone else's change, and
+  // counting it would keep every verification (and so a failover restore) failing until a restart.
+  const pendingRestart = member.settings.filter((s) => s.pendingRestart && Object.hasOwn(expected, s.name)).map((s) => s.name);
   return {
     member: member.member,
     verified: mismatches.length === 0 && pendingRestart.length === 0,

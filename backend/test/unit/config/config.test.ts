@@ -70,6 +70,18 @@ test('every variable is read', () => {
   assert.equal(config.patroni.requestTimeoutMs, 3_000);
 });
 
+test('TUNER_RESTORE_MAX_ATTEMPTS: failed baseline restores in a row before a forced acknowledgement is needed', () => {
+  assert.equal(loadConfig(minimal).restoreMaxAttempts, 10);
+  assert.equal(loadConfig({ ...minimal, TUNER_RESTORE_MAX_ATTEMPTS: '3' }).restoreMaxAttempts, 3);
+  for (const bad of ['0', '2.5', 'x', '-1', '1001']) {
+    assert.throws(
+      () => loadConfig({ ...minimal, TUNER_RESTORE_MAX_ATTEMPTS: bad }),
+      (err: unknown) => err instanceof ConfigError && err.message === `TUNER_RESTORE_MAX_ATTEMPTS: expected a whole number from 1 to 1000, got "${bad}"`,
+      bad,
+    );
+  }
+});
+
 test('TLS files are read at start', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tuner-config-'));
   writeFileSync(join(dir, 'ca.pem'), 'CA PEM');

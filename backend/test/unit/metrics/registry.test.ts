@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Scrape } from '../../../src/metrics/scrape.js';
 import type { SessionRecord } from '../../../src/store/records.js';
-import { DEFAULT_FAILOVER_SETTINGS, startFailover, step } from '../../../src/tuning/failover/index.js';
+import { DEFAULT_FAILOVER_SETTINGS, restoreFailed, startFailover, step } from '../../../src/tuning/failover/index.js';
 import { ALL_FAMILIES, AgentMetrics } from '../../../src/metrics/registry.js';
 import { readFixture } from '../../fixtures/patroni/load.js';
 import { editedCluster, gate, PATRONI_DOWN, POSTGRES_DOWN } from '../observer/fakes.js';
@@ -488,6 +488,21 @@ describe('AgentMetrics.render: failover and drift', () => {
     assert.equal(valueOf(parsed, 'pgtuner_failover_detection_seconds', { session }), 0.75);
     assert.deepEqual(samplesOf(parsed, 'pgtuner_failover_unverified_members'), []);
     assert.equal(valueOf(parsed, 'pgtuner_failover_restore_attempts_total', { session }), 0);
+  });
+
+  it('a halted session whose restore the protocol gave up: restore_unresolved 1 (0 while it still tries)', async () => {
+    const { watcher } = await polledRig();
+    const settings = { ...DEFAULT_FAILOVER_SETTINGS, stabilizationMs: 0, graceMs: 0, restoreMaxAttempts: 1 };
+    const topology = watcher.latest!.patroni.ok ? watcher.latest!.patroni.value.topology : null;
+    const halted = startFailover({ sessionId: session, haltedAt: 10_000, reason: 'r' }).state;
+    const restoring = step(halted, { now: 11_000, topology, self: topology?.leader ?? null }, settings).state;
+    assert.equal(restoring.phase, 'restoring');
+    const trying = await render(scrapeOf(watcher, { failover: [{ session: record('halted'), failover: restoring }] }));
+    assert.equal(valueOf(trying, 'pgtuner_failover_restore_unresolved', { scope: 'demo', session }), 0);
+    const gaveUp = restoreFailed(restoring, { now: 12_000, attempt: 1, error: 'PATCH /config failed' }, settings).state;
+    assert.equal(gaveUp.phase, 'awaiting_acknowledgement');
+    const parsed = await render(scrapeOf(watcher, { failover: [{ session: record('halted'), failover: gaveUp }] }));
+    assert.equal(valueOf(parsed, 'pgtuner_failover_restore_unresolved', { scope: 'demo', session }), 1);
   });
 
   it("this node's drift: checked, drifted, parameters by kind and origin, corrections", async () => {

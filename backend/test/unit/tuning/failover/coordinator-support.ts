@@ -14,14 +14,16 @@ import type { NewEvent, Store } from '../../../../src/store/store.js';
 import type { TopologyEvent } from '../../../../src/topology/diff.js';
 import type { Topology } from '../../../../src/topology/model.js';
 import { FailoverCoordinator, type LocalRun } from '../../../../src/tuning/failover/coordinator.js';
-import type { FailoverAction, FailoverSettings } from '../../../../src/tuning/failover/index.js';
+import type { ChangedKnob, FailoverAction, FailoverSettings } from '../../../../src/tuning/failover/index.js';
 import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
 import { readFixture } from '../../../fixtures/patroni/load.js';
 import { shaped, T0 } from './support.js';
 
 /** Short phases so a whole protocol run fits in a few fake seconds. */
-export const SETTINGS: FailoverSettings = { stabilizationMs: 2_000, graceMs: 3_000, restoreBackoffMs: { initial: 500, max: 2_000 } };
+export const SETTINGS: FailoverSettings = { stabilizationMs: 2_000, graceMs: 3_000, restoreBackoffMs: { initial: 500, max: 2_000 }, restoreMaxAttempts: 4 };
 export const REVERIFY_MS = 10_000;
+/** How often a phase in progress is saved by default here: beyond every test's horizon, so saves are only transitions. */
+export const CHECKPOINT_MS = 60_000;
 
 /** The scope of the recorded cluster, as the coordinator reads it from the topology. */
 export const SCOPE: string = shaped({ leader: 'node1' }).scope ?? assert.fail('the recorded cluster has no scope');
@@ -54,17 +56,27 @@ export function isWrite(method: string): boolean {
   return WRITES.has(method);
 }
 
-/** The clock and the state store every agent of a test shares. */
+/**
+ * The clocks and the state store every agent of a test shares. `t` is the wall clock, `mono` the
+ * time that really passed (each agent reads it through its own origin, as processes do).
+ */
 export class World {
   t = T0;
+  mono = 0;
   readonly store = new MemoryStore({ clock: () => new Date(this.t) });
 
   readonly now = (): number => this.t;
 
-  /** Sets the clock to T0 + `ms`. */
+  /** Time passes until the wall clock reads T0 + `ms`. */
   at(ms: number): void {
     assert.ok(T0 + ms >= this.t, `the fake clock must not go back (to +${ms} from +${this.t - T0})`);
+    this.mono += T0 + ms - this.t;
     this.t = T0 + ms;
+  }
+
+  /** The wall clock is stepped by `ms` (forward or back); no time passes. */
+  stepWall(ms: number): void {
+    this.t += ms;
   }
 
   /** A session of the recorded cluster's scope, executed by `executor`, in state running. */
@@ -126,7 +138,7 @@ export class Agent {
   /** What localRun answers, per session id (null when absent: the agent never ran it). */
   readonly local = new Map<string, LocalRun>();
   /** How the restore dep answers; by default at once, with nothing unverified. */
-  restore: (call: RestoreCall) => Promise<{ unverified: string[] }> = async () => ({ unverified: [] });
+  restore: (call: RestoreCall) => Promise<{ unverified: string[]; changedBySomeoneElse?: ChangedKnob[] }> = async () => ({ unverified: [] });
   /** How the verify dep answers; by default nothing verified. */
   verify: (call: VerifyCall) => Promise<string[]> = async () => [];
   /** Runs after each store call of the coordinator, before the result reaches it (e.g. a racing writer). */
@@ -135,7 +147,13 @@ export class Agent {
   constructor(
     readonly world: World,
     readonly self: string,
+    options: {
+      /** Where this agent's monotonic clock starts (a restarted process's clock has another origin). */
+      monoOrigin?: number;
+      checkpointIntervalMs?: number;
+    } = {},
   ) {
+    const monoOrigin = options.monoOrigin ?? 0;
     const log = (level: LogLine['level']) => (detail: Record<string, unknown>, message: string) => void this.logs.push({ level, detail, message });
     this.coordinator = new FailoverCoordinator({
       store: this.#spy(world.store),
@@ -143,7 +161,7 @@ export class Agent {
       restoreBaseline: (sessionId, members, signal) => {
         const call = { at: world.now(), sessionId, members: [...members], signal };
         this.restores.push(call);
-        return this.restore(call);
+        return this.restore(call).then((restored) => ({ changedBySomeoneElse: [], ...restored }));
       },
       verifiedMembers: (sessionId, members) => {
         const call = { at: world.now(), sessionId, members: [...members] };
@@ -152,8 +170,10 @@ export class Agent {
       },
       localRun: (sessionId) => this.local.get(sessionId) ?? null,
       now: world.now,
+      monotonic: () => world.mono - monoOrigin,
       settings: SETTINGS,
       reverifyIntervalMs: REVERIFY_MS,
+      checkpointIntervalMs: options.checkpointIntervalMs ?? CHECKPOINT_MS,
       log: { info: log('info'), warn: log('warn'), error: log('error') },
     });
   }
@@ -182,6 +202,7 @@ export class Agent {
   observe(topology: Topology, options: PollOptions = {}): void {
     const observation = this.observation(topology, options);
     this.world.t += options.latencyMs ?? 0;
+    this.world.mono += options.latencyMs ?? 0;
     this.coordinator.observe(observation, options.events ?? []);
   }
 

@@ -12,6 +12,7 @@ import { StaleRecordError } from '../../../../src/store/store.js';
 import type { TopologyEvent } from '../../../../src/topology/diff.js';
 import type { Detection, LocalRun } from '../../../../src/tuning/failover/coordinator.js';
 import { startFailover, step, type FailoverState } from '../../../../src/tuning/failover/index.js';
+import { BaselineRestoreError } from '../../../../src/tuning/failover/baseline-restore.js';
 import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
 import { Agent, deferred, isWrite, REVERIFY_MS, SCOPE, SETTINGS, storedEvents, UNREACHABLE, waitUntil, World } from './coordinator-support.js';
 import { shaped, T0 } from './support.js';
@@ -230,6 +231,104 @@ describe('FailoverCoordinator', () => {
     ]);
   });
 
+  describe('the wall clock stepped an hour forward or back (NTP, an operator): waits are timed on the monotonic clock', () => {
+    const HOUR = 3_600_000;
+    for (const [what, wallStep] of [
+      ['forward', HOUR],
+      ['back', -HOUR],
+    ] as const) {
+      it(`stepped ${what} during stabilisation and again during grace: each phase ends when its time has really passed`, async () => {
+        const { world, agent } = await newLeaderHalts();
+        world.at(6_000);
+        await agent.poll(node2Paused);
+        world.at(7_000);
+        await agent.poll(node2Leads); // stabilising: 2 s
+        world.stepWall(wallStep);
+        world.at(world.t - T0 + 1_999); // 1999 ms really passed
+        await agent.poll(node2Leads);
+        assert.equal(await phaseOf(world), 'stabilising', 'not ended early, not frozen yet');
+        world.at(world.t - T0 + 1);
+        await agent.poll(node2Leads);
+        assert.equal(await phaseOf(world), 'grace', 'ended after 2 s on the monotonic clock');
+        world.stepWall(-wallStep);
+        world.at(world.t - T0 + 2_999);
+        await agent.poll(node2Leads);
+        assert.equal(await phaseOf(world), 'grace');
+        assert.deepEqual(agent.restores, []);
+        world.at(world.t - T0 + 1);
+        await agent.poll(node2Leads);
+        assert.equal(agent.restores.length, 1, 'grace ended after 3 s on the monotonic clock: restored');
+        assert.equal(await phaseOf(world), 'awaiting_acknowledgement');
+      });
+
+      it(`stepped ${what} during a restore backoff: the retry comes when the backoff has really passed`, async () => {
+        const { world, agent } = await newLeaderHalts();
+        await throughStabilisation(world, agent);
+        let calls = 0;
+        agent.restore = async () => {
+          calls += 1;
+          if (calls === 1) throw new Error('PATCH /config failed: 503 Service Unavailable');
+          return { unverified: [] };
+        };
+        world.at(12_000);
+        await agent.poll(node2Leads); // attempt 1 fails: 500 ms backoff
+        world.stepWall(wallStep);
+        world.at(world.t - T0 + 499);
+        await agent.poll(node2Leads);
+        assert.equal(agent.restores.length, 1, 'no retry before the backoff has passed');
+        world.at(world.t - T0 + 1);
+        await agent.poll(node2Leads);
+        assert.equal(agent.restores.length, 2, 'retried once 500 ms really passed');
+      });
+    }
+
+    it('a phase in progress is saved every checkpointIntervalMs, so an agent restarting over and over still gets through it', async () => {
+      const { world, agent } = await newLeaderHalts();
+      await throughStabilisation(world, agent); // grace: 3 s from +9000
+      await agent.coordinator.close();
+      let current = new Agent(world, 'node2', { checkpointIntervalMs: 500 });
+      let restarts = 0;
+      // A restart every 900 ms, polls every 100 ms: without checkpoints grace would start over each time.
+      for (let t = 9_100; t <= 30_000 && current.restores.length === 0; t += 100) {
+        world.at(t);
+        if ((t - 9_000) % 900 === 0) {
+          await current.coordinator.close();
+          current = new Agent(world, 'node2', { monoOrigin: world.mono - t, checkpointIntervalMs: 500 });
+          restarts += 1;
+        }
+        await current.poll(node2Leads);
+      }
+      assert.equal(current.restores.length, 1, 'grace ended and the baseline was restored');
+      // Each restart loses at most the time since the last checkpoint.
+      const late = current.restores[0]!.at - T0 - 12_000;
+      assert.ok(late <= restarts * 500, `restored ${late} ms late after ${restarts} restarts`);
+    });
+
+    it('an agent restarted with its wall clock an hour ahead resumes stabilisation with what it had left at the last save', async () => {
+      const { world, agent } = await newLeaderHalts();
+      world.at(6_000);
+      await agent.poll(node2Paused);
+      world.at(7_000);
+      await agent.poll(node2Leads); // stabilising: 2 s, saved at +7000
+      await agent.coordinator.close();
+      // The agent restarts 500 ms later with a fresh monotonic clock, and the wall clock an hour ahead.
+      world.at(7_500);
+      world.stepWall(HOUR);
+      const restarted = new Agent(world, 'node2', { monoOrigin: world.mono - 3 });
+      await restarted.poll(node2Leads);
+      const resumed = (await world.store.getFailoverState(S1))!.state;
+      assert.equal(resumed.phase, 'stabilising', 'an hour on the wall clock did not end it');
+      assert.equal(resumed.phaseEndsAtMono, 3 + 2_000, 'the 2 s it had left at the save, on the new clock');
+      assert.equal(resumed.phaseEndsAt, world.t + 2_000);
+      world.at(world.t - T0 + 1_999);
+      await restarted.poll(node2Leads);
+      assert.equal(await phaseOf(world), 'stabilising');
+      world.at(world.t - T0 + 1);
+      await restarted.poll(node2Leads);
+      assert.equal(await phaseOf(world), 'grace');
+    });
+  });
+
   it("a new leader's timeline lagging in /cluster right after its promotion does not restart stabilisation", async () => {
     const { world, agent: beside2 } = await newLeaderHalts();
     world.at(6_000);
@@ -296,7 +395,7 @@ describe('FailoverCoordinator', () => {
       const eventsAtRestore: string[][] = [];
       agent.restore = async (call) => {
         eventsAtRestore.push((await world.store.listEvents(call.sessionId)).map((e) => e.type));
-        return { unverified: ['node3'] };
+        return { unverified: ['node3'], changedBySomeoneElse: [{ name: 'work_mem', dcs: '64MB', lastSentByTuner: '8MB' }] };
       };
       world.at(1_000);
       await agent.poll(node1Leads);
@@ -311,7 +410,12 @@ describe('FailoverCoordinator', () => {
       assert.deepEqual(eventsAtRestore, [['executor_lost']], 'the loss is stored before the restore is asked');
       const session = await world.store.getSession(S1);
       assert.equal(session?.state, 'aborted');
-      assert.equal(session?.reason, 'the agent executing it restarted mid-session; the baseline was restored (unverified: node3)');
+      assert.equal(
+        session?.reason,
+        'the agent executing it restarted mid-session; the baseline was restored (unverified: node3) (changed by someone else, left as set: work_mem)',
+      );
+      const aborted = (await world.store.listEvents(S1)).at(-1)!;
+      assert.deepEqual(aborted.detail.changedBySomeoneElse, [{ name: 'work_mem', dcs: '64MB', lastSentByTuner: '8MB' }]);
       assert.equal(session?.endedAt?.getTime(), T0 + 1_000);
       assert.deepEqual(
         (await world.store.listEvents(S1)).map((e) => e.type),
@@ -360,12 +464,46 @@ describe('FailoverCoordinator', () => {
       assert.deepEqual(halt, { at: T0 + 600, changedAt: T0 + 500, reason: 'topology changed: paused', events: [{ type: 'paused' }], detectionLatencyMs: 100 });
     });
 
+    it('a restore that keeps failing after a restart is retried with the backoff, not every poll, then handed to the failover protocol', async () => {
+      const world = new World();
+      await world.runningSession(S1, 'node1');
+      await world.saveBaseline(S1);
+      const agent = new Agent(world, 'node1');
+      agent.restore = async () => {
+        throw new Error('PATCH /config failed: 503 Service Unavailable');
+      };
+      // Polls every 100 ms for 6 s.
+      for (let t = 1_000; t <= 7_000; t += 100) {
+        world.at(t);
+        await agent.poll(node1Leads);
+      }
+      // SETTINGS: backoff 500 ms doubling to 2 s; 4 attempts in a row, then the protocol takes over.
+      assert.deepEqual(
+        agent.restores.slice(0, 4).map((call) => call.at - T0),
+        [1_000, 1_500, 2_500, 4_500],
+      );
+      const events = await world.events(S1);
+      assert.deepEqual(events.slice(0, 5), [
+        'executor_lost@+1000',
+        'baseline_restore_failed@+1000',
+        'baseline_restore_failed@+1500',
+        'baseline_restore_failed@+2500',
+        'baseline_restore_failed@+4500',
+      ]);
+      const session = await world.store.getSession(S1);
+      assert.equal(session?.state, 'halted', 'not aborted: the cluster is not known to be on its baseline');
+      const failover = (await world.store.getFailoverState(S1))?.state;
+      assert.ok(failover, 'the failover protocol started');
+      assert.match(failover.halt.reason, /the agent executing it restarted; the baseline could not be restored after 4 attempts: PATCH \/config failed/);
+      assert.equal(failover.halt.at, T0 + 4_500);
+    });
+
     it('localRun lost (its runner lost the store): restored and aborted like a restart', async () => {
       const { world, agent } = await restartedExecutor({ kind: 'lost' }, { baseline: true });
       assert.equal(agent.restores.length, 1);
       const session = await world.store.getSession(S1);
       assert.equal(session?.state, 'aborted');
-      assert.equal(session?.reason, 'its runner lost the state store mid-session; the baseline was restored (unverified: node3)');
+      assert.equal(session?.reason, 'its runner lost the state store mid-session; the baseline was restored (unverified: node3) (changed by someone else, left as set: work_mem)');
       assert.equal(await world.store.getFailoverState(S1), null);
     });
   });
@@ -410,7 +548,7 @@ describe('FailoverCoordinator', () => {
     assert.equal(session.state, 'acknowledged');
     assert.equal(session.endedAt?.getTime(), T0 + 20_000);
     assert.equal(failover.phase, 'acknowledged');
-    assert.deepEqual(failover.acknowledgement, { by: 'alice', at: T0 + 20_000 });
+    assert.deepEqual(failover.acknowledgement, { by: 'alice', at: T0 + 20_000, forced: false, unresolved: null });
     assert.equal(await world.revision(S1), before! + 1);
     assert.equal((await world.store.getSession(S1))?.state, 'acknowledged');
     assert.deepEqual((await world.events(S1)).slice(-1), ['awaiting_acknowledgement→acknowledged:acknowledged@+20000']);
@@ -422,6 +560,63 @@ describe('FailoverCoordinator', () => {
     assert.equal(error.statusCode, 409);
     assert.equal(error.code, 'session_not_halted');
     assert.deepEqual(error.details, { state: 'acknowledged' });
+  });
+
+  it('knobs a person changed after the halt are reported as changed_by_someone_else in the state and the restored event', async () => {
+    const { world, agent } = await newLeaderHalts();
+    await throughStabilisation(world, agent);
+    const changed = [{ name: 'random_page_cost', dcs: '2', lastSentByTuner: '1.1' }];
+    agent.restore = async () => ({ unverified: [], changedBySomeoneElse: changed });
+    world.at(12_000);
+    await agent.poll(node2Leads);
+    const state = (await world.store.getFailoverState(S1))!.state;
+    assert.equal(state.phase, 'awaiting_acknowledgement');
+    assert.deepEqual(state.restore.changedBySomeoneElse, changed);
+    const restored = (await world.store.listEvents(S1)).at(-1)!;
+    assert.deepEqual(restored.detail.restore, { attempt: 1, by: 'node2', unverified: [], changedBySomeoneElse: changed });
+  });
+
+  it('a restore that never succeeds ends in awaiting_acknowledgement; acknowledging needs force (409 force_required), and is recorded as forced', async () => {
+    const { world, agent } = await newLeaderHalts();
+    await throughStabilisation(world, agent);
+    const verification = [
+      { member: 'node2', verified: true, mismatches: [], pendingRestart: [], error: null },
+      { member: 'node3', verified: false, mismatches: [{ name: 'work_mem', expected: 4096, actual: '8192' }], pendingRestart: ['shared_buffers'], error: 'pending restart: shared_buffers' },
+    ];
+    agent.restore = async () => {
+      throw new BaselineRestoreError('baseline not verified on node3 (pending restart: shared_buffers)', verification);
+    };
+    for (const t of [12_000, 12_500, 13_500, 15_500]) {
+      world.at(t);
+      await agent.poll(node2Leads);
+    }
+    assert.equal(agent.restores.length, 4);
+    const state = (await world.store.getFailoverState(S1))!.state;
+    assert.equal(state.phase, 'awaiting_acknowledgement');
+    assert.deepEqual(state.restore.unresolved, {
+      failures: 4,
+      lastError: 'baseline not verified on node3 (pending restart: shared_buffers)',
+      notVerified: [{ member: 'node3', parameters: ['shared_buffers', 'work_mem'] }],
+    });
+    assert.deepEqual((await world.events(S1)).slice(-1), ['restoring→awaiting_acknowledgement:restore_abandoned@+15500']);
+    world.at(30_000);
+    await agent.poll(node2Leads);
+    assert.equal(agent.restores.length, 4, 'no more attempts once the protocol gave up');
+
+    const before = await world.revision(S1);
+    const error = await rejection(agent.coordinator.acknowledge(S1, 'alice'));
+    assert.equal(error.statusCode, 409);
+    assert.equal(error.code, 'force_required');
+    assert.deepEqual(error.details, { phase: 'awaiting_acknowledgement', unresolved: state.restore.unresolved });
+    assert.equal(await world.revision(S1), before, 'a refused acknowledgement writes nothing');
+
+    world.at(31_000);
+    const { session, failover } = await agent.coordinator.acknowledge(S1, 'alice', { force: true });
+    assert.equal(session.state, 'acknowledged');
+    assert.deepEqual(failover.acknowledgement, { by: 'alice', at: T0 + 31_000, forced: true, unresolved: state.restore.unresolved });
+    const last = (await world.store.listEvents(S1)).at(-1)!;
+    assert.equal(last.type, 'failover_phase_changed');
+    assert.equal(last.detail.forced, true);
   });
 
   it('acknowledge of a halted session whose protocol has not started: 409 not_awaiting_acknowledgement, phase null', async () => {

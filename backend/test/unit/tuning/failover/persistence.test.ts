@@ -11,6 +11,7 @@ import {
   parseFailoverState,
   resume,
   startFailover,
+  step,
   type FailoverAction,
   type FailoverState,
 } from '../../../../src/tuning/failover/index.js';
@@ -94,13 +95,14 @@ describe('failover state: persistence', () => {
     }
   });
 
-  it('the agent restarting in each state (no attempt in flight) continues exactly as without the restart', () => {
+  it('the agent restarting in each state right after its save (no attempt in flight) continues exactly as without the restart', () => {
     let checked = 0;
     for (let cut = 0; cut <= SCRIPT.length; cut++) {
       const before = run(halted(), SCRIPT.slice(0, cut));
       const stored = before.states.at(-1) ?? halted();
       if (stored.restore.inFlight !== null) continue; // covered below
-      const resumed = resume(roundTrip(stored), { now: T0 + (SCRIPT[cut]?.t ?? 800_000) });
+      // The new process's monotonic clock reads what the old one did at the save: nothing to re-anchor.
+      const resumed = resume(roundTrip(stored), { now: T0 + (SCRIPT[cut]?.t ?? 800_000), mono: stored.monoAt });
       assert.deepEqual(resumed.actions, [], `resume at cut ${cut} (${stored.phase})`);
       const afterRestart = run(deepFreeze(resumed.state), SCRIPT.slice(cut));
       const actions: FailoverAction[] = [...before.actions, ...afterRestart.actions];
@@ -138,10 +140,10 @@ describe('failover state: persistence', () => {
     assert.deepEqual(summary(r.actions), ['restoring→recovering:leader_changed@+440000', 'recovering→stabilising:leader_healthy@+440000']);
   });
 
-  it('resume leaves every other state as it is', () => {
+  it('resume leaves every other state on the same monotonic clock as it is', () => {
     for (const state of [halted(), ...straight.states]) {
       if (state.restore.inFlight !== null) continue;
-      const r = resume(state, { now: T0 + 999_999 });
+      const r = resume(state, { now: T0 + 999_999, mono: state.monoAt });
       assert.equal(r.state, state);
       assert.deepEqual(r.actions, []);
     }
@@ -168,7 +170,9 @@ describe('parseFailoverState', () => {
       [broken((s) => (s.restore.attempts = 1.5)), 'state.restore.attempts: expected a whole number ≥ 0, got 1.5'],
       [broken((s) => (s.restore.unverified = ['node1', null])), 'state.restore.unverified[1]: expected a string, got null'],
       [broken((s) => (s.leader = null)), 'state.leader: phase stabilising needs a leader and stableSince'],
-      [broken((s) => (s.phaseEndsAt = null)), 'state.phaseEndsAt: phase stabilising needs phaseEndsAt'],
+      [broken((s) => ((s.phaseEndsAt = null), (s.phaseEndsAtMono = null))), 'state.phaseEndsAt: phase stabilising needs phaseEndsAt'],
+      [broken((s) => (s.phaseEndsAtMono = null)), 'state.phaseEndsAtMono: must be null exactly when state.phaseEndsAt is'],
+      [broken((s) => (s.monoAt = 'soon')), 'state.monoAt: expected a finite number, got "soon"'],
       [broken((s) => (s.updatedAt = s.phaseSince - 1)), 'state.updatedAt: is before state.phaseSince'],
       [broken((s) => ((s.phase = 'acknowledged'), (s.restore.restoredAt = 1))), 'state.acknowledgement: phase acknowledged needs an acknowledgement'],
     ];
@@ -181,8 +185,71 @@ describe('parseFailoverState', () => {
     }
   });
 
+  it('a state saved before the monotonic fields, unresolved restores, changed knobs and forced acknowledgements existed reads with them filled in', () => {
+    const old = broken((s) => {
+      delete s.phaseEndsAtMono;
+      delete s.monoAt;
+      delete s.restore.unresolved;
+      delete s.restore.changedBySomeoneElse;
+    });
+    const parsed = parseFailoverState(old);
+    assert.equal(parsed.phaseEndsAtMono, good.phaseEndsAt, 'the wall-clock deadline the old state waited on');
+    assert.equal(parsed.monoAt, good.updatedAt);
+    assert.equal(parsed.restore.unresolved, null);
+    assert.deepEqual(parsed.restore.changedBySomeoneElse, []);
+    const acknowledged = JSON.parse(JSON.stringify(run(halted(), SCRIPT).states.at(-1))) as Record<string, any>;
+    acknowledged.acknowledgement = { by: 'alice', at: acknowledged.acknowledgement.at };
+    assert.deepEqual(parseFailoverState(acknowledged).acknowledgement, { by: 'alice', at: T0 + 600_000, forced: false, unresolved: null });
+  });
+
   it('accepts what the machine produces and returns it as it is', () => {
     const json = JSON.parse(JSON.stringify(good)) as unknown;
     assert.equal(parseFailoverState(json), json);
   });
+});
+
+describe('failover state: a wall clock stepped across a restart', () => {
+  const HOUR = 3_600_000;
+  /** Saved in stabilising on node2 at +4000 (30 s to go); node2's agent saved it with its monotonic clock reading 4000. */
+  function savedInStabilising(): FailoverState {
+    const r = run(halted(), SCRIPT.slice(0, 2));
+    const state = r.states.at(-1)!;
+    assert.equal(state.phase, 'stabilising');
+    assert.equal(state.phaseEndsAtMono! - state.monoAt, 30_000);
+    return state;
+  }
+
+  for (const [what, wallStep] of [
+    ['forward', HOUR],
+    ['back', -HOUR],
+  ] as const) {
+    it(`loaded after a restart with the wall clock stepped ${what} 1 h: the phase resumes with the 30 s it had left`, () => {
+      const stored = roundTrip(savedInStabilising());
+      // The new process: its monotonic clock starts near 0; the wall clock reads +10 s ± 1 h.
+      const wall = T0 + 10_000 + wallStep;
+      const resumed = resume(stored, { now: wall, mono: 50 });
+      assert.deepEqual(resumed.actions, []);
+      assert.equal(resumed.state.phaseEndsAtMono, 30_050);
+      assert.equal(resumed.state.phaseEndsAt, Math.max(wall, stored.updatedAt) + 30_000, 'shown to people on the wall clock they now read');
+      const observe = (mono: number) => step(resumed.state, { now: wall + (mono - 50), mono, topology: node2, self: 'node2' }, S);
+      assert.equal(observe(30_049).state.phase, 'stabilising', 'not ended early');
+      const grace = observe(30_050).state;
+      assert.equal(grace.phase, 'grace', 'not frozen');
+      assert.equal(grace.phaseEndsAtMono, 330_050);
+    });
+
+    it(`in a restore backoff, loaded after a restart with the wall clock stepped ${what} 1 h: the retry waits for what the backoff had left`, () => {
+      // Attempt 1 failed at +432000: 1 s of backoff saved at that moment.
+      const stored = roundTrip(run(halted(), SCRIPT.slice(0, 10)).states.at(-1)!);
+      assert.equal(stored.phaseEndsAtMono! - stored.monoAt, 1_000);
+      const wall = T0 + 432_200 + wallStep;
+      const resumed = resume(stored, { now: wall, mono: 7 }).state;
+      const observe = (mono: number) => step(resumed, { now: wall + (mono - 7), mono, topology: node3, self: 'node3' }, S);
+      assert.deepEqual(observe(1_006).actions, [], 'no retry before the backoff is over');
+      assert.deepEqual(
+        observe(1_007).actions.map((a) => a.type),
+        ['record_event', 'restore_baseline'],
+      );
+    });
+  }
 });

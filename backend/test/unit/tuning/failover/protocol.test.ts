@@ -31,6 +31,7 @@ describe('failover protocol: startFailover', () => {
       phase: 'halted',
       phaseSince: T0,
       phaseEndsAt: null,
+      phaseEndsAtMono: null,
       halt: {
         at: T0,
         reason: 'topology changed: leader_lost, lock_released',
@@ -51,10 +52,13 @@ describe('failover protocol: startFailover', () => {
         restoredBy: null,
         restoredAttempt: null,
         unverified: [],
+        unresolved: null,
+        changedBySomeoneElse: [],
       },
       restarts: 0,
       acknowledgement: null,
       updatedAt: T0,
+      monoAt: T0,
     });
     assert.deepEqual(actions, [
       {
@@ -154,6 +158,7 @@ describe('failover protocol: the happy path', () => {
         phase: 'acknowledged',
         phaseSince: T0 + 400_000,
         phaseEndsAt: null,
+        phaseEndsAtMono: null,
         halt: halted().halt,
         leader: { name: 'node2', timeline: 2 },
         stableSince: T0 + 4_000,
@@ -168,10 +173,13 @@ describe('failover protocol: the happy path', () => {
           restoredBy: 'node2',
           restoredAttempt: 1,
           unverified: [],
+          unresolved: null,
+          changedBySomeoneElse: [],
         },
         restarts: 0,
-        acknowledgement: { by: 'alice', at: T0 + 400_000 },
+        acknowledgement: { by: 'alice', at: T0 + 400_000, forced: false, unresolved: null },
         updatedAt: T0 + 400_000,
+        monoAt: T0 + 400_000,
       });
 
       // The full history, with timing, as the store will keep it.
@@ -225,7 +233,7 @@ describe('failover protocol: the happy path', () => {
             leader: 'node2',
             timeline: 2,
             phaseEndsAt: null,
-            restore: { attempt: 1, by: 'node2', unverified: [] },
+            restore: { attempt: 1, by: 'node2', unverified: [], changedBySomeoneElse: [] },
           },
         },
         {
@@ -243,6 +251,7 @@ describe('failover protocol: the happy path', () => {
             timeline: 2,
             phaseEndsAt: null,
             acknowledgedBy: 'alice',
+            forced: false,
           },
         },
       ]);
@@ -291,7 +300,7 @@ describe('failover protocol: the happy path', () => {
   });
 
   it('settings are honoured, and zero waits run the whole protocol in one observation', () => {
-    const quick = { stabilizationMs: 5_000, graceMs: 10_000, restoreBackoffMs: { initial: 500, max: 2_000 } };
+    const quick = { stabilizationMs: 5_000, graceMs: 10_000, restoreBackoffMs: { initial: 500, max: 2_000 }, restoreMaxAttempts: 10 };
     const a = run(halted(), [
       { op: 'observe', t: 1_000, topology: node2, self: 'node2' },
       { op: 'observe', t: 6_000, topology: node2, self: 'node2' },
@@ -306,7 +315,7 @@ describe('failover protocol: the happy path', () => {
       'RESTORE#1 via node2',
     ]);
 
-    const none = { stabilizationMs: 0, graceMs: 0, restoreBackoffMs: { initial: 1, max: 1 } };
+    const none = { stabilizationMs: 0, graceMs: 0, restoreBackoffMs: { initial: 1, max: 1 }, restoreMaxAttempts: 10 };
     const b = step(halted(), { now: T0 + 7, topology: node2, self: 'node2' }, none);
     assert.deepEqual(summary(b.actions), [
       'halted→recovering:protocol_started@+7',

@@ -162,6 +162,8 @@ describe('failover protocol: restore failures and retries', () => {
       restoredBy: null,
       restoredAttempt: null,
       unverified: [],
+      unresolved: null,
+      changedBySomeoneElse: [],
     });
     assert.equal(r.states[2], afterFirst, 'one ms before the backoff ends: nothing');
     assert.equal(r.states[13], r.states[12], 'Patroni unreachable when the backoff ends: nothing');
@@ -179,7 +181,7 @@ describe('failover protocol: restore failures and retries', () => {
   });
 
   it('the backoff follows the settings', () => {
-    const settings = { stabilizationMs: 30_000, graceMs: 300_000, restoreBackoffMs: { initial: 250, max: 600 } };
+    const settings = { stabilizationMs: 30_000, graceMs: 300_000, restoreBackoffMs: { initial: 250, max: 600 }, restoreMaxAttempts: 10 };
     let state = restoringInFlight();
     const backoffs: number[] = [];
     for (let attempt = 1; attempt <= 4; attempt++) {
@@ -280,7 +282,7 @@ describe('failover protocol: restored', () => {
       leader: 'node2',
       timeline: 2,
       phaseEndsAt: null,
-      restore: { attempt: 1, by: 'node2', unverified: ['node1', 'node3'] },
+      restore: { attempt: 1, by: 'node2', unverified: ['node1', 'node3'], changedBySomeoneElse: [] },
     });
   });
 
@@ -355,7 +357,7 @@ describe('failover protocol: acknowledgement', () => {
     const result = acknowledge(awaiting, { now: T0 + 900_000, by: '  alice  ' });
     assert.ok(result.ok);
     assert.equal(result.state.phase, 'acknowledged');
-    assert.deepEqual(result.state.acknowledgement, { by: 'alice', at: T0 + 900_000 });
+    assert.deepEqual(result.state.acknowledgement, { by: 'alice', at: T0 + 900_000, forced: false, unresolved: null });
     assert.deepEqual(summary(result.actions), ['awaiting_acknowledgement→acknowledged:acknowledged@+900000']);
 
     const twice = acknowledge(result.state, { now: T0 + 901_000, by: 'bob' });
@@ -386,8 +388,88 @@ describe('failover protocol: acknowledgement', () => {
     assert.equal(restored.phaseSince, T0 + 334_000);
     const acknowledged = acknowledge(restored, { now: T0 + 5, by: 'alice' });
     assert.ok(acknowledged.ok);
-    assert.deepEqual(acknowledged.state.acknowledgement, { by: 'alice', at: T0 + 334_000 });
+    assert.deepEqual(acknowledged.state.acknowledgement, { by: 'alice', at: T0 + 334_000, forced: false, unresolved: null });
     const failed = restoreFailed(inFlight, { now: T0 + 100, attempt: 1, error: 'e' }).state;
     assert.equal(failed.restore.nextAttemptAt, T0 + 335_000);
+  });
+});
+
+describe('failover protocol: a restore that never succeeds (every halt can be cleared)', () => {
+  const settings = { stabilizationMs: 30_000, graceMs: 300_000, restoreBackoffMs: { initial: 1_000, max: 30_000 }, restoreMaxAttempts: 3 };
+  const notVerified = [
+    { member: 'node3', parameters: ['work_mem'] },
+    { member: 'node1', parameters: ['random_page_cost', 'shared_buffers'] },
+  ];
+
+  /** Three failed attempts in a row, the last one naming what it could not verify. */
+  function gaveUp() {
+    let state = restoringInFlight();
+    const actions = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const at = state.updatedAt;
+      const failed = restoreFailed(state, { now: at, attempt, error: `e${attempt}`, notVerified: attempt === 3 ? notVerified : [] }, settings);
+      actions.push(...failed.actions);
+      state = failed.state;
+      if (attempt < 3) {
+        const next = step(state, { now: state.restore.nextAttemptAt!, topology: node2, self: 'node2' }, settings);
+        actions.push(...next.actions);
+        state = next.state;
+      }
+    }
+    return { state, actions };
+  }
+
+  it('after restoreMaxAttempts failures in a row: awaiting_acknowledgement with what could not be verified, no more attempts', () => {
+    const { state, actions } = gaveUp();
+    assert.equal(state.phase, 'awaiting_acknowledgement');
+    assert.equal(state.restore.restoredAt, null, 'the baseline is not restored');
+    assert.deepEqual(state.restore.unresolved, {
+      failures: 3,
+      lastError: 'e3',
+      notVerified: [
+        { member: 'node1', parameters: ['random_page_cost', 'shared_buffers'] },
+        { member: 'node3', parameters: ['work_mem'] },
+      ],
+    });
+    assert.deepEqual(summary(actions).slice(-2), ['failed#3@+337000 retry+0', 'restoring→awaiting_acknowledgement:restore_abandoned@+337000']);
+    const abandoned = ofType(eventsOf(actions).at(-1), 'failover_phase_changed');
+    assert.deepEqual(abandoned.detail.unresolved, state.restore.unresolved);
+    const later = step(state, { now: T0 + 900_000, topology: node2, self: 'node2' }, settings);
+    assert.equal(later.state, state);
+    assert.deepEqual(later.actions, []);
+  });
+
+  it('a leader change resets the count: failures in an earlier restoring phase do not count', () => {
+    let state = restoringInFlight();
+    state = restoreFailed(state, { now: state.updatedAt, attempt: 1, error: 'e' }, settings).state;
+    state = step(state, { now: state.restore.nextAttemptAt!, topology: node2, self: 'node2' }, settings).state;
+    state = restoreFailed(state, { now: state.updatedAt, attempt: 2, error: 'e' }, settings).state;
+    state = step(state, { now: state.updatedAt + 1, topology: node3, self: 'node3' }, settings).state;
+    assert.equal(state.phase, 'stabilising');
+    assert.equal(state.restore.failures, 0);
+  });
+
+  it('acknowledging it needs force: refused without (409 force_required), accepted with, recorded as forced with what was unresolved', () => {
+    const { state } = gaveUp();
+    const refused = acknowledge(state, { now: T0 + 900_000, by: 'alice' });
+    assert.equal(refused.ok, false);
+    assert.ok(!refused.ok);
+    assert.equal(refused.code, 'force_required');
+    assert.equal(refused.phase, 'awaiting_acknowledgement');
+    assert.match(refused.message, /could not be restored after 3 attempts/);
+    assert.match(refused.message, /node1 \(random_page_cost, shared_buffers\)/);
+    assert.match(refused.message, /force/);
+    const forced = acknowledge(state, { now: T0 + 900_000, by: 'alice', force: true });
+    assert.ok(forced.ok);
+    assert.equal(forced.state.phase, 'acknowledged');
+    assert.deepEqual(forced.state.acknowledgement, { by: 'alice', at: T0 + 900_000, forced: true, unresolved: state.restore.unresolved });
+    assert.equal(ofType(eventsOf(forced.actions)[0], 'failover_phase_changed').detail.forced, true);
+  });
+
+  it('force is not needed, and not recorded as forcing, once the baseline is restored', () => {
+    const awaiting = restoreSucceeded(restoringInFlight(), { now: T0 + 340_000, attempt: 1, unverified: [] }).state;
+    const result = acknowledge(awaiting, { now: T0 + 900_000, by: 'alice', force: true });
+    assert.ok(result.ok);
+    assert.deepEqual(result.state.acknowledgement, { by: 'alice', at: T0 + 900_000, forced: false, unresolved: null });
   });
 });

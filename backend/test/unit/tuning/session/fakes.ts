@@ -1,7 +1,8 @@
 /**
  * Fakes for the session runner's ports (ports.ts), all in memory and instant:
  *
- * - FakeClock: `sleep` advances `now` at once and rejects with the signal's reason when the signal
+ * - FakeClock: `sleep` advances `now` and the monotonic reading at once (`stepWall` moves the wall
+ *   clock alone, as NTP or an operator would) and rejects with the signal's reason when the signal
  *   is, or becomes, aborted (or with an AbortError carrying it, as node:timers/promises does).
  * - FakeCluster: Patroni (the DCS `postgresql.parameters`, PATCH /config merging with null removing)
  *   and three members whose pg_settings are the recorded PostgreSQL 15 rows with the DCS parameters
@@ -70,6 +71,8 @@ export function recordedPatroniConfig(): PatroniConfig {
 
 export class FakeClock implements Clock {
   #now: number;
+  /** The monotonic reading: moves with `advance` and `sleep`, not with `stepWall`. */
+  #mono = 0;
   /** Every sleep asked for, in ms, in order (also those that were cut short). */
   readonly sleeps: number[] = [];
   /** Reject like node:timers/promises (an AbortError whose cause is the reason) instead of with the reason. */
@@ -85,14 +88,25 @@ export class FakeClock implements Clock {
     return this.#now;
   }
 
+  monotonic(): number {
+    return this.#mono;
+  }
+
+  /** Time passes: both clocks move. */
   advance(ms: number): void {
+    this.#now += ms;
+    this.#mono += ms;
+  }
+
+  /** The wall clock is stepped (NTP, an operator) by `ms`, forward or back; no time passes. */
+  stepWall(ms: number): void {
     this.#now += ms;
   }
 
   async sleep(ms: number, signal: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
     this.#throwIfAborted(signal);
-    this.#now += ms;
+    this.advance(ms);
     await this.onSleep?.(ms);
     // A turn of the event loop, so an abort from elsewhere lands inside the sleep.
     await Promise.resolve();

@@ -25,7 +25,7 @@ export const NODE1_API = 'http://127.0.0.1:43627';
 export const NODE2_API = 'http://127.0.0.1:44755';
 
 /** Short phases, so a whole failover protocol fits in a few fake seconds. */
-export const FAILOVER: FailoverSettings = { stabilizationMs: 2_000, graceMs: 3_000, restoreBackoffMs: { initial: 500, max: 2_000 } };
+export const FAILOVER: FailoverSettings = { stabilizationMs: 2_000, graceMs: 3_000, restoreBackoffMs: { initial: 500, max: 2_000 }, restoreMaxAttempts: 10 };
 /** Never reached by the fake clock unless a test drives node's mocked timers. */
 export const COMMAND_POLL_MS = 60_000;
 
@@ -108,6 +108,7 @@ export async function managerHarness(options: ManagerHarnessOptions = {}): Promi
     failover: FAILOVER,
     reverifyIntervalMs: 10_000,
     now,
+    monotonic: () => clock.monotonic(),
   });
   const poll = async () => {
     await watcher.poll();

@@ -203,16 +203,16 @@ describe('SessionRunner: verification on the members', () => {
     assertInForce(h.cluster, baselineConfiguration());
   });
 
-  it('pending_restart on a member fails at once, without waiting for the timeout; unverified, the session halts', async () => {
+  it('pending_restart of a tuned parameter on a member fails at once, without waiting for the timeout; unverified, the session halts', async () => {
     const h = await sessionHarness({ options: { iterations: 2 }, script: [{ changes: { work_mem: 8192 } }, { changes: { jit: false } }] });
     h.cluster.afterPatch = () => {
-      h.cluster.member('node2').pendingRestart = ['shared_buffers'];
+      h.cluster.member('node2').pendingRestart = ['work_mem'];
     };
     const final = await h.runner.run();
 
     const iterations = await h.store.listIterations(SESSION_ID);
     assert.deepEqual(states(iterations), ['0:measured', '1:failed']);
-    assert.equal(iterations[1]!.error, 'not verified on node2 (pending restart: shared_buffers)');
+    assert.equal(iterations[1]!.error, 'not verified on node2 (pending restart: work_mem)');
     const patches = await h.store.listPatches(SESSION_ID);
     assert.equal(iterations[1]!.endedAt!.getTime(), patches[0]!.sentAt.getTime(), 'no time passed');
     // The restart never clears by waiting, so the restores fail as fast and the session fails.
@@ -228,7 +228,7 @@ describe('SessionRunner: verification on the members', () => {
     );
     // The baseline was sent but never verified: the failover protocol takes over (DESIGN.md §4 rule 11).
     assert.equal(final.state, 'halted');
-    assert.equal(final.reason, `${UNCONFIRMED}not verified on node2 (pending restart: shared_buffers)${FAILSAFE_OFF}`);
+    assert.equal(final.reason, `${UNCONFIRMED}not verified on node2 (pending restart: work_mem)${FAILSAFE_OFF}`);
     assert.deepEqual(h.cluster.dcs, h.cluster.initialDcs, 'the baseline was sent all the same');
   });
 
