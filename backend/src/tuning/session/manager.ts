@@ -150,12 +150,15 @@ export class SessionManager {
     if (active?.state !== 'halted') {
       return new SessionRequestError(409, 'session_active', `session ${activeId} is already active`, { sessionId: activeId });
     }
-    const phase = (await this.#deps.store.getFailoverState(activeId))?.state.phase ?? null;
+    const failover = (await this.#deps.store.getFailoverState(activeId))?.state ?? null;
+    const phase = failover?.phase ?? null;
+    // A protocol that gave up restoring waits for a forced acknowledgement; say so rather than "wait".
+    const when = failover?.restore.unresolved ? 'with {"force": true}: the protocol gave up restoring its baseline' : 'once its baseline is restored';
     return new SessionRequestError(
       409,
       'session_halted',
-      `session ${activeId} was halted by a topology change (${active.reason ?? 'no reason recorded'}) and must be acknowledged first: ` +
-        `POST /api/v1/sessions/${activeId}/acknowledge once its baseline is restored (failover protocol phase: ${phase ?? 'not started'})`,
+      `session ${activeId} was halted (${active.reason ?? 'no reason recorded'}) and must be acknowledged first: ` +
+        `POST /api/v1/sessions/${activeId}/acknowledge ${when} (failover protocol phase: ${phase ?? 'not started'})`,
       { sessionId: activeId, phase },
     );
   }

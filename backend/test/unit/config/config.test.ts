@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -82,8 +82,9 @@ test('TUNER_RESTORE_MAX_ATTEMPTS: failed baseline restores in a row before a for
   }
 });
 
-test('TLS files are read at start', () => {
+test('TLS files are read at start', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tuner-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'ca.pem'), 'CA PEM');
   const config = loadConfig({ ...minimal, TUNER_PATRONI_CA_FILE: join(dir, 'ca.pem') });
   assert.equal(config.patroni.ca, 'CA PEM');

@@ -1,15 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { detectStorage } from '../../../src/host/storage.js';
 
 const DISKSTATS_LINE = (device: string) => `   8       0 ${device} 1 0 8 1 1 0 8 1 0 1 2 0 0 0 0 0 0\n`;
 
+const roots: string[] = [];
+after(() => {
+  for (const dir of roots) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A fake root with /proc/diskstats listing `devices` and a rotational flag for those given one. */
 function root(devices: Record<string, '0' | '1' | null>): string {
   const dir = mkdtempSync(join(tmpdir(), 'tuner-storage-'));
+  roots.push(dir);
   mkdirSync(join(dir, 'proc'));
   writeFileSync(join(dir, 'proc', 'diskstats'), Object.keys(devices).map(DISKSTATS_LINE).join(''));
   for (const [device, flag] of Object.entries(devices)) {

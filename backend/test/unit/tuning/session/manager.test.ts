@@ -151,6 +151,22 @@ describe('SessionManager.start', () => {
     await h.manager.close();
   });
 
+  it('while a halted session waits after the protocol gave up restoring: 409 session_halted asking for a forced acknowledgement', async () => {
+    const h = await managerHarness();
+    await storedSession(h.store, 'halted-3', 'running');
+    const started = startFailover({ sessionId: 'halted-3', haltedAt: h.clock.now(), reason: SWITCHOVER_REASON, changedAt: h.clock.now() - 1_000 });
+    const gaveUp = {
+      ...started.state,
+      restore: { ...started.state.restore, unresolved: { failures: 10, lastError: 'PATCH /config failed: 503', notVerified: [] } },
+    };
+    assert.ok(await h.store.beginFailover({ state: gaveUp, reason: SWITCHOVER_REASON, events: [] }));
+
+    const halted = await refused(h.manager.start(REQUEST), 409, 'session_halted');
+    assert.ok(halted.message.includes('POST /api/v1/sessions/halted-3/acknowledge with {"force": true}'), halted.message);
+    assert.ok(!halted.message.includes('once its baseline is restored'), halted.message);
+    await h.manager.close();
+  });
+
   it('while a halted session is in the failover protocol: 409 session_halted with its current phase', async () => {
     const h = await managerHarness();
     await storedSession(h.store, 'halted-2', 'running');
