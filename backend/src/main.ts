@@ -1,10 +1,50 @@
-/** `npm run agent`: one agent beside one database node, configured by TUNER_* environment variables. */
-import { loadConfig, redact, redactError } from './config/config.js';
+#!/usr/bin/env node
+/**
+ * The agent beside one database node (`patroni-tuner-agent`, `node backend/dist/main.js`, or
+ * `npm run agent` from the sources), configured by TUNER_* environment variables.
+ */
+import { CONFIG_VARIABLES, DEFAULTS, loadConfig, redact, redactError, type ConfigVariable } from './config/config.js';
 import { formatDuration } from './config/duration.js';
 import { ConfigError } from './config/errors.js';
 import { AGENT_VERSION, createAgent } from './agent.js';
 
-async function main(): Promise<void> {
+const USAGE = 'usage: patroni-tuner-agent [--help | --version]  (configured by the environment)';
+
+/** `--help`: the configuration table, printed from the table `loadConfig` reads. */
+function helpText(): string {
+  const rows = Object.entries(CONFIG_VARIABLES).map(([name, variable]: [string, ConfigVariable]) => ({
+    name,
+    fallback: variable.defaultNote ?? variable.default ?? '-',
+    meaning: variable.meaning,
+  }));
+  const nameWidth = Math.max(...rows.map((r) => r.name.length));
+  const defaultWidth = Math.max('default'.length, ...rows.map((r) => r.fallback.length));
+  const line = (a: string, b: string, c: string) => `  ${a.padEnd(nameWidth)}  ${b.padEnd(defaultWidth)}  ${c}`;
+  return [
+    `patroni-tuner-agent ${AGENT_VERSION}: failover-aware tuning agent, one beside every Patroni node.`,
+    USAGE,
+    '',
+    'Environment:',
+    line('variable', 'default', 'meaning'),
+    ...rows.map((r) => line(r.name, r.fallback, r.meaning)),
+    '',
+    'Durations accept 500ms, 30s, 5m, 1h. An invalid configuration exits with code 2.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(helpText());
+    return;
+  }
+  if (argv.includes('--version')) {
+    console.log(AGENT_VERSION);
+    return;
+  }
+  if (argv.length > 0) {
+    console.error(`patroni-tuner: unknown argument ${argv[0]}\n${USAGE}`);
+    process.exit(2);
+  }
   let config;
   try {
     config = loadConfig(process.env);
@@ -15,7 +55,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const agent = createAgent(config, { level: process.env.TUNER_LOG_LEVEL ?? 'info', serializers: { err: redactError } });
+  const agent = createAgent(config, { level: process.env.TUNER_LOG_LEVEL || DEFAULTS.logLevel, serializers: { err: redactError } });
   const log = agent.app.log;
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -45,4 +85,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+void main(process.argv.slice(2));

@@ -8,6 +8,8 @@ import { waitFor } from './wait.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const AGENT_MAIN = join(REPO, 'backend', 'src', 'main.ts');
+/** The agent `npm run build` compiles: plain JavaScript, no tsx. */
+export const BUILT_AGENT_MAIN = join(REPO, 'backend', 'dist', 'main.js');
 
 export interface AgentProcess {
   pid: number;
@@ -33,16 +35,27 @@ export function agentEnvFor(lab: Lab, node: string, extra: Record<string, string
   };
 }
 
+export interface StartAgentOptions {
+  /** false: return at once (for agents expected to exit). */
+  waitReady?: boolean;
+  inheritOutput?: boolean;
+  /** Run the built agent (`backend/dist/main.js`, after `npm run build`) instead of the sources through tsx. */
+  built?: boolean;
+  /** A fixed port (the demo's); default a free one. */
+  port?: number;
+}
+
 /**
- * Starts the real agent (`backend/src/main.ts`) as a child process on a free port and waits until
- * it answers /healthz. With `waitReady: false` it returns at once (for agents expected to exit).
+ * Starts the real agent (`backend/src/main.ts`, or the built one) as a child process on a free port
+ * and waits until it answers /healthz.
  */
 export async function startAgent(
   env: Record<string, string>,
-  { waitReady = true, inheritOutput = false }: { waitReady?: boolean; inheritOutput?: boolean } = {},
+  { waitReady = true, inheritOutput = false, built = false, port: fixedPort }: StartAgentOptions = {},
 ): Promise<AgentProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', AGENT_MAIN], {
+  const port = fixedPort ?? (await freePort());
+  const args = built ? [BUILT_AGENT_MAIN] : ['--import', 'tsx', AGENT_MAIN];
+  const child = spawn(process.execPath, args, {
     cwd: REPO,
     env: { PATH: process.env.PATH, TUNER_LISTEN: `127.0.0.1:${port}`, TUNER_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', inheritOutput ? 'inherit' : 'pipe', inheritOutput ? 'inherit' : 'pipe'],

@@ -44,27 +44,66 @@ export interface AgentConfig {
   };
 }
 
-/** Defaults of DESIGN.md §3; durations in milliseconds. */
+/** One environment variable of the agent: the single definition `loadConfig` reads and `--help` prints. */
+export interface ConfigVariable {
+  meaning: string;
+  /** The value used when the variable is unset; null when there is none (required, or feature off). */
+  default: string | null;
+  /** How the default reads in `--help` when it is not a literal value. */
+  defaultNote?: string;
+}
+
+/** Every variable the agent reads, with its defaults (DESIGN.md §3). */
+export const CONFIG_VARIABLES = {
+  TUNER_DATABASE_URL: { meaning: "this node's PostgreSQL (superuser, or a role with pg_monitor and ALTER SYSTEM rights)", default: null, defaultNote: 'required' },
+  TUNER_PATRONI_URL: { meaning: "this node's Patroni REST API", default: 'http://127.0.0.1:8008' },
+  TUNER_PATRONI_USERNAME: { meaning: 'Patroni restapi.authentication user (with TUNER_PATRONI_PASSWORD); sent on mutating calls only', default: null },
+  TUNER_PATRONI_PASSWORD: { meaning: 'Patroni restapi.authentication password (with TUNER_PATRONI_USERNAME)', default: null },
+  TUNER_PATRONI_CA_FILE: { meaning: 'PEM CA to trust for an https Patroni', default: null, defaultNote: 'system store' },
+  TUNER_PATRONI_CERT_FILE: { meaning: 'client certificate for restapi.verify_client (with TUNER_PATRONI_KEY_FILE)', default: null },
+  TUNER_PATRONI_KEY_FILE: { meaning: 'private key of TUNER_PATRONI_CERT_FILE', default: null },
+  TUNER_PATRONI_TIMEOUT: { meaning: 'deadline of one Patroni request', default: '2s' },
+  TUNER_LISTEN: { meaning: "host:port of the agent's HTTP server", default: '127.0.0.1:9933' },
+  TUNER_API_TOKEN: { meaning: 'bearer token for mutating API calls; without it they are refused (403)', default: null },
+  TUNER_STATE_DATABASE_URL: { meaning: 'external state database shared by every agent', default: null, defaultNote: 'patroni_tuner in the cluster' },
+  TUNER_MEMBER_NAME: { meaning: "this node's Patroni member name; only needed on Patroni < 3.2 when no member's api_url matches TUNER_PATRONI_URL", default: null, defaultNote: 'found from Patroni' },
+  TUNER_POLL_INTERVAL: { meaning: 'how often Patroni and PostgreSQL are polled', default: '1s' },
+  TUNER_STABILIZATION: { meaning: 'how long a new leader must stay the same and healthy (failover protocol)', default: '30s' },
+  TUNER_FAILOVER_GRACE: { meaning: 'further wait before the baseline is put back (failover protocol)', default: '5m' },
+  TUNER_RESTORE_MAX_ATTEMPTS: { meaning: 'failed baseline restores in a row before the failover protocol stops retrying and waits for an acknowledgement with force (1-1000)', default: '10' },
+  TUNER_DRIFT_INTERVAL: { meaning: "how often the node's settings are compared with the DCS (and unverified members re-checked)", default: '30s' },
+  TUNER_DRIFT_REMOVE_OVERRIDES: { meaning: 'true: drift checks reset postgresql.auto.conf overrides of tunable parameters (the DCS as single source of truth); false: only report them', default: 'false' },
+  TUNER_COMMAND_TTL: { meaning: "how long a request forwarded to the leader's agent may wait before it expires unexecuted", default: '60s' },
+  TUNER_VERIFY_TIMEOUT: { meaning: 'how long every member may take to show an applied configuration', default: '30s' },
+  TUNER_MEMORY_THRESHOLD: { meaning: "share of RAM a candidate's worst-case memory may reach (0.1-1)", default: '0.9' },
+  TUNER_REGRESSION_THRESHOLD: { meaning: 'a candidate this many times slower than the baseline is reverted at once (1.01-100)', default: '2' },
+  TUNER_LOG_LEVEL: { meaning: 'pino log level', default: 'info' },
+} as const satisfies Record<string, ConfigVariable>;
+
+export type ConfigVariableName = keyof typeof CONFIG_VARIABLES;
+
+/** Defaults of DESIGN.md §3, from the variable table; durations as text. */
 export const DEFAULTS = {
-  patroniUrl: 'http://127.0.0.1:8008',
-  listen: '127.0.0.1:9933',
-  pollInterval: '1s',
-  stabilization: '30s',
-  failoverGrace: '5m',
-  restoreMaxAttempts: 10,
-  driftInterval: '30s',
-  commandTtl: '60s',
-  patroniTimeout: '2s',
-  verifyTimeout: '30s',
-  memoryThreshold: 0.9,
-  regressionThreshold: 2,
+  patroniUrl: CONFIG_VARIABLES.TUNER_PATRONI_URL.default,
+  listen: CONFIG_VARIABLES.TUNER_LISTEN.default,
+  pollInterval: CONFIG_VARIABLES.TUNER_POLL_INTERVAL.default,
+  stabilization: CONFIG_VARIABLES.TUNER_STABILIZATION.default,
+  failoverGrace: CONFIG_VARIABLES.TUNER_FAILOVER_GRACE.default,
+  restoreMaxAttempts: Number(CONFIG_VARIABLES.TUNER_RESTORE_MAX_ATTEMPTS.default),
+  driftInterval: CONFIG_VARIABLES.TUNER_DRIFT_INTERVAL.default,
+  commandTtl: CONFIG_VARIABLES.TUNER_COMMAND_TTL.default,
+  patroniTimeout: CONFIG_VARIABLES.TUNER_PATRONI_TIMEOUT.default,
+  verifyTimeout: CONFIG_VARIABLES.TUNER_VERIFY_TIMEOUT.default,
+  memoryThreshold: Number(CONFIG_VARIABLES.TUNER_MEMORY_THRESHOLD.default),
+  regressionThreshold: Number(CONFIG_VARIABLES.TUNER_REGRESSION_THRESHOLD.default),
+  logLevel: CONFIG_VARIABLES.TUNER_LOG_LEVEL.default,
 } as const;
 
 type Env = Record<string, string | undefined>;
 
 /** Reads and validates the agent's configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env): AgentConfig {
-  const read = (name: string): string | null => {
+  const read = (name: ConfigVariableName): string | null => {
     const value = env[name];
     return value === undefined || value.trim() === '' ? null : value.trim();
   };
@@ -102,7 +141,7 @@ export function loadConfig(env: Env): AgentConfig {
     failoverGraceMs: duration('TUNER_FAILOVER_GRACE', read('TUNER_FAILOVER_GRACE') ?? DEFAULTS.failoverGrace),
     restoreMaxAttempts: wholeNumber('TUNER_RESTORE_MAX_ATTEMPTS', read('TUNER_RESTORE_MAX_ATTEMPTS'), DEFAULTS.restoreMaxAttempts, 1, 1000),
     driftIntervalMs: duration('TUNER_DRIFT_INTERVAL', read('TUNER_DRIFT_INTERVAL') ?? DEFAULTS.driftInterval),
-    drift: { removeOverrides: boolean('TUNER_DRIFT_REMOVE_OVERRIDES', read('TUNER_DRIFT_REMOVE_OVERRIDES'), false) },
+    drift: { removeOverrides: boolean('TUNER_DRIFT_REMOVE_OVERRIDES', read('TUNER_DRIFT_REMOVE_OVERRIDES'), CONFIG_VARIABLES.TUNER_DRIFT_REMOVE_OVERRIDES.default) },
     commandTtlMs: duration('TUNER_COMMAND_TTL', read('TUNER_COMMAND_TTL') ?? DEFAULTS.commandTtl),
     tuning: {
       verifyTimeoutMs: duration('TUNER_VERIFY_TIMEOUT', read('TUNER_VERIFY_TIMEOUT') ?? DEFAULTS.verifyTimeout),
@@ -142,8 +181,8 @@ function wholeNumber(variable: string, text: string | null, fallback: number, mi
   return value;
 }
 
-function boolean(variable: string, text: string | null, fallback: boolean): boolean {
-  if (text === null) return fallback;
+function boolean(variable: string, text: string | null, fallback: 'true' | 'false'): boolean {
+  if (text === null) return fallback === 'true';
   if (text === 'true' || text === 'false') return text === 'true';
   throw new ConfigError(variable, `expected true or false, got "${text}"`);
 }
