@@ -9,6 +9,7 @@ import type { AgentConfig } from './config/config.js';
 import { readHostSnapshot } from './host/snapshot.js';
 import { AgentMetrics } from './metrics/registry.js';
 import { ClusterWatcher } from './observer/cluster-watcher.js';
+import { LeaderConnection } from './observer/leader-connection.js';
 import { probe } from './observer/probe.js';
 import { PatroniClient } from './patroni/client.js';
 import { PostgresPool } from './postgres/connection.js';
@@ -50,6 +51,15 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
     memberName: config.memberName,
     pollIntervalMs: config.pollIntervalMs,
   });
+  // A dropped connection to the leader's PostgreSQL is polled at once: a halt then waits for no interval.
+  const leaderConnection = new LeaderConnection({
+    ownDatabaseUrl: config.databaseUrl,
+    onDropped: (member, reason) => {
+      app?.log.warn({ member, reason: reason.message }, `connection to the leader's PostgreSQL dropped; polling now`);
+      watcher.pollNow();
+    },
+  });
+  watcher.onPoll((observation) => leaderConnection.observe(observation));
   const startedAt = Date.now();
   const metrics = new AgentMetrics(async () => {
     const [host, pgSnapshot, halted] = await Promise.all([
@@ -96,6 +106,7 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
     async stop() {
       await app.close();
       await tuning.close();
+      await leaderConnection.close();
       await watcher.stop();
       await Promise.allSettled([postgres.close(), patroni.close()]);
     },
