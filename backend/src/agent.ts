@@ -62,10 +62,11 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
   watcher.onPoll((observation) => leaderConnection.observe(observation));
   const startedAt = Date.now();
   const metrics = new AgentMetrics(async () => {
-    const [host, pgSnapshot, halted] = await Promise.all([
+    const [host, pgSnapshot, halted, detectedHalts] = await Promise.all([
       probe(readHostSnapshot()),
       probe(readPostgresSnapshot(postgres)),
       tuning.manager.haltedSessions(),
+      tuning.manager.detectedHalts(),
     ]);
     return {
       host,
@@ -75,6 +76,7 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
       agent: { version: AGENT_VERSION, startedAt },
       tuning: tuning.manager.progress,
       failover: halted,
+      detectedHalts,
       drift: { report: tuning.drift.latest, correctionsTotal: tuning.drift.correctionsTotal },
     };
   });

@@ -3,6 +3,7 @@ import type { ClusterObservation, ProbeResult, WatcherStats } from '../observer/
 import type { PostgresSnapshot } from '../postgres/snapshots.js';
 import type { DriftReport } from '../drift/drift-checker.js';
 import type { HaltedSession } from '../tuning/failover/coordinator.js';
+import type { DetectedHalt } from '../tuning/session/detected-halt.js';
 import type { SessionProgress } from '../tuning/session/runner.js';
 
 /** Everything one scrape reports, gathered once per scrape (one round of queries, no per-metric IO). */
@@ -17,6 +18,8 @@ export interface Scrape {
   tuning: SessionProgress | null;
   /** Halted sessions not acknowledged yet, as this node's copy of the store shows them. */
   failover: readonly HaltedSession[];
+  /** Active sessions this agent saw halted before their record says so (SessionManager.detectedHalts). */
+  detectedHalts: ReadonlyArray<DetectedHalt & { sessionId: string }>;
   /** This node's last drift check; null when the agent has no drift checker (tests). */
   drift: { report: DriftReport | null; correctionsTotal: number } | null;
 }

@@ -146,7 +146,7 @@ export function watcherRig(): WatcherRig {
 /** What agent.ts gathers for one scrape, with the host and PostgreSQL parts given. */
 export function scrapeOf(
   watcher: ClusterWatcher,
-  parts: Partial<Pick<Scrape, 'host' | 'postgres' | 'tuning' | 'failover' | 'drift'>> = {},
+  parts: Partial<Pick<Scrape, 'host' | 'postgres' | 'tuning' | 'failover' | 'drift' | 'detectedHalts'>> = {},
 ): Scrape {
   return {
     host: parts.host ?? { ok: true, value: hostSnapshot() },
@@ -156,6 +156,7 @@ export function scrapeOf(
     agent: AGENT,
     tuning: parts.tuning ?? null,
     failover: parts.failover ?? [],
+    detectedHalts: parts.detectedHalts ?? [],
     drift: parts.drift ?? null,
   };
 }
