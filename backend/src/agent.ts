@@ -44,20 +44,21 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
     connectionString: config.databaseUrl,
     onIdleConnectionError: (error) => app?.log.warn({ err: error }, 'PostgreSQL connection dropped'),
   });
+  // The leader's PostgreSQL gone (a held connection lost) is polled at once: a halt waits for no interval.
+  const leaderConnection = new LeaderConnection({
+    ownDatabaseUrl: config.databaseUrl,
+    onLost: (lost) => {
+      app?.log.warn(lost, "lost the connection to the leader's PostgreSQL; polling now");
+      watcher.pollNow();
+    },
+  });
   const watcher = new ClusterWatcher({
     patroni,
     postgres,
     patroniUrl: p.url,
     memberName: config.memberName,
     pollIntervalMs: config.pollIntervalMs,
-  });
-  // A dropped connection to the leader's PostgreSQL is polled at once: a halt then waits for no interval.
-  const leaderConnection = new LeaderConnection({
-    ownDatabaseUrl: config.databaseUrl,
-    onDropped: (member, reason) => {
-      app?.log.warn({ member, reason: reason.message }, `connection to the leader's PostgreSQL dropped; polling now`);
-      watcher.pollNow();
-    },
+    leaderPostgresLost: () => leaderConnection.lost,
   });
   watcher.onPoll((observation) => leaderConnection.observe(observation));
   const startedAt = Date.now();

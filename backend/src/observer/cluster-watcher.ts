@@ -34,6 +34,18 @@ export interface ClusterObservation {
    * /cluster gives it no api_url.
    */
   leader: ProbeResult<NodeStatus> | null;
+  /**
+   * Set when the connection this agent holds to the leader's PostgreSQL (leader-connection.ts)
+   * dropped and a new one failed, and not reopened since: the leader's PostgreSQL is gone, as far as
+   * this agent can tell, before its Patroni says so.
+   */
+  leaderPostgresLost?: LostConnection;
+}
+
+/** A held connection to `member`'s PostgreSQL that dropped and could not be opened again. */
+export interface LostConnection {
+  member: string;
+  reason: string;
 }
 
 export interface TimedTopologyEvent {
@@ -66,6 +78,8 @@ export interface ClusterWatcherOptions {
    * halt) from hearing the events. Default: a process warning.
    */
   onListenerError?: (error: unknown) => void;
+  /** The held connection to the leader's PostgreSQL, when lost (read at every poll); absent: none is held. */
+  leaderPostgresLost?: () => LostConnection | null;
 }
 
 /** Patroni's scope (the cluster's name) as the observation shows it; null without an answer from Patroni. */
@@ -184,7 +198,8 @@ export class ClusterWatcher {
       ? (this.#options.memberName ?? identifySelf(patroni.value.node, patroni.value.topology, this.#options.patroniUrl))
       : null;
     const leader = patroni.ok ? await this.#probeLeader(patroni.value.topology, self) : null;
-    const observation: ClusterObservation = { at, patroni, postgres, self, leader };
+    const lost = this.#options.leaderPostgresLost?.() ?? null;
+    const observation: ClusterObservation = { at, patroni, postgres, self, leader, ...(lost === null ? {} : { leaderPostgresLost: lost }) };
     this.#stats.polls += 1;
     if (!patroni.ok) this.#stats.patroniErrors += 1;
     if (!postgres.ok) this.#stats.postgresErrors += 1;

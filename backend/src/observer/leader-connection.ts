@@ -1,11 +1,15 @@
 /**
  * One idle connection held open to the leader's PostgreSQL — this node's own when it leads, the
- * leader's (at its /cluster address, with this agent's credentials) when it does not — so that a
- * dropped connection (the postmaster died, the server shut down for a switchover or a demotion) is
- * known the moment the server closes it instead of at the next poll. A drop is only a hint: it is
- * reported to `onDropped` (which asks the watcher for a poll at once), and the poll decides whether
- * anything halts. The connection follows the watcher's polls: a new leader closes it and opens one
- * to that leader; a dropped or refused one is opened again on the next poll, never in a loop.
+ * leader's (at its /cluster address, with this agent's credentials) when it does not — so that the
+ * leader's PostgreSQL going away (the postmaster died, the server shut down for a switchover or a
+ * demotion) is known the moment the server closes the connection, not at the next poll, and before
+ * the leader's own Patroni notices. A dropped connection is opened again at once: when that fails,
+ * the connection is *lost* — reported to `onLost` (which asks the watcher for a poll at once) and
+ * to every poll until a connection opens again — and the poll's trigger decides whether anything
+ * halts. A drop that reconnects (a person terminated the backend) is nothing; a connection that
+ * could never be opened (say pg_hba refuses this agent) is not a loss either, so it cannot halt
+ * every session. The connection follows the watcher's polls: a new leader closes it and opens one
+ * to that leader; a refused or lost one is tried again on the next poll, never in a loop.
  */
 import pg from 'pg';
 import { addressOf, databaseUrlFor } from '../cluster/member-databases.js';
@@ -13,7 +17,7 @@ import { AGENT_APPLICATION_NAME } from '../postgres/connection.js';
 import { toPostgresError } from '../postgres/errors.js';
 import type { Topology } from '../topology/model.js';
 import { leaderMember } from '../topology/predicates.js';
-import type { ClusterObservation } from './cluster-watcher.js';
+import type { ClusterObservation, LostConnection } from './cluster-watcher.js';
 
 /** Which PostgreSQL to hold a connection to. */
 export interface HeldTarget {
@@ -33,14 +37,15 @@ export type OpenHeldConnection = (connectionString: string) => Promise<HeldConne
 export interface LeaderConnectionOptions {
   /** TUNER_DATABASE_URL: this node's PostgreSQL, and the credentials for the leader's. */
   ownDatabaseUrl: string;
-  /** Told at once when the held connection drops (not when it is closed on purpose, nor when a connect fails). */
-  onDropped(member: string, reason: Error): void;
+  /** Told at once when the held connection is lost (it dropped and a new one failed). */
+  onLost(lost: LostConnection): void;
   open?: OpenHeldConnection;
 }
 
 export interface LeaderConnectionStatus {
   member: string;
-  state: 'connecting' | 'connected' | 'down';
+  /** `unavailable`: no connection could be opened, and none was held before. */
+  state: 'connecting' | 'connected' | 'lost' | 'unavailable';
 }
 
 /** The leader's PostgreSQL as the topology names it; null when nobody leads or /cluster gives no address. */
@@ -56,6 +61,8 @@ interface Current {
   target: HeldTarget;
   state: LeaderConnectionStatus['state'];
   connection: HeldConnection | null;
+  /** Why the connection is lost, until one opens again. */
+  lost: string | null;
 }
 
 export class LeaderConnection {
@@ -73,23 +80,29 @@ export class LeaderConnection {
     return this.#current === null ? null : { member: this.#current.target.member, state: this.#current.state };
   }
 
+  /** The held connection, when lost and not opened again since (for the watcher's observation). */
+  get lost(): LostConnection | null {
+    const current = this.#current;
+    return current?.lost == null ? null : { member: current.target.member, reason: current.lost };
+  }
+
   /** Follows one poll: its leader is the target; a poll without Patroni's answer changes nothing. */
   observe(observation: ClusterObservation): void {
     if (!observation.patroni.ok) return;
     this.follow(heldTarget(observation.patroni.value.topology, observation.self, this.#options.ownDatabaseUrl));
   }
 
-  /** Holds a connection to `target` (null: none): opens it, or re-opens it after a drop or a failed connect. */
+  /** Holds a connection to `target` (null: none): opens it, or tries again after a loss or a refusal. */
   follow(target: HeldTarget | null): void {
     if (this.#closed) return;
     const current = this.#current;
     if (current !== null && target !== null && current.target.connectionString === target.connectionString) {
-      if (current.state === 'down') this.#connect(current);
+      if (current.state === 'lost' || current.state === 'unavailable') this.#connect(current, null);
       return;
     }
     this.#release(current);
-    this.#current = target === null ? null : { target, state: 'connecting', connection: null };
-    if (this.#current !== null) this.#connect(this.#current);
+    this.#current = target === null ? null : { target, state: 'connecting', connection: null, lost: null };
+    if (this.#current !== null) this.#connect(this.#current, null);
   }
 
   async close(): Promise<void> {
@@ -99,7 +112,8 @@ export class LeaderConnection {
     await current?.connection?.end().catch(() => undefined);
   }
 
-  #connect(entry: Current): void {
+  /** Opens a connection for `entry`; `dropped` is why the previous one just dropped, if it did. */
+  #connect(entry: Current, dropped: Error | null): void {
     entry.state = 'connecting';
     this.#open(entry.target.connectionString).then(
       (connection) => {
@@ -109,16 +123,22 @@ export class LeaderConnection {
         }
         entry.connection = connection;
         entry.state = 'connected';
+        entry.lost = null;
         void connection.dropped.then((reason) => {
           if (this.#current !== entry || entry.connection !== connection) return;
-          entry.state = 'down';
           entry.connection = null;
-          this.#options.onDropped(entry.target.member, reason);
+          this.#connect(entry, reason);
         });
       },
-      () => {
-        // Refused or timed out: the poll sees what is wrong; the next one tries again.
-        if (this.#current === entry) entry.state = 'down';
+      (error: unknown) => {
+        if (this.#current !== entry) return;
+        if (dropped !== null) {
+          entry.lost = `${dropped.message}; a new connection failed: ${error instanceof Error ? error.message : String(error)}`;
+          entry.state = 'lost';
+          this.#options.onLost({ member: entry.target.member, reason: entry.lost });
+        } else {
+          entry.state = entry.lost === null ? 'unavailable' : 'lost';
+        }
       },
     );
   }

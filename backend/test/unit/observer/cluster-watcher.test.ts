@@ -641,6 +641,14 @@ describe('ClusterWatcher: polls out of band (events and failed requests)', () =>
     await watcher.stop();
   });
 
+  it("a lost connection to the leader's PostgreSQL is part of the poll's observation (and absent when none is lost)", async () => {
+    let lost: { member: string; reason: string } | null = null;
+    const { watcher } = harness('4.1.5', { pollIntervalMs: NEVER_MS, leaderPostgresLost: () => lost });
+    assert.equal('leaderPostgresLost' in (await watcher.poll()), false);
+    lost = { member: 'node1', reason: 'terminating connection due to unexpected postmaster exit; a new connection failed: ECONNREFUSED' };
+    assert.deepEqual((await watcher.poll()).leaderPostgresLost, lost);
+  });
+
   it('without start(), a failed poll() is not re-polled (tests and one-off polls stay one poll)', async () => {
     const { watcher, patroni } = harness('4.1.5', { pollIntervalMs: NEVER_MS });
     patroni.error = PATRONI_DOWN();

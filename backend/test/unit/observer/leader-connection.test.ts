@@ -1,7 +1,7 @@
 /**
  * LeaderConnection with a fake opener: which PostgreSQL it holds a connection to as the topology
- * moves, and that a dropped connection is reported once, at once, while deliberate closes and failed
- * connects are not drops.
+ * moves; a drop that cannot reconnect is a loss, reported once, at once, and kept until a connection
+ * opens again; deliberate closes, drops that reconnect and connections never opened are no loss.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -61,11 +61,7 @@ const target = (member: string, port: number) => ({ member, connectionString: `p
 function rig() {
   const opener = new FakeOpener();
   const drops: Array<{ member: string; reason: string }> = [];
-  const connection = new LeaderConnection({
-    ownDatabaseUrl: OWN_URL,
-    open: opener.open,
-    onDropped: (member, reason) => drops.push({ member, reason: reason.message }),
-  });
+  const connection = new LeaderConnection({ ownDatabaseUrl: OWN_URL, open: opener.open, onLost: (lost) => drops.push(lost) });
   return { opener, drops, connection };
 }
 
@@ -82,20 +78,46 @@ describe('LeaderConnection', () => {
     await connection.close();
   });
 
-  it('a dropped connection is reported at once, once; the next follow reconnects', async () => {
+  it('a drop that cannot reconnect is a loss: reported at once, once, and kept until a later follow reconnects', async () => {
     const { opener, drops, connection } = rig();
     connection.follow(target('node1', 5432));
     await turn();
+    opener.refuse = new PostgresUnreachableError('PostgreSQL unreachable: ECONNREFUSED');
     opener.opened[0]!.drop(new PostgresUnreachableError('PostgreSQL error 57P01: terminating connection due to unexpected postmaster exit'));
     await turn();
-    assert.deepEqual(drops, [{ member: 'node1', reason: 'PostgreSQL error 57P01: terminating connection due to unexpected postmaster exit' }]);
-    assert.deepEqual(connection.status, { member: 'node1', state: 'down' });
+    const lost = {
+      member: 'node1',
+      reason: 'PostgreSQL error 57P01: terminating connection due to unexpected postmaster exit; a new connection failed: PostgreSQL unreachable: ECONNREFUSED',
+    };
+    assert.deepEqual(drops, [lost]);
+    assert.deepEqual(connection.lost, lost);
+    assert.deepEqual(connection.status, { member: 'node1', state: 'lost' });
+    assert.equal(opener.attempts.length, 2, 'one immediate reconnect, no loop');
 
     connection.follow(target('node1', 5432));
     await turn();
-    assert.equal(opener.attempts.length, 2);
+    assert.deepEqual(connection.lost, lost, 'still refused: still lost, not reported again');
+    assert.equal(drops.length, 1);
+
+    opener.refuse = null;
+    connection.follow(target('node1', 5432));
+    await turn();
+    assert.equal(connection.lost, null);
     assert.deepEqual(connection.status, { member: 'node1', state: 'connected' });
     assert.equal(drops.length, 1);
+    await connection.close();
+  });
+
+  it('a drop that reconnects at once (a person terminated the backend) is no loss', async () => {
+    const { opener, drops, connection } = rig();
+    connection.follow(target('node1', 5432));
+    await turn();
+    opener.opened[0]!.drop(new PostgresUnreachableError('PostgreSQL error 57P01: terminating connection due to administrator command'));
+    await turn();
+    assert.deepEqual(drops, []);
+    assert.equal(connection.lost, null);
+    assert.deepEqual(connection.status, { member: 'node1', state: 'connected' });
+    assert.equal(opener.opened.length, 2);
     await connection.close();
   });
 
@@ -125,12 +147,13 @@ describe('LeaderConnection', () => {
     assert.deepEqual(drops, []);
   });
 
-  it('a failed connect is not a drop (the poll sees what is wrong); the next follow tries again', async () => {
+  it('a connection never opened (refused, say by pg_hba) is no loss, so it cannot halt anything; the next follow tries again', async () => {
     const { opener, drops, connection } = rig();
-    opener.refuse = new PostgresUnreachableError('PostgreSQL unreachable: ECONNREFUSED');
+    opener.refuse = new PostgresUnreachableError('PostgreSQL error 28000: no pg_hba.conf entry');
     connection.follow(target('node1', 5432));
     await turn();
-    assert.deepEqual(connection.status, { member: 'node1', state: 'down' });
+    assert.deepEqual(connection.status, { member: 'node1', state: 'unavailable' });
+    assert.equal(connection.lost, null);
     assert.deepEqual(drops, []);
     opener.refuse = null;
     connection.follow(target('node1', 5432));
@@ -164,6 +187,7 @@ describe('LeaderConnection', () => {
     await connection.close();
     assert.equal(opener.opened[0]!.ended, true);
     opener.opened[0]!.drop(new Error('Connection terminated'));
+    await turn();
     connection.follow(target('node1', 5432));
     await turn();
     assert.deepEqual(drops, []);

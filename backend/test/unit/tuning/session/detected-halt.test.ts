@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { managerHarness, NODE1_API, recordedJson, storedSession } from './manager-support.js';
+import { managerHarness, NODE1_API, recordedJson, storedSession, waitFor } from './manager-support.js';
 
 const LEADER_DOWN = `the leader is unreachable: node1's Patroni REST API: GET ${NODE1_API}/patroni: unreachable (ECONNREFUSED)`;
 
@@ -69,6 +69,24 @@ describe('SessionManager.detectedHalt / detectedHalts', () => {
     await h.poll();
     assert.equal(h.manager.detectedHalt(session), null);
     assert.deepEqual(await h.manager.detectedHalts(), []);
+    await h.manager.close();
+  });
+});
+
+describe("the connection held to the leader's PostgreSQL lost: one path to the halt", () => {
+  it("beside a replica, with the leader's REST API still answering: the out-of-band poll detects the halt, no interval elapsing", async () => {
+    let lost: { member: string; reason: string } | null = null;
+    const h = await managerHarness({ self: 'node2', leaderPostgresLost: () => lost });
+    const session = await storedSession(h.store, 'running-2', 'running');
+    h.clock.advance(250);
+    lost = { member: 'node1', reason: 'terminating connection due to unexpected postmaster exit; a new connection failed: ECONNREFUSED' };
+    h.watcher.pollNow();
+    await waitFor(() => h.manager.detectedHalt(session) !== null, 'the halt to be detected by the poll pollNow() started');
+    assert.deepEqual(h.manager.detectedHalt(session), {
+      at: h.clock.now(),
+      reason: `the leader is unreachable: node1's PostgreSQL: ${lost.reason}`,
+      recorded: false,
+    });
     await h.manager.close();
   });
 });
