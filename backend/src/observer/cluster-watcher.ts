@@ -3,8 +3,8 @@
  * reports topology changes as events. Failures are observations too: they are counted, kept with
  * their reason and retried on the next tick; nothing here ever throws out of the loop.
  *
- * Between interval polls, a poll can be asked for at once (`pollNow`: a held connection to the
- * leader's PostgreSQL dropped), and a Patroni request that newly fails is polled again at once,
+ * Between interval polls, a poll can be asked for at once (`pollNow`: the connection held to the
+ * leader's PostgreSQL was lost), and a Patroni request that newly fails is polled again at once,
  * once: a halt then waits for neither the interval nor a second look, and a Patroni that stays
  * down is asked once per interval, never in a loop.
  */
@@ -139,7 +139,7 @@ export class ClusterWatcher {
   }
 
   /**
-   * Polls at once rather than at the next interval: something outside the poll (a dropped
+   * Polls at once rather than at the next interval: something outside the poll (a lost
    * connection) says the cluster may have changed. A poll under way may have started before that
    * change, so exactly one more poll follows it; further calls meanwhile add nothing.
    */
