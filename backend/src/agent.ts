@@ -49,7 +49,7 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
     ownDatabaseUrl: config.databaseUrl,
     onLost: (lost) => {
       app?.log.warn(lost, "lost the connection to the leader's PostgreSQL; polling now");
-      watcher.pollNow();
+      watcher.observeLost(lost);
     },
   });
   const watcher = new ClusterWatcher({

@@ -148,6 +148,23 @@ export class ClusterWatcher {
     else void this.#begin(false);
   }
 
+  /**
+   * The connection held to the leader's PostgreSQL is lost: tells the poll listeners at once,
+   * without waiting for Patroni (whose REST API took over a second to answer on the lab while its
+   * PostgreSQL was gone), then polls at once. What they are told is the latest poll's observation at
+   * this moment, with the loss — and, when the lost PostgreSQL is this node's, its PostgreSQL
+   * unreachable. Before any poll reached Patroni there is nothing to tell: the poll decides.
+   */
+  observeLost(lost: LostConnection): void {
+    const latest = this.#latest;
+    if (latest?.patroni.ok) {
+      const ownPostgres = lost.member === latest.self ? { postgres: { ok: false as const, code: 'PGT_HELD_CONNECTION_LOST', message: lost.reason } } : {};
+      const observation: ClusterObservation = { ...latest, at: this.#now(), leaderPostgresLost: lost, ...ownPostgres };
+      for (const listener of this.#pollListeners) this.#tell(() => listener(observation, []));
+    }
+    this.pollNow();
+  }
+
   /** Polls now and then every interval, measured from the end of one poll to the start of the next. */
   start(): void {
     if (this.#running) return;

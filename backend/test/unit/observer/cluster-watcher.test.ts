@@ -649,6 +649,41 @@ describe('ClusterWatcher: polls out of band (events and failed requests)', () =>
     assert.deepEqual((await watcher.poll()).leaderPostgresLost, lost);
   });
 
+  it("observeLost(): the listeners hear the latest observation with the loss at once, before the poll that follows has Patroni's answer", async () => {
+    const { watcher, patroni, clock } = harness('4.1.5', { pollIntervalMs: NEVER_MS });
+    const heard: ClusterObservation[] = [];
+    watcher.onPoll((observation) => heard.push(observation));
+    const first = await watcher.poll();
+    const slowPatroni = gate();
+    patroni.gate = slowPatroni.promise;
+    clock.advance(40);
+    const lost = { member: 'node1', reason: 'terminating connection due to unexpected postmaster exit; a new connection failed: ECONNREFUSED' };
+    watcher.observeLost(lost);
+    assert.equal(heard.length, 2, 'told at once, while the poll waits for Patroni');
+    assert.deepEqual(heard[1], {
+      ...first,
+      at: ms(T0) + 40,
+      leaderPostgresLost: lost,
+      // node1 is this agent's own node: its PostgreSQL is the one gone.
+      postgres: { ok: false, code: 'PGT_HELD_CONNECTION_LOST', message: lost.reason },
+    });
+    assert.equal(watcher.latest, first, 'not a poll: the latest poll stays what it was');
+    assert.equal(patroni.calls.getNodeStatus, 2, 'a poll started at once');
+    slowPatroni.release();
+    await settle();
+    assert.equal(watcher.stats.polls, 2);
+  });
+
+  it('observeLost() before any poll reached Patroni tells nobody; the poll decides', async () => {
+    const { watcher } = harness('4.1.5', { pollIntervalMs: NEVER_MS });
+    const heard: ClusterObservation[] = [];
+    watcher.onPoll((observation) => heard.push(observation));
+    watcher.observeLost({ member: 'node1', reason: 'gone' });
+    await settle();
+    assert.equal(heard.length, 1);
+    assert.equal(watcher.stats.polls, 1);
+  });
+
   it('without start(), a failed poll() is not re-polled (tests and one-off polls stay one poll)', async () => {
     const { watcher, patroni } = harness('4.1.5', { pollIntervalMs: NEVER_MS });
     patroni.error = PATRONI_DOWN();

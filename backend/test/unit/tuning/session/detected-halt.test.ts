@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { managerHarness, NODE1_API, recordedJson, storedSession, waitFor } from './manager-support.js';
+import { gate } from '../../observer/fakes.js';
+import { holdAtSnapshot, managerHarness, NODE1_API, recordedJson, REQUEST, storedSession } from './manager-support.js';
 
 const LEADER_DOWN = `the leader is unreachable: node1's Patroni REST API: GET ${NODE1_API}/patroni: unreachable (ECONNREFUSED)`;
 
@@ -74,19 +75,42 @@ describe('SessionManager.detectedHalt / detectedHalts', () => {
 });
 
 describe("the connection held to the leader's PostgreSQL lost: one path to the halt", () => {
-  it("beside a replica, with the leader's REST API still answering: the out-of-band poll detects the halt, no interval elapsing", async () => {
-    let lost: { member: string; reason: string } | null = null;
-    const h = await managerHarness({ self: 'node2', leaderPostgresLost: () => lost });
+  const lost = { member: 'node1', reason: 'terminating connection due to unexpected postmaster exit; a new connection failed: ECONNREFUSED' };
+
+  it("beside a replica: detected at once, while the poll still waits for Patroni (it took over a second on the lab)", async () => {
+    const h = await managerHarness({ self: 'node2' });
     const session = await storedSession(h.store, 'running-2', 'running');
+    const slowPatroni = gate();
+    h.patroni.gate = slowPatroni.promise;
     h.clock.advance(250);
-    lost = { member: 'node1', reason: 'terminating connection due to unexpected postmaster exit; a new connection failed: ECONNREFUSED' };
-    h.watcher.pollNow();
-    await waitFor(() => h.manager.detectedHalt(session) !== null, 'the halt to be detected by the poll pollNow() started');
+    h.watcher.observeLost(lost);
     assert.deepEqual(h.manager.detectedHalt(session), {
       at: h.clock.now(),
       reason: `the leader is unreachable: node1's PostgreSQL: ${lost.reason}`,
       recorded: false,
     });
+    slowPatroni.release();
+    await h.manager.close();
+  });
+
+  it('beside the leader: the running session is halted at once, no interval elapsing and no Patroni answer awaited', async () => {
+    const h = await managerHarness();
+    const hold = holdAtSnapshot(h.cluster, 3);
+    const session = await h.manager.start(REQUEST);
+    await hold.reached;
+    const slowPatroni = gate();
+    h.patroni.gate = slowPatroni.promise;
+    h.watcher.observeLost(lost);
+    assert.deepEqual(
+      h.logs.filter((line) => line.level === 'warn').map((line) => line.message),
+      [`halting tuning session: the leader is unreachable: this node's PostgreSQL: ${lost.reason}`],
+    );
+    hold.release();
+    slowPatroni.release();
+    const final = await h.manager.settled();
+    assert.equal(final?.id, session.id);
+    assert.equal(final?.state, 'halted');
+    assert.equal(h.cluster.patches.length, 1, 'nothing sent after the halt');
     await h.manager.close();
   });
 });

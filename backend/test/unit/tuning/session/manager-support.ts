@@ -6,7 +6,7 @@
  * Polls happen only when a test calls `watcher.poll()`; nothing waits on wall-clock time.
  */
 import assert from 'node:assert/strict';
-import { ClusterWatcher, type ClusterWatcherOptions } from '../../../../src/observer/cluster-watcher.js';
+import { ClusterWatcher } from '../../../../src/observer/cluster-watcher.js';
 import { MemoryStore } from '../../../../src/store/memory-store.js';
 import type { SessionRecord } from '../../../../src/store/records.js';
 import type { FailoverSettings } from '../../../../src/tuning/failover/index.js';
@@ -68,8 +68,6 @@ export interface ManagerHarnessOptions {
   script?: readonly ScriptStep[];
   /** The session ports' cluster (e.g. postgresql.auto.conf overrides on the leader). */
   cluster?: FakeClusterOptions;
-  /** The watcher's view of the connection held to the leader's PostgreSQL. */
-  leaderPostgresLost?: ClusterWatcherOptions['leaderPostgresLost'];
 }
 
 export async function managerHarness(options: ManagerHarnessOptions = {}): Promise<ManagerHarness> {
@@ -84,14 +82,7 @@ export async function managerHarness(options: ManagerHarnessOptions = {}): Promi
   const postgres = new FakePostgres();
   postgres.inRecovery = !leads;
   const now = () => clock.now();
-  const watcher = new ClusterWatcher({
-    patroni,
-    postgres,
-    patroniUrl: leads ? NODE1_API : NODE2_API,
-    pollIntervalMs: 1_000,
-    now,
-    ...(options.leaderPostgresLost ? { leaderPostgresLost: options.leaderPostgresLost } : {}),
-  });
+  const watcher = new ClusterWatcher({ patroni, postgres, patroniUrl: leads ? NODE1_API : NODE2_API, pollIntervalMs: 1_000, now });
   const scripted = scriptedOptimizer(options.script ?? SCRIPT);
   const logs: LogLine[] = [];
   const log = (level: LogLine['level']) => (detail: Record<string, unknown>, message: string) => void logs.push({ level, detail, message });
