@@ -224,6 +224,7 @@ async function run(label: string, kind: Kind, prng: Prng): Promise<Row> {
   const waitsMs = detail.events
     .filter((e) => e.type === 'failover_phase_changed' && ['stabilising', 'grace'].includes(String(e.detail.from)))
     .reduce((sum, e) => sum + Number(e.detail.inPreviousPhaseMs ?? 0), 0);
+  progress(`run ${label}: halted ${failover.halt.at - t0} ms after T0: ${failover.halt.reason}`);
   progress(`run ${label}: baseline restored by ${failover.restore.restoredBy} (unverified: ${failover.restore.unverified.join(', ') || 'none'})`);
 
   let rejoinVerifiedS: Row['rejoinVerifiedS'] = 'n/a';
