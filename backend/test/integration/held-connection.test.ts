@@ -34,7 +34,12 @@ after(async () => {
 });
 
 type SessionView = SessionRecord & { detectedHalt: { at: string; reason: string; recorded: false } | null };
-const detailOf = async (agent: AgentProcess, id: string) => (await getJson<SessionDetail & { session: SessionView }>(`${agent.url}/api/v1/sessions/${id}`)).body;
+/** One session as `agent` shows it; throws (so a wait goes on) while the agent cannot read its store. */
+async function detailOf(agent: AgentProcess, id: string): Promise<SessionDetail & { session: SessionView }> {
+  const { status, body } = await getJson<SessionDetail & { session: SessionView }>(`${agent.url}/api/v1/sessions/${id}`);
+  if (status !== 200) throw new Error(`GET session ${id}: ${status} ${JSON.stringify(body)}`);
+  return body;
+}
 
 test("SIGKILL of the leader's postmaster: halt recorded and shown by every replica's agent within 1 s, though polls are 20 s apart", async () => {
   const leader = await lab.waitHealthy();
