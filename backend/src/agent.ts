@@ -9,6 +9,7 @@ import type { AgentConfig } from './config/config.js';
 import { readHostSnapshot } from './host/snapshot.js';
 import { AgentMetrics } from './metrics/registry.js';
 import { ClusterWatcher } from './observer/cluster-watcher.js';
+import { LeaderConnection } from './observer/leader-connection.js';
 import { probe } from './observer/probe.js';
 import { PatroniClient } from './patroni/client.js';
 import { PostgresPool } from './postgres/connection.js';
@@ -43,19 +44,30 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
     connectionString: config.databaseUrl,
     onIdleConnectionError: (error) => app?.log.warn({ err: error }, 'PostgreSQL connection dropped'),
   });
+  // The leader's PostgreSQL gone (a held connection lost) is polled at once: a halt waits for no interval.
+  const leaderConnection = new LeaderConnection({
+    ownDatabaseUrl: config.databaseUrl,
+    onLost: (lost) => {
+      app?.log.warn(lost, "lost the connection to the leader's PostgreSQL; polling now");
+      watcher.observeLost(lost);
+    },
+  });
   const watcher = new ClusterWatcher({
     patroni,
     postgres,
     patroniUrl: p.url,
     memberName: config.memberName,
     pollIntervalMs: config.pollIntervalMs,
+    leaderPostgresLost: () => leaderConnection.lost,
   });
+  watcher.onPoll((observation) => leaderConnection.observe(observation));
   const startedAt = Date.now();
   const metrics = new AgentMetrics(async () => {
-    const [host, pgSnapshot, halted] = await Promise.all([
+    const [host, pgSnapshot, halted, detectedHalts] = await Promise.all([
       probe(readHostSnapshot()),
       probe(readPostgresSnapshot(postgres)),
       probe(tuning.manager.haltedSessions()),
+      tuning.manager.detectedHalts(),
     ]);
     return {
       host,
@@ -66,6 +78,7 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
       tuning: tuning.manager.progress,
       failover: halted.ok ? halted.value : [],
       failoverReadOk: halted.ok,
+      detectedHalts,
       drift: { report: tuning.drift.latest, correctionsTotal: tuning.drift.correctionsTotal },
     };
   });
@@ -97,6 +110,7 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
     async stop() {
       await app.close();
       await tuning.close();
+      await leaderConnection.close();
       await watcher.stop();
       await Promise.allSettled([postgres.close(), patroni.close()]);
     },

@@ -129,6 +129,7 @@ export function createTuning(
     routes: {
       sessions: new SessionService(manager, watcher, state, { commandTtlMs: config.commandTtlMs }),
       drift: () => drift.latest,
+      detectedHalt: (session) => manager.detectedHalt(session),
       apiToken: config.apiToken,
       knobNames: async () => {
         const { tunable, excluded } = await catalogue();

@@ -249,6 +249,29 @@ export class Lab {
     node.patroniPid = null;
   }
 
+  /** SIGKILL of a node's postmaster only (Patroni keeps running): PostgreSQL crashed. */
+  killPostmaster(name: string): number {
+    const postmaster = this.postmasterPid(this.node(name));
+    if (postmaster === null) throw new Error(`${name} has no running postmaster`);
+    signal(postmaster, 'SIGKILL');
+    return postmaster;
+  }
+
+  /** SIGKILL of etcd (the DCS goes away at once, as in a crash); its data directory is kept for startEtcdAgain. */
+  async killEtcd(): Promise<void> {
+    const { pid } = this.state.etcd;
+    if (pid <= 0 || !isAlive(pid)) throw new Error('etcd is not running');
+    await stopPid(pid, 'SIGKILL', 10_000);
+    this.state.etcd.pid = 0;
+  }
+
+  /** Starts etcd again on its ports and data after killEtcd; resolves once it answers /health. */
+  async startEtcdAgain(): Promise<void> {
+    if (this.state.etcd.pid > 0 && isAlive(this.state.etcd.pid)) throw new Error('etcd is already running');
+    this.startEtcd();
+    await waitFor(() => this.etcdHealthy(), { what: 'etcd to answer /health again', timeoutMs: 30_000 });
+  }
+
   postmasterPid(node: LabNodeState): number | null {
     const pidFile = join(node.dir, 'data', 'postmaster.pid');
     if (!existsSync(pidFile)) return null;

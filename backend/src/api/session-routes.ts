@@ -1,14 +1,19 @@
 /** The session API of DESIGN.md §3. Bodies are checked by JSON schema; unknown fields are refused. */
 import type { FastifyInstance } from 'fastify';
+import type { SessionRecord } from '../store/records.js';
+import type { DetectedHalt } from '../tuning/session/detected-halt.js';
 import type { SessionService } from '../tuning/session/service.js';
 import { requireToken } from './auth.js';
 import { ApiError } from './errors.js';
+import { sessionView } from './views.js';
 
 export interface SessionRouteOptions {
   sessions: SessionService;
   apiToken: string | null;
   /** Names a session may tune: checked here so a bad knob is a 400 naming it, before anything else. */
   knobNames: () => Promise<{ tunable: ReadonlySet<string>; excluded: ReadonlyMap<string, string> }>;
+  /** The halt this agent detected that a session's record does not show yet (SessionManager.detectedHalt). */
+  detectedHalt: (session: SessionRecord) => DetectedHalt | null;
 }
 
 const startBody = {
@@ -53,14 +58,16 @@ interface StartBody {
   seed?: number;
 }
 
-export async function sessionRoutes(app: FastifyInstance, { sessions, apiToken, knobNames }: SessionRouteOptions): Promise<void> {
+export async function sessionRoutes(app: FastifyInstance, { sessions, apiToken, knobNames, detectedHalt }: SessionRouteOptions): Promise<void> {
   const authenticate = requireToken(apiToken);
+  const view = (session: SessionRecord) => sessionView(session, detectedHalt(session));
 
-  app.get('/api/v1/sessions', async () => ({ sessions: await sessions.list() }));
+  app.get('/api/v1/sessions', async () => ({ sessions: (await sessions.list()).map(view) }));
 
-  app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', { schema: { params: idParams } }, async (request) =>
-    sessions.get(request.params.id),
-  );
+  app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', { schema: { params: idParams } }, async (request) => {
+    const detail = await sessions.get(request.params.id);
+    return { ...detail, session: view(detail.session) };
+  });
 
   app.post<{ Body: StartBody }>(
     '/api/v1/sessions',

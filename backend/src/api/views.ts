@@ -2,6 +2,7 @@
 import type { ClusterObservation, TimedTopologyEvent, WatcherStats } from '../observer/cluster-watcher.js';
 import { redact } from '../config/config.js';
 import type { Member } from '../topology/model.js';
+import type { DetectedHalt } from '../tuning/session/detected-halt.js';
 
 export interface HealthView {
   status: 'ok' | 'degraded' | 'starting';
@@ -78,4 +79,16 @@ export function clusterView(observation: ClusterObservation, events: readonly Ti
     patroniVersion: node.patroniVersion,
     recentEvents: events.map(({ at, event }) => ({ at: new Date(at).toISOString(), ...event })),
   };
+}
+
+/** A halt this agent saw that the session's record does not show yet (the record still says it runs). */
+export interface DetectedHaltView {
+  at: string;
+  reason: string;
+  recorded: false;
+}
+
+/** A session as the API shows it: its record, plus `detectedHalt` (null unless this agent saw it halted first). */
+export function sessionView<T extends object>(session: T, halt: DetectedHalt | null): T & { detectedHalt: DetectedHaltView | null } {
+  return { ...session, detectedHalt: halt === null ? null : { at: new Date(halt.at).toISOString(), reason: halt.reason, recorded: false } };
 }

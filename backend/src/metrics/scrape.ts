@@ -3,6 +3,7 @@ import type { ClusterObservation, ProbeResult, WatcherStats } from '../observer/
 import type { PostgresSnapshot } from '../postgres/snapshots.js';
 import type { DriftReport } from '../drift/drift-checker.js';
 import type { HaltedSession } from '../tuning/failover/coordinator.js';
+import type { DetectedHalt } from '../tuning/session/detected-halt.js';
 import type { SessionProgress } from '../tuning/session/runner.js';
 
 /** Everything one scrape reports, gathered once per scrape (one round of queries, no per-metric IO). */
@@ -19,6 +20,8 @@ export interface Scrape {
   failover: readonly HaltedSession[];
   /** Whether the store could be read for `failover`; false means the halted count is unknown, not 0. */
   failoverReadOk: boolean;
+  /** Active sessions this agent saw halted before their record says so (SessionManager.detectedHalts). */
+  detectedHalts: ReadonlyArray<DetectedHalt & { sessionId: string }>;
   /** This node's last drift check; null when the agent has no drift checker (tests). */
   drift: { report: DriftReport | null; correctionsTotal: number } | null;
 }

@@ -1,9 +1,14 @@
 import { SESSION_STATES } from '../store/states.js';
-import { counter, enumSamples, gauge, single, type FamilySpec } from './family.js';
+import { bool, counter, enumSamples, gauge, single, type FamilySpec } from './family.js';
 import type { Scrape } from './scrape.js';
 
 /** Scores are milliseconds per query (or per transaction); exported in seconds. */
 const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : ms / 1000);
+
+function scopeLabels(s: Scrape): { scope: string } | undefined {
+  const scope = s.cluster?.patroni.ok ? s.cluster.patroni.value.topology.scope : null;
+  return scope === null || scope === undefined ? undefined : { scope };
+}
 
 export const tuningFamilies: FamilySpec<Scrape>[] = [
   gauge('pgtuner_tuning_session_state', 'State of the session this agent executes or executed last (one series per state).', (s) =>
@@ -36,4 +41,12 @@ export const tuningFamilies: FamilySpec<Scrape>[] = [
     const t = s.tuning;
     return t ? Object.entries(t.outcomes).map(([outcome, value]) => ({ labels: { session: t.sessionId, outcome }, value })) : [];
   }),
+  gauge(
+    'pgtuner_tuning_halt_detected',
+    'Whether this agent saw an active session halted (the leader gone) before any record says so: 1 until the new leader records the halt.',
+    (s) => single(bool(s.detectedHalts.length > 0), scopeLabels(s)),
+  ),
+  gauge('pgtuner_tuning_halt_detected_timestamp_seconds', 'When this agent saw that halt (epoch seconds); absent when there is none.', (s) =>
+    single(s.detectedHalts.length === 0 ? null : Math.min(...s.detectedHalts.map((h) => h.at)) / 1000, scopeLabels(s)),
+  ),
 ];

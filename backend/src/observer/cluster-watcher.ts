@@ -2,6 +2,11 @@
  * Polls this node's Patroni and PostgreSQL every poll interval, keeps the latest observation, and
  * reports topology changes as events. Failures are observations too: they are counted, kept with
  * their reason and retried on the next tick; nothing here ever throws out of the loop.
+ *
+ * Between interval polls, a poll can be asked for at once (`pollNow`: the connection held to the
+ * leader's PostgreSQL was lost), and a Patroni request that newly fails is polled again at once,
+ * once: a halt then waits for neither the interval nor a second look, and a Patroni that stays
+ * down is asked once per interval, never in a loop.
  */
 import type { PatroniApi } from '../patroni/client.js';
 import type { NodeStatus } from '../patroni/responses.js';
@@ -29,6 +34,18 @@ export interface ClusterObservation {
    * /cluster gives it no api_url.
    */
   leader: ProbeResult<NodeStatus> | null;
+  /**
+   * Set when the connection this agent holds to the leader's PostgreSQL (leader-connection.ts)
+   * dropped and a new one failed, and not reopened since: the leader's PostgreSQL is gone, as far as
+   * this agent can tell, before its Patroni says so.
+   */
+  leaderPostgresLost?: LostConnection;
+}
+
+/** A held connection to `member`'s PostgreSQL that dropped and could not be opened again. */
+export interface LostConnection {
+  member: string;
+  reason: string;
 }
 
 export interface TimedTopologyEvent {
@@ -61,6 +78,8 @@ export interface ClusterWatcherOptions {
    * halt) from hearing the events. Default: a process warning.
    */
   onListenerError?: (error: unknown) => void;
+  /** The held connection to the leader's PostgreSQL, when lost (read at every poll); absent: none is held. */
+  leaderPostgresLost?: () => LostConnection | null;
 }
 
 /** Patroni's scope (the cluster's name) as the observation shows it; null without an answer from Patroni. */
@@ -83,6 +102,8 @@ export class ClusterWatcher {
   #stats: WatcherStats = { polls: 0, patroniErrors: 0, postgresErrors: 0, lastSuccessAt: null };
   #timer: NodeJS.Timeout | null = null;
   #inFlight: Promise<ClusterObservation> | null = null;
+  /** pollNow() arrived while a poll was under way: one more poll follows it. */
+  #pollRequested = false;
   #running = false;
 
   constructor(options: ClusterWatcherOptions) {
@@ -114,28 +135,77 @@ export class ClusterWatcher {
 
   /** Polls once; a poll already under way is shared rather than doubled. */
   poll(): Promise<ClusterObservation> {
-    this.#inFlight ??= this.#pollOnce().finally(() => {
-      this.#inFlight = null;
-    });
-    return this.#inFlight;
+    return this.#inFlight ?? this.#begin(false);
+  }
+
+  /**
+   * Polls at once rather than at the next interval: something outside the poll (a lost
+   * connection) says the cluster may have changed. A poll under way may have started before that
+   * change, so exactly one more poll follows it; further calls meanwhile add nothing.
+   */
+  pollNow(): void {
+    if (this.#inFlight) this.#pollRequested = true;
+    else void this.#begin(false);
+  }
+
+  /**
+   * The connection held to the leader's PostgreSQL is lost: tells the poll listeners at once,
+   * without waiting for Patroni (whose REST API took over a second to answer on the lab while its
+   * PostgreSQL was gone), then polls at once. What they are told is the latest poll's observation at
+   * this moment, with the loss — and, when the lost PostgreSQL is this node's, its PostgreSQL
+   * unreachable. Before any poll reached Patroni there is nothing to tell: the poll decides.
+   */
+  observeLost(lost: LostConnection): void {
+    const latest = this.#latest;
+    if (latest?.patroni.ok) {
+      const ownPostgres = lost.member === latest.self ? { postgres: { ok: false as const, code: 'PGT_HELD_CONNECTION_LOST', message: lost.reason } } : {};
+      const observation: ClusterObservation = { ...latest, at: this.#now(), leaderPostgresLost: lost, ...ownPostgres };
+      for (const listener of this.#pollListeners) this.#tell(() => listener(observation, []));
+    }
+    this.pollNow();
   }
 
   /** Polls now and then every interval, measured from the end of one poll to the start of the next. */
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    const tick = async () => {
-      await this.poll();
-      if (this.#running) this.#timer = setTimeout(tick, this.#options.pollIntervalMs);
-    };
-    void tick();
+    void this.poll();
   }
 
   async stop(): Promise<void> {
     this.#running = false;
+    this.#pollRequested = false;
+    this.#clearTimer();
+    await this.#inFlight;
+  }
+
+  #begin(isRetry: boolean): Promise<ClusterObservation> {
+    this.#clearTimer();
+    const previous = this.#latest;
+    const run = this.#pollOnce().finally(() => {
+      this.#inFlight = null;
+    });
+    this.#inFlight = run;
+    // Registered before any caller's await, so the next poll is decided first.
+    void run.then((observation) => this.#afterPoll(previous, observation, isRetry));
+    return run;
+  }
+
+  /** What follows a poll: the poll pollNow() asked for, one re-poll after a new Patroni failure, or the interval. */
+  #afterPoll(previous: ClusterObservation | null, observation: ClusterObservation, wasRetry: boolean): void {
+    if (this.#pollRequested) {
+      this.#pollRequested = false;
+      void this.#begin(false);
+    } else if (this.#running && !wasRetry && newPatroniFailure(previous, observation)) {
+      void this.#begin(true);
+    } else if (this.#running) {
+      this.#timer = setTimeout(() => void this.poll(), this.#options.pollIntervalMs);
+    }
+  }
+
+  #clearTimer(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    await this.#inFlight;
   }
 
   async #pollOnce(): Promise<ClusterObservation> {
@@ -145,7 +215,8 @@ export class ClusterWatcher {
       ? (this.#options.memberName ?? identifySelf(patroni.value.node, patroni.value.topology, this.#options.patroniUrl))
       : null;
     const leader = patroni.ok ? await this.#probeLeader(patroni.value.topology, self) : null;
-    const observation: ClusterObservation = { at, patroni, postgres, self, leader };
+    const lost = this.#options.leaderPostgresLost?.() ?? null;
+    const observation: ClusterObservation = { at, patroni, postgres, self, leader, ...(lost === null ? {} : { leaderPostgresLost: lost }) };
     this.#stats.polls += 1;
     if (!patroni.ok) this.#stats.patroniErrors += 1;
     if (!postgres.ok) this.#stats.postgresErrors += 1;
@@ -195,6 +266,13 @@ export class ClusterWatcher {
   #probePostgres(): Promise<ClusterObservation['postgres']> {
     return probe(readInRecovery(this.#options.postgres).then((inRecovery) => ({ inRecovery })));
   }
+}
+
+/** A Patroni request (this node's, or the leader's REST API) failed in `next` that had not failed in `previous`. */
+function newPatroniFailure(previous: ClusterObservation | null, next: ClusterObservation): boolean {
+  const patroniFailed = (o: ClusterObservation | null) => o !== null && !o.patroni.ok;
+  const leaderFailed = (o: ClusterObservation | null) => o?.leader != null && !o.leader.ok;
+  return (patroniFailed(next) && !patroniFailed(previous)) || (leaderFailed(next) && !leaderFailed(previous));
 }
 
 function warnListenerError(error: unknown): void {

@@ -58,9 +58,9 @@ export interface PollTriggerInput {
 
 /**
  * What one poll of an agent says about the leader: the topology events, plus what only this agent
- * sees — its own Patroni or PostgreSQL gone while it led, its node no longer the leader, or (beside
+ * sees — its own Patroni or PostgreSQL gone while it led, its node no longer the leader, (beside
  * a replica) the leader's REST API not answering or reporting its PostgreSQL down, which the DCS
- * shows only once the leader key expires.
+ * shows only once the leader key expires, or the connection it holds to the leader's PostgreSQL lost.
  */
 export function pollTrigger({ observation, events, wasLeader }: PollTriggerInput): HaltTrigger | null {
   const { patroni, postgres, leader } = observation;
@@ -74,6 +74,12 @@ export function pollTrigger({ observation, events, wasLeader }: PollTriggerInput
     const name = patroni.value.topology.leader ?? 'the leader';
     if (!leader.ok) leaderUnreachable = `${name}'s Patroni REST API: ${leader.message}`;
     else if (leader.value.health !== 'up') leaderUnreachable = `${name}'s PostgreSQL is ${leader.value.state}`;
+  }
+  // The held connection to the leader's PostgreSQL dropped and could not be opened again: known at
+  // once, while the leader's Patroni may take a loop to notice (and its REST API seconds to say so).
+  const lost = observation.leaderPostgresLost;
+  if (leaderUnreachable === null && lost !== undefined && patroni.ok && lost.member === patroni.value.topology.leader) {
+    leaderUnreachable = `${lost.member === observation.self ? "this node's" : `${lost.member}'s`} PostgreSQL: ${lost.reason}`;
   }
   return haltTrigger({ events, executorIsReplica, leaderUnreachable });
 }

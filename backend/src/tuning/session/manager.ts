@@ -14,6 +14,7 @@ import { Periodic } from '../../util/periodic.js';
 import { BaselineRestorer } from '../failover/baseline-restore.js';
 import { FailoverCoordinator, type Detection, type HaltedSession, type LocalRun } from '../failover/coordinator.js';
 import { isLeaderObservation, type FailoverSettings, type FailoverState } from '../failover/index.js';
+import { DetectedHalts, UNHALTED_ACTIVE_STATES, type DetectedHalt } from './detected-halt.js';
 import { SessionRequestError } from './errors.js';
 import type { SessionPorts } from './ports.js';
 import { startBlockers } from './preconditions.js';
@@ -61,6 +62,8 @@ export class SessionManager {
   readonly #local = new Map<string, LocalRun>();
   /** Halts triggered by a poll, with when the change was seen (a runner's own role check has none). */
   readonly #haltDetections = new Map<string, Detection>();
+  /** The halt this agent saw that the store may not show yet (the API's and metrics' `detectedHalt`). */
+  readonly #detectedHalts = new DetectedHalts();
   #runner: SessionRunner | null = null;
   /** The last session this agent executed, kept after it ends so metrics show how it ended. */
   #lastRunner: SessionRunner | null = null;
@@ -95,6 +98,31 @@ export class SessionManager {
   /** Halted sessions awaiting acknowledgement, with their protocol state, as this node's store shows them. */
   haltedSessions(): Promise<HaltedSession[]> {
     return this.#coordinator.haltedSessions();
+  }
+
+  /** The halt this agent detected that `session`'s record does not show yet, or null. */
+  detectedHalt(session: SessionRecord): DetectedHalt | null {
+    return this.#detectedHalts.of(session);
+  }
+
+  /**
+   * Active sessions of this cluster, as this node's store shows them, that this agent saw halted
+   * before any record says so (for a scrape). The store is read only while a detection is held.
+   */
+  async detectedHalts(): Promise<Array<DetectedHalt & { sessionId: string }>> {
+    if (!this.#detectedHalts.holding) return [];
+    let active: SessionRecord[];
+    try {
+      active = await this.#deps.store.sessionsInState(observedScope(this.#deps.watcher.latest) ?? 'unknown', UNHALTED_ACTIVE_STATES);
+    } catch {
+      // No state database on this node yet, or it is down: nothing to show.
+      return [];
+    }
+    this.#detectedHalts.settle(active);
+    return active.flatMap((session) => {
+      const halt = this.#detectedHalts.of(session);
+      return halt === null ? [] : [{ sessionId: session.id, ...halt }];
+    });
   }
 
   /** Progress of the session this agent executes or executed last; null before the first. */
@@ -285,6 +313,7 @@ export class SessionManager {
     // The coordinator's protocol step runs in the background, after this: the halt below comes first
     // (DESIGN.md §4 rule 8.1) and stops every apply at once.
     const detection = this.#coordinator.observe(observation, events);
+    this.#detectedHalts.observe(observation, detection);
     const runner = this.#runner;
     if (runner && detection && runner.interruption?.kind !== 'halt') {
       this.#haltDetections.set(runner.sessionId, detection);

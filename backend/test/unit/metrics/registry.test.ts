@@ -403,10 +403,10 @@ describe('AgentMetrics.render: scrapes', () => {
 });
 
 describe('AgentMetrics.render: tuning', () => {
-  it('no session executed here: no tuning series', async () => {
+  it('no session executed here: no per-session tuning series (only whether a halt was detected, 0)', async () => {
     const { watcher } = await polledRig();
     const parsed = await render(scrapeOf(watcher));
-    assert.deepEqual(familiesWithPrefix(parsed, 'pgtuner_tuning_'), []);
+    assert.deepEqual(familiesWithPrefix(parsed, 'pgtuner_tuning_'), ['pgtuner_tuning_halt_detected']);
   });
 
   it('a running session: state enum, iteration, objective in seconds, improvement ratio, outcomes', async () => {
@@ -503,6 +503,18 @@ describe('AgentMetrics.render: failover and drift', () => {
     assert.equal(gaveUp.phase, 'awaiting_acknowledgement');
     const parsed = await render(scrapeOf(watcher, { failover: [{ session: record('halted'), failover: gaveUp }] }));
     assert.equal(valueOf(parsed, 'pgtuner_failover_restore_unresolved', { scope: 'demo', session }), 1);
+  });
+
+  it('a halt this agent detected that no record shows yet: halt_detected 1 with the detection time; 0 and no time otherwise', async () => {
+    const { watcher } = await polledRig();
+    const none = await render(scrapeOf(watcher));
+    assert.deepEqual(samplesOf(none, 'pgtuner_tuning_halt_detected'), [{ labels: { scope: 'demo' }, value: 0 }]);
+    assert.deepEqual(samplesOf(none, 'pgtuner_tuning_halt_detected_timestamp_seconds'), []);
+
+    const detectedHalts = [{ sessionId: session, at: 12_250, reason: 'the leader is unreachable', recorded: false as const }];
+    const parsed = await render(scrapeOf(watcher, { detectedHalts }));
+    assert.deepEqual(samplesOf(parsed, 'pgtuner_tuning_halt_detected'), [{ labels: { scope: 'demo' }, value: 1 }]);
+    assert.deepEqual(samplesOf(parsed, 'pgtuner_tuning_halt_detected_timestamp_seconds'), [{ labels: { scope: 'demo' }, value: 12.25 }]);
   });
 
   it("this node's drift: checked, drifted, parameters by kind and origin, corrections", async () => {

@@ -146,7 +146,7 @@ export function watcherRig(): WatcherRig {
 /** What agent.ts gathers for one scrape, with the host and PostgreSQL parts given. */
 export function scrapeOf(
   watcher: ClusterWatcher,
-  parts: Partial<Pick<Scrape, 'host' | 'postgres' | 'tuning' | 'failover' | 'failoverReadOk' | 'drift'>> = {},
+  parts: Partial<Pick<Scrape, 'host' | 'postgres' | 'tuning' | 'failover' | 'failoverReadOk' | 'drift' | 'detectedHalts'>> = {},
 ): Scrape {
   return {
     host: parts.host ?? { ok: true, value: hostSnapshot() },
@@ -157,6 +157,7 @@ export function scrapeOf(
     tuning: parts.tuning ?? null,
     failover: parts.failover ?? [],
     failoverReadOk: parts.failoverReadOk ?? true,
+    detectedHalts: parts.detectedHalts ?? [],
     drift: parts.drift ?? null,
   };
 }

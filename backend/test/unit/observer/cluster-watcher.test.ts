@@ -531,3 +531,177 @@ describe('configured member name', () => {
     assert.equal((await named.watcher.poll()).self, 'node2');
   });
 });
+
+describe('ClusterWatcher: polls out of band (events and failed requests)', () => {
+  /** The interval never elapses in these tests: mocked setTimeout is never ticked that far. */
+  const NEVER_MS = 3_600_000;
+
+  /** Macrotask turns (setImmediate is not mocked), so every poll the watcher started on its own has ended. */
+  async function settle(): Promise<void> {
+    for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  it('pollNow() polls at once instead of waiting out the interval, and the interval restarts after it', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { watcher, patroni, clock } = harness('4.1.5', { pollIntervalMs: NEVER_MS });
+    watcher.start();
+    await settle();
+    assert.equal(watcher.stats.polls, 1);
+
+    clock.advance(150);
+    watcher.pollNow();
+    await settle();
+    assert.equal(watcher.stats.polls, 2, 'one poll at once');
+    assert.equal(watcher.latest?.at, ms(T0) + 150);
+
+    t.mock.timers.tick(NEVER_MS - 1);
+    await settle();
+    assert.equal(patroni.calls.getNodeStatus, 2, 'the interval counts from the end of the out-of-band poll');
+    t.mock.timers.tick(1);
+    await settle();
+    assert.equal(watcher.stats.polls, 3);
+    await watcher.stop();
+  });
+
+  it('pollNow() while a poll is under way: exactly one more poll right after it (that poll may predate the event)', async () => {
+    const { watcher, patroni } = harness('4.1.5', { pollIntervalMs: NEVER_MS });
+    const held = gate();
+    patroni.gate = held.promise;
+    const first = watcher.poll();
+    watcher.pollNow();
+    watcher.pollNow();
+    assert.equal(patroni.calls.getNodeStatus, 1, 'nothing doubled while the first poll runs');
+    held.release();
+    await first;
+    await settle();
+    assert.equal(watcher.stats.polls, 2);
+    assert.equal(patroni.calls.getNodeStatus, 2);
+  });
+
+  it('a dropped connection reported by pollNow() halts at once: the halting poll comes without the interval elapsing', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { watcher, postgres } = harness('4.1.5', { pollIntervalMs: NEVER_MS });
+    const seen: ClusterObservation[] = [];
+    watcher.onPoll((observation) => seen.push(observation));
+    watcher.start();
+    await settle();
+    postgres.error = POSTGRES_DOWN();
+    watcher.pollNow();
+    await settle();
+    assert.equal(seen.length, 2);
+    assert.equal(seen[1]!.postgres.ok, false, 'the out-of-band poll saw the PostgreSQL that went away');
+    await watcher.stop();
+  });
+
+  it('a failed Patroni request triggers exactly one immediate re-poll; while Patroni stays down, back to the interval', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { watcher, patroni } = harness('4.1.5', { pollIntervalMs: NEVER_MS });
+    watcher.start();
+    await settle();
+    assert.equal(watcher.stats.polls, 1);
+
+    patroni.error = PATRONI_DOWN();
+    watcher.pollNow();
+    await settle();
+    assert.equal(watcher.stats.polls, 3, 'the failed poll and one re-poll');
+    assert.equal(watcher.stats.patroniErrors, 2);
+    await settle();
+    assert.equal(watcher.stats.polls, 3, 'no busy loop while Patroni stays down');
+
+    t.mock.timers.tick(NEVER_MS);
+    await settle();
+    assert.equal(watcher.stats.polls, 4, 'the interval poll, failing the same way, is not re-polled');
+
+    patroni.error = null;
+    t.mock.timers.tick(NEVER_MS);
+    await settle();
+    assert.equal(watcher.stats.polls, 5);
+    patroni.error = PATRONI_DOWN();
+    t.mock.timers.tick(NEVER_MS);
+    await settle();
+    assert.equal(watcher.stats.polls, 7, 'a new failure after Patroni answered again is re-polled once more');
+    await watcher.stop();
+  });
+
+  it("the leader's REST API failing (beside a replica) triggers one immediate re-poll", async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const cluster = normalizeCluster(recorded('4.1.5', 'cluster.json'));
+    const node2 = cluster.members.find((member) => member.name === 'node2')!;
+    const leaderUrl = cluster.members.find((member) => member.name === 'node1')!.apiUrl!;
+    const { watcher, patroni } = harness('4.1.5', { patroniUrl: node2.apiUrl!, pollIntervalMs: NEVER_MS });
+    patroni.answer(recorded('4.1.5', 'patroni-replica.json'), recorded('4.1.5', 'cluster.json'));
+    patroni.others.set(leaderUrl, recorded('4.1.5', 'patroni-primary.json'));
+    watcher.start();
+    await settle();
+    patroni.others.delete(leaderUrl);
+    watcher.pollNow();
+    await settle();
+    assert.deepEqual(patroni.askedOthers, [leaderUrl, leaderUrl, leaderUrl], 'the first poll, the failing one, one re-poll');
+    assert.equal(watcher.stats.polls, 3);
+    await watcher.stop();
+  });
+
+  it("a lost connection to the leader's PostgreSQL is part of the poll's observation (and absent when none is lost)", async () => {
+    let lost: { member: string; reason: string } | null = null;
+    const { watcher } = harness('4.1.5', { pollIntervalMs: NEVER_MS, leaderPostgresLost: () => lost });
+    assert.equal('leaderPostgresLost' in (await watcher.poll()), false);
+    lost = { member: 'node1', reason: 'terminating connection due to unexpected postmaster exit; a new connection failed: ECONNREFUSED' };
+    assert.deepEqual((await watcher.poll()).leaderPostgresLost, lost);
+  });
+
+  it("observeLost(): the listeners hear the latest observation with the loss at once, before the poll that follows has Patroni's answer", async () => {
+    const { watcher, patroni, clock } = harness('4.1.5', { pollIntervalMs: NEVER_MS });
+    const heard: ClusterObservation[] = [];
+    watcher.onPoll((observation) => heard.push(observation));
+    const first = await watcher.poll();
+    const slowPatroni = gate();
+    patroni.gate = slowPatroni.promise;
+    clock.advance(40);
+    const lost = { member: 'node1', reason: 'terminating connection due to unexpected postmaster exit; a new connection failed: ECONNREFUSED' };
+    watcher.observeLost(lost);
+    assert.equal(heard.length, 2, 'told at once, while the poll waits for Patroni');
+    assert.deepEqual(heard[1], {
+      ...first,
+      at: ms(T0) + 40,
+      leaderPostgresLost: lost,
+      // node1 is this agent's own node: its PostgreSQL is the one gone.
+      postgres: { ok: false, code: 'PGT_HELD_CONNECTION_LOST', message: lost.reason },
+    });
+    assert.equal(watcher.latest, first, 'not a poll: the latest poll stays what it was');
+    assert.equal(patroni.calls.getNodeStatus, 2, 'a poll started at once');
+    slowPatroni.release();
+    await settle();
+    assert.equal(watcher.stats.polls, 2);
+  });
+
+  it('observeLost() before any poll reached Patroni tells nobody; the poll decides', async () => {
+    const { watcher } = harness('4.1.5', { pollIntervalMs: NEVER_MS });
+    const heard: ClusterObservation[] = [];
+    watcher.onPoll((observation) => heard.push(observation));
+    watcher.observeLost({ member: 'node1', reason: 'gone' });
+    await settle();
+    assert.equal(heard.length, 1);
+    assert.equal(watcher.stats.polls, 1);
+  });
+
+  it('without start(), a failed poll() is not re-polled (tests and one-off polls stay one poll)', async () => {
+    const { watcher, patroni } = harness('4.1.5', { pollIntervalMs: NEVER_MS });
+    patroni.error = PATRONI_DOWN();
+    await watcher.poll();
+    await settle();
+    assert.equal(watcher.stats.polls, 1);
+  });
+
+  it('stop() cancels a requested out-of-band poll', async () => {
+    const { watcher, patroni } = harness('4.1.5', { pollIntervalMs: NEVER_MS });
+    const held = gate();
+    patroni.gate = held.promise;
+    watcher.start();
+    watcher.pollNow();
+    const stopped = watcher.stop();
+    held.release();
+    await stopped;
+    await settle();
+    assert.equal(watcher.stats.polls, 1);
+  });
+});

@@ -211,3 +211,26 @@ describe('isLeaderObservation', () => {
     });
   }
 });
+
+describe("pollTrigger: the connection held to the leader's PostgreSQL was lost", () => {
+  const lost = { member: 'node1', reason: 'PostgreSQL error 57P01: terminating connection due to unexpected postmaster exit; reconnecting: ECONNREFUSED' };
+
+  it("beside a replica, while the leader's REST API still answers (Patroni has not noticed yet): halts, naming the leader's PostgreSQL", () => {
+    const trigger = pollTrigger({ observation: { ...observation({ self: 'node2' }), leaderPostgresLost: lost }, events: [], wasLeader: false });
+    assert.deepEqual(trigger, { reason: `the leader is unreachable: node1's PostgreSQL: ${lost.reason}`, events: [] });
+  });
+
+  it("beside the leader: halts, naming this node's PostgreSQL", () => {
+    const trigger = pollTrigger({ observation: { ...observation(), leaderPostgresLost: lost }, events: [], wasLeader: true });
+    assert.deepEqual(trigger, { reason: `the leader is unreachable: this node's PostgreSQL: ${lost.reason}`, events: [] });
+  });
+
+  it('a loss of a member that no longer leads halts nothing (the topology events say what changed)', () => {
+    const trigger = pollTrigger({
+      observation: { ...observation({ self: 'node2' }), leaderPostgresLost: { ...lost, member: 'node3' } },
+      events: [],
+      wasLeader: false,
+    });
+    assert.equal(trigger, null);
+  });
+});
