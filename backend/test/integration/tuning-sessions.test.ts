@@ -250,7 +250,15 @@ test("a replica's agent whose PostgreSQL is down reads the sessions from another
 });
 
 test('pausing the cluster mid-session halts it; nothing is sent after the pause', async () => {
-  const started = await post(leaderAgent, '/api/v1/sessions', { iterations: 20, iterationSeconds: 3, warmupSeconds: 1 });
+  // The test before restarts a replica: the leader's agent may see it starting a little after the lab looks healthy.
+  const started = await waitFor(
+    async () => {
+      const response = await post(leaderAgent, '/api/v1/sessions', { iterations: 20, iterationSeconds: 3, warmupSeconds: 1 });
+      const code = (response.body as { error?: { code?: string } }).error?.code;
+      return response.status === 409 && code === 'cluster_unhealthy' ? false : response;
+    },
+    { what: "the leader's agent to accept a start (cluster healthy as it sees it)", timeoutMs: 120_000 },
+  );
   assert.equal(started.status, 201, JSON.stringify(started.body));
   const sessionId = (started.body.session as SessionRecord).id;
   await waitFor(async () => (await detailOf(leaderAgent, sessionId)).iterations.some((i) => i.number >= 1), {
