@@ -172,6 +172,9 @@ test('a leader killed mid-session fires one halted-session alert, which resolves
     { what: 'Prometheus to scrape the unverified members of the restore' },
   );
   assert.equal(unverified.value[1], '1', `${oldLeader} was down during the restore`);
+  // The restore succeeded: the give-up series is there, at 0, once per cluster and session.
+  const unresolved = await instant(`max by (scope, session) (pgtuner_failover_restore_unresolved{session="${session.id}"})`);
+  assert.deepEqual(unresolved.map((s) => [s.metric.scope, s.value[1]]), [[lab.state.scope, '0']], JSON.stringify(unresolved));
   const acknowledged = await post(agentOf(leader), `/api/v1/sessions/${session.id}/acknowledge`, { by: 'dba' });
   assert.equal(acknowledged.status, 200, JSON.stringify(acknowledged.body));
   await waitFor(async () => (await haltedAlerts(session.id)).length === 0 && (await activeAlerts(prometheus.url)).every((a) => a.labels.alertname !== HALTED), {
