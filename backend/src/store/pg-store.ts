@@ -112,7 +112,8 @@ const SQL = {
       score = CASE WHEN $11::boolean THEN $12::double precision ELSE score END,
       verdicts = CASE WHEN $13::boolean THEN $14::jsonb ELSE verdicts END,
       ended_at = CASE WHEN $15::boolean THEN $16::timestamptz ELSE ended_at END,
-      error = CASE WHEN $17::boolean THEN $18::text ELSE error END
+      error = CASE WHEN $17::boolean THEN $18::text ELSE error END,
+      candidate = CASE WHEN $19::boolean THEN $20::jsonb ELSE candidate END
     WHERE session_id = $1 AND number = $2
     RETURNING ${ITERATION_COLUMNS}`,
   listIterations: `SELECT ${ITERATION_COLUMNS} FROM iterations WHERE session_id = $1 ORDER BY number`,
@@ -605,6 +606,7 @@ export class PgStore implements Store {
       ...field(update, 'verdicts', json),
       ...field(update, 'endedAt'),
       ...field(update, 'error'),
+      ...field(update, 'candidate', json),
     ]);
     if (row === undefined) throw new RecordNotFoundError(`iteration ${number} of session ${sessionId}`);
     return toIteration(row);

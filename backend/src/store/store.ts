@@ -107,7 +107,7 @@ export interface SessionUpdateGuard {
 export type NewCommand = Omit<CommandRecord, 'status' | 'result' | 'handledBy' | 'handledAt'>;
 
 export type IterationUpdate = Partial<
-  Pick<IterationRecord, 'state' | 'parameters' | 'verification' | 'measurement' | 'score' | 'verdicts' | 'endedAt' | 'error'>
+  Pick<IterationRecord, 'state' | 'candidate' | 'parameters' | 'verification' | 'measurement' | 'score' | 'verdicts' | 'endedAt' | 'error'>
 >;
 
 export type NewPendingChange = Omit<PendingChangeRecord, 'id' | 'status' | 'decidedBy' | 'decidedAt' | 'changes' | 'decisionReason'>;

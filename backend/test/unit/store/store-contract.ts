@@ -471,8 +471,10 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         await store.insertIteration(original);
         await store.insertIteration(iteration('s1', 4));
 
+        // A reviewer's adjusted candidate replaces the proposed one (approval mode).
+        assert.deepEqual((await store.updateIteration('s1', 3, { candidate: { work_mem: 12288 } })).candidate, { work_mem: 12288 });
         const applying = await store.updateIteration('s1', 3, { state: 'applying', parameters: { work_mem: '12MB' } });
-        assert.deepEqual(applying, { ...original, state: 'applying', parameters: { work_mem: '12MB' } });
+        assert.deepEqual(applying, { ...original, candidate: { work_mem: 12288 }, state: 'applying', parameters: { work_mem: '12MB' } });
 
         const update = {
           state: 'reverted' as const,
@@ -484,7 +486,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
           error: 'regression: 5× the baseline',
         };
         const reverted = await store.updateIteration('s1', 3, update);
-        const expected: IterationRecord = { ...original, parameters: { work_mem: '12MB' }, ...update };
+        const expected: IterationRecord = { ...original, candidate: { work_mem: 12288 }, parameters: { work_mem: '12MB' }, ...update };
         assert.deepEqual(reverted, expected);
 
         const cleared = await store.updateIteration('s1', 3, { measurement: null, score: null, error: null, endedAt: null });
