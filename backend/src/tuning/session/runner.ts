@@ -811,10 +811,14 @@ export class SessionRunner {
       const changes = changedValues(current, best.config);
       const validation = catalogue.validate(changes, { restore: true });
       if (!validation.ok) throw new Error(`the best configuration no longer validates: ${validation.errors.map((e) => e.message).join('; ')}`);
-      const gate = await this.#gate(
-        { reason: 'final_best', iteration: null, configuration: best.config, parameters: validation.parameters, restore: true, editable: true, prediction: null, replaces: null },
-        this.#halts.signal,
-      );
+      // Already on the best configuration: nothing to send, nothing to approve.
+      const gate: GateOutcome =
+        Object.keys(validation.parameters).length === 0
+          ? { kind: 'approved', configuration: best.config, parameters: {} }
+          : await this.#gate(
+              { reason: 'final_best', iteration: null, configuration: best.config, parameters: validation.parameters, restore: true, editable: true, prediction: null, replaces: null },
+              this.#halts.signal,
+            );
       if (gate.kind !== 'approved') throw new NotApproved(gate);
       await this.#apply(null, gate.configuration, gate.parameters as Record<string, string>, catalogue);
       this.#unconfirmed = false;
