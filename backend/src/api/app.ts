@@ -13,6 +13,7 @@ import { redact } from '../config/config.js';
 import type { AgentMetrics } from '../metrics/registry.js';
 import type { ClusterWatcher } from '../observer/cluster-watcher.js';
 import { SessionRequestError } from '../tuning/session/errors.js';
+import { approvalRoutes } from './approval-routes.js';
 import { ApiError, errorBody } from './errors.js';
 import { knobRoutes, type KnobRouteOptions } from './knob-routes.js';
 import { sessionRoutes, type SessionRouteOptions } from './session-routes.js';
@@ -78,6 +79,7 @@ export function buildApp({ watcher, metrics, tuning, logger = false }: AppDepend
   if (tuning) {
     void app.register(sessionRoutes, tuning);
     void app.register(knobRoutes, tuning);
+    void app.register(approvalRoutes, tuning);
   }
 
   return app;

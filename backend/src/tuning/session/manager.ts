@@ -6,7 +6,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { observedScope, type ClusterObservation, type ClusterWatcher } from '../../observer/cluster-watcher.js';
-import type { SessionOptions, SessionRecord } from '../../store/records.js';
+import type { PendingChangeRecord, SessionOptions, SessionRecord } from '../../store/records.js';
 import { expiredCommandResult } from '../../store/states.js';
 import { SessionConflictError, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
@@ -18,7 +18,7 @@ import { DetectedHalts, UNHALTED_ACTIVE_STATES, type DetectedHalt } from './dete
 import { SessionRequestError } from './errors.js';
 import type { SessionPorts } from './ports.js';
 import { startBlockers } from './preconditions.js';
-import { SessionRunner, type RunnerSettings, type SessionProgress } from './runner.js';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, SessionRunner, type ApprovalDecision, type RunnerSettings, type SessionProgress } from './runner.js';
 
 export interface SessionLog {
   info(detail: Record<string, unknown>, message: string): void;
@@ -53,6 +53,8 @@ export const DEFAULT_SESSION_OPTIONS: Omit<SessionOptions, 'seed'> = {
   warmupSeconds: 30,
   objective: 'mean_query_time',
   knobs: [],
+  approval: 'none',
+  approvalTimeoutMs: DEFAULT_APPROVAL_TIMEOUT_MS,
 };
 
 export class SessionManager {
@@ -166,6 +168,21 @@ export class SessionManager {
     return session;
   }
 
+  /** The change the running session awaits a decision on (approval mode), if any. */
+  get pendingChange(): PendingChangeRecord | null {
+    return this.#runner?.pendingChange ?? null;
+  }
+
+  /** A person's decision on `sessionId`'s pending change; the runner records it before it acts on it. */
+  async decide(sessionId: string, decision: ApprovalDecision): Promise<PendingChangeRecord> {
+    this.#requireLeader();
+    const runner = this.#runner;
+    if (runner === null || runner.sessionId !== sessionId) {
+      throw new SessionRequestError(404, 'no_pending_change', `session ${sessionId} has no change awaiting approval on this agent`);
+    }
+    return runner.decide(decision);
+  }
+
   /** A person acknowledges the failover halt of `sessionId`: the session ends, and a new one may start. */
   async acknowledge(sessionId: string, by: string, options: { force?: boolean } = {}): Promise<{ session: SessionRecord; failover: FailoverState }> {
     this.#requireLeader();
@@ -257,6 +274,9 @@ export class SessionManager {
           const by = typeof command.payload.by === 'string' ? command.payload.by : '';
           const { failover } = await this.acknowledge(command.sessionId, by, { force: command.payload.force === true });
           outcome = { status: 'done', result: { sessionId: command.sessionId, acknowledgement: failover.acknowledgement } };
+        } else if ((command.kind === 'approve' || command.kind === 'reject') && command.sessionId !== null) {
+          const decided = await this.decide(command.sessionId, decisionOf(command.kind, command.payload));
+          outcome = { status: 'done', result: { sessionId: command.sessionId, pendingChange: decided } };
         } else {
           outcome = { status: 'rejected', result: { error: { code: 'unsupported_command', message: `cannot execute ${command.kind} yet` } } };
         }
@@ -351,4 +371,12 @@ export class SessionManager {
     }
     return observation;
   }
+}
+
+/** A forwarded approve or reject command's payload as the runner takes it. */
+function decisionOf(kind: 'approve' | 'reject', payload: Record<string, unknown>): ApprovalDecision {
+  const by = typeof payload.by === 'string' ? payload.by : 'api';
+  if (kind === 'reject') return { approve: false, by, ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}) };
+  const changes = payload.changes;
+  return { approve: true, by, ...(changes !== null && typeof changes === 'object' ? { changes: changes as Record<string, string | number | boolean> } : {}) };
 }
