@@ -41,6 +41,13 @@ export const tuningFamilies: FamilySpec<Scrape>[] = [
     const t = s.tuning;
     return t ? Object.entries(t.outcomes).map(([outcome, value]) => ({ labels: { session: t.sessionId, outcome }, value })) : [];
   }),
+  gauge('pgtuner_tuning_approval_pending', 'Approval mode: 1 while the session waits for a person to approve or reject a configuration.', (s) => {
+    const session = s.approval?.sessionId ?? s.tuning?.sessionId;
+    return session === undefined ? [] : single(bool(s.approval !== null), { session });
+  }),
+  gauge('pgtuner_tuning_approval_waiting_seconds', 'How long the pending change has waited for a decision; absent when none waits.', (s) =>
+    s.approval === null ? [] : single(s.approval.waitedSeconds, { session: s.approval.sessionId }),
+  ),
   gauge(
     'pgtuner_tuning_halt_detected',
     'Whether this agent saw an active session halted (the leader gone) before any record says so: 1 until the new leader records the halt.',
