@@ -245,6 +245,10 @@ export interface PendingChangeContext {
   ending: boolean;
   /** Whether a PATCH was sent by this session before the change was proposed. */
   sent: boolean;
+  /** Whether the last change sent was verified on every member (the cluster is on `current`). */
+  verified: boolean;
+  /** Whether a PATCH went out since the cluster was last verified on its best or baseline configuration. */
+  unconfirmed: boolean;
 }
 
 export interface PendingChangeRecord {

@@ -58,6 +58,11 @@ export interface CoordinatorDeps {
   verifiedMembers(sessionId: string, members: readonly string[]): Promise<string[]>;
   /** What this process did with a session; null when it never ran it (e.g. before a restart). */
   localRun(sessionId: string): LocalRun | null;
+  /**
+   * A session this agent executed before it restarted that can go on where it was (an approval-mode
+   * session waiting for a decision: nothing is in flight): resumes it and says true; false to abort it.
+   */
+  resumeRun?(session: SessionRecord): Promise<boolean>;
   /** The wall clock (epoch ms): timestamps people read. */
   now(): number;
   /** A monotonic clock (ms, any origin, never steps): every wait and deadline. */
@@ -243,6 +248,7 @@ export class FailoverCoordinator {
     }
     if (local?.kind === 'running' || local?.kind === 'ended') return;
     if (local?.kind === 'halted') return this.#begin(session, local.detection);
+    if (session.executor === self && local === null && (await this.#deps.resumeRun?.(session)) === true) return;
     if (session.executor === self) return this.#abort(session, local === null ? 'the agent executing it restarted' : 'its runner lost the state store');
     return this.#begin(session, this.#detectionFor(session.executor, self));
   }

@@ -85,6 +85,7 @@ export class SessionManager {
       restoreBaseline: async (sessionId, members, signal) => (await restorer()).restore(sessionId, members, signal),
       verifiedMembers: async (sessionId, members) => (await restorer()).verifiedMembers(sessionId, members),
       localRun: (sessionId) => this.#local.get(sessionId) ?? null,
+      resumeRun: (session) => this.#resume(session),
       now: deps.now ?? Date.now,
       monotonic: deps.monotonic ?? (() => performance.now()),
       settings: deps.failover,
@@ -289,14 +290,31 @@ export class SessionManager {
     }
   }
 
-  #launch(session: SessionRecord, ports: SessionPorts): void {
+  /**
+   * After a restart: an approval-mode session this agent executed that waits for a decision goes on
+   * waiting (its change is applied only if approved); any other is aborted by the coordinator.
+   */
+  async #resume(session: SessionRecord): Promise<boolean> {
+    if (session.options.approval !== 'each' || (session.state !== 'running' && session.state !== 'finishing') || this.#runner !== null) return false;
+    const pending = await this.#deps.store.getPendingChange(session.id);
+    if (pending === null) return false;
+    const ports = await this.#deps.createPorts(this.#deps.store);
+    this.#local.set(session.id, { kind: 'running' });
+    this.#launch(session, ports, pending);
+    return true;
+  }
+
+  #launch(session: SessionRecord, ports: SessionPorts, resumeAt: PendingChangeRecord | null = null): void {
     const runner = new SessionRunner(ports, this.#deps.runnerSettings, session);
     this.#runner = runner;
     this.#lastRunner = runner;
-    this.#deps.log.info({ session: session.id, options: session.options }, 'tuning session started');
+    this.#deps.log.info(
+      { session: session.id, options: session.options, ...(resumeAt ? { pendingChange: resumeAt.id } : {}) },
+      resumeAt ? 'tuning session resumed: a change awaits approval' : 'tuning session started',
+    );
     // A poll between the start checks and now reached no runner: the latest one is checked here.
     this.#holdStartConditions(this.#deps.watcher.latest);
-    this.#running = runner.run().then(
+    this.#running = (resumeAt ? runner.resume(resumeAt) : runner.run()).then(
       (final) => {
         this.#deps.log.info({ session: final.id, state: final.state, result: final.result, reason: final.reason }, 'tuning session ended');
         this.#local.set(session.id, this.#afterRun(runner));

@@ -21,7 +21,7 @@ import type {
 import { PendingChangeDecidedError } from '../../store/store.js';
 import { checkMemory, checkRegression, type GuardrailSettings } from '../guardrails.js';
 import { measureWindow, scoreMeasurement } from '../objective.js';
-import type { Configuration, Trial } from '../space.js';
+import type { Configuration, Suggestion, SuggestionReason, Trial } from '../space.js';
 import { memoryVerdict, reviewChanges, valueChanges } from './approval.js';
 import { SessionRequestError } from './errors.js';
 import { memoryInputs } from './memory-inputs.js';
@@ -158,6 +158,8 @@ export class SessionRunner {
   /** The change awaiting a person's decision, and how the waiting runner learns of it. */
   #waiting: { record: PendingChangeRecord; proposal: Proposal; decided: (record: PendingChangeRecord) => void } | null = null;
   #review: ReviewContext | null = null;
+  /** After an agent restart: the stored pending change the session resumes at, taken by the next gate. */
+  #resumed: PendingChangeRecord | null = null;
   /** The configuration in force (verified) and the best measured so far, as the pending change shows them. */
   #current: Configuration | null = null;
   #best: Best | null = null;
@@ -270,8 +272,20 @@ export class SessionRunner {
 
   /** Runs the session to its end and returns the final record; never throws for session failures. */
   async run(): Promise<SessionRecord> {
+    return this.#settle(() => this.#run());
+  }
+
+  /**
+   * After an agent restart, continues an approval-mode session at its stored pending change: the
+   * change still waits for a person's decision (until it expires) and is applied only if approved.
+   */
+  async resume(pending: PendingChangeRecord): Promise<SessionRecord> {
+    return this.#settle(() => this.#resume(pending));
+  }
+
+  async #settle(body: () => Promise<void>): Promise<SessionRecord> {
     try {
-      await this.#run();
+      await body();
     } catch (error) {
       const interruption = this.#interruption ?? (error instanceof Interrupted ? error.interruption : null);
       if (interruption?.kind === 'halt' && interruption.abandon === true) {
@@ -344,8 +358,22 @@ export class SessionRunner {
     this.#current = current;
     this.#best = best;
 
+    await this.#iterations(1, history, catalogue, settings, memory, current, best, baselineScore);
+  }
+
+  /** Iterations `from`…the last, then the session's end; in approval mode, the way back when a change is not approved. */
+  async #iterations(
+    from: number,
+    history: Trial[],
+    catalogue: SessionCatalogue,
+    settings: readonly PgSetting[],
+    memory: MemoryLimit,
+    current: Configuration,
+    best: Best,
+    baselineScore: number,
+  ): Promise<void> {
     try {
-      for (let number = 1; number <= options.iterations && this.#interruption === null; number += 1) {
+      for (let number = from; number <= this.#session.options.iterations && this.#interruption === null; number += 1) {
         const outcome = await this.#iterate(number, history, catalogue, settings, memory, current, best, baselineScore);
         current = outcome.current;
         this.#current = current;
@@ -359,8 +387,77 @@ export class SessionRunner {
       await this.#end(catalogue, current, best, baselineScore);
     } catch (error) {
       if (!(error instanceof NotApproved)) throw error;
-      await this.#offerBaseline(catalogue, error, best, baselineScore);
+      await this.#offerBaseline(catalogue, error, this.#best ?? best, baselineScore);
     }
+  }
+
+  /** Rebuilds what the session had when `pending` was stored, then goes on from that change. */
+  async #resume(pending: PendingChangeRecord): Promise<void> {
+    const { store, leader } = this.#ports;
+    const sessionId = this.#session.id;
+    const baseline = await store.getBaseline(sessionId);
+    if (baseline === null) throw new Error('no baseline recorded for this session');
+    const settings = await leader.readSettings();
+    const catalogue = this.#ports.catalogue(settings, this.#session.options.knobs);
+    const memory = await this.#memoryLimit();
+    this.#review = { catalogue, settings, memory, baseline: baseline.effective };
+    const { context } = pending;
+    const current: Configuration = context.current;
+    const best: Best = { config: context.best.configuration, score: context.best.score, iteration: context.best.iteration };
+    this.#held = { timeline: context.timeline };
+    this.#current = current;
+    this.#best = best;
+    this.#baselineScore = context.baselineScore;
+    this.#sent = context.sent;
+    this.#ending = context.ending;
+    this.#currentVerified = context.verified;
+    this.#unconfirmed = context.unconfirmed;
+    this.#resumed = pending;
+    const iterations = await store.listIterations(sessionId);
+    const last = iterations.at(-1)?.number ?? 0;
+    this.#progress = {
+      ...this.#progress,
+      state: this.#session.state,
+      iteration: pending.iteration ?? last,
+      baselineScore: context.baselineScore,
+      bestScore: best.score,
+    };
+    await this.#event('session_resumed', { pendingChange: pending.id, reason: pending.reason });
+
+    if (pending.replaces !== null) {
+      const replaced = (await store.listPendingChanges(sessionId)).find((p) => p.id === pending.replaces);
+      if (replaced === undefined) throw new Error(`pending change ${pending.replaces}, which ${pending.id} replaces, is not recorded`);
+      await this.#offerBaseline(catalogue, new NotApproved(notApprovedOutcome(replaced)), best, context.baselineScore);
+      return;
+    }
+    if (context.ending) {
+      try {
+        await this.#end(catalogue, current, best, context.baselineScore);
+      } catch (error) {
+        if (!(error instanceof NotApproved)) throw error;
+        await this.#offerBaseline(catalogue, error, best, context.baselineScore);
+      }
+      return;
+    }
+    const history = trialsOf(iterations);
+    let from = pending.iteration ?? last + 1;
+    let resumedCurrent = current;
+    if (pending.reason === 'restore_best') {
+      try {
+        const gate = await this.#gate(proposalOf(pending), this.#halts.signal);
+        if (gate.kind !== 'approved') throw new NotApproved(gate);
+        await this.#apply(pending.iteration, gate.configuration, gate.parameters as Record<string, string>, catalogue);
+        this.#unconfirmed = false;
+        await this.#event('configuration_restored', { iteration: pending.iteration, to: 'best' });
+        resumedCurrent = gate.configuration;
+        from = (pending.iteration ?? last) + 1;
+      } catch (error) {
+        if (!(error instanceof NotApproved)) throw error;
+        await this.#offerBaseline(catalogue, error, best, context.baselineScore);
+        return;
+      }
+    }
+    await this.#iterations(from, history, catalogue, settings, memory, resumedCurrent, best, context.baselineScore);
   }
 
   /**
@@ -435,6 +532,12 @@ export class SessionRunner {
       return { kind: 'approved', configuration: proposal.configuration, parameters: proposal.parameters };
     }
     const { store, clock } = this.#ports;
+    const resumed = this.#resumed;
+    this.#resumed = null;
+    if (resumed !== null) {
+      // After a restart: the change stored before it, as proposed then, still waits for its decision.
+      return this.#awaitDecision(resumed, proposalOf(resumed), signal);
+    }
     const review = this.#review!;
     const best = this.#best;
     const createdAt = clock.now();
@@ -457,6 +560,8 @@ export class SessionRunner {
         timeline: this.#held.timeline,
         ending: this.#ending,
         sent: this.#sent,
+        verified: this.#currentVerified,
+        unconfirmed: this.#unconfirmed,
       },
       createdAt: new Date(createdAt),
       expiresAt: new Date(createdAt + timeoutMs),
@@ -469,6 +574,13 @@ export class SessionRunner {
       expiresAt: record.expiresAt.toISOString(),
       ...(record.replaces !== null ? { replaces: record.replaces } : {}),
     });
+    return this.#awaitDecision(record, proposal, signal);
+  }
+
+  /** Waits for a person's decision on `record` until it expires (wall clock: it may have been stored before a restart). */
+  async #awaitDecision(record: PendingChangeRecord, proposal: Proposal, signal: AbortSignal): Promise<GateOutcome> {
+    const { clock } = this.#ports;
+    const timeoutMs = Math.max(0, record.expiresAt.getTime() - clock.now());
     // The wait: a decision, the timeout, or the signal. A local controller ends the timer once decided.
     const timer = new AbortController();
     const forward = () => timer.abort(signal.reason);
@@ -483,13 +595,17 @@ export class SessionRunner {
       try {
         outcome = await Promise.race([decided, timeout]);
       } catch (error) {
-        await this.#closePending(record, 'dropped', `dropped: ${this.#interruption?.reason ?? messageOf(error)}`);
+        // An agent shutting down leaves the change pending: the restarted agent resumes the wait.
+        if (this.#interruption?.abandon !== true) await this.#closePending(record, 'dropped', `dropped: ${this.#interruption?.reason ?? messageOf(error)}`);
         throw error;
       } finally {
         timer.abort();
         timeout.catch(() => undefined);
       }
-      if (outcome === null) outcome = (await this.#closePending(record, 'expired', `not decided within ${timeoutMs} ms; dropped, never applied`)) ?? (await decided);
+      if (outcome === null) {
+        const limit = record.expiresAt.getTime() - record.createdAt.getTime();
+        outcome = (await this.#closePending(record, 'expired', `not decided within ${limit} ms; dropped, never applied`)) ?? (await decided);
+      }
       this.#throwIfHalted();
       if (outcome.status === 'approved') {
         if (outcome.changes === null) return { kind: 'approved', configuration: proposal.configuration, parameters: proposal.parameters };
@@ -585,18 +701,25 @@ export class SessionRunner {
     const { store, clock } = this.#ports;
     const sessionId = this.#session.id;
     const { seed, iterations } = this.#session.options;
-    const suggestion = this.#ports.optimizer(history, catalogue.space, {
-      seed,
-      budget: iterations,
-      firstCandidates: catalogue.firstCandidates,
-      repair: (config) => catalogue.repair(config),
-    });
+    const resumed = this.#resumed !== null && this.#resumed.iteration === number && isCandidateReason(this.#resumed.reason) ? this.#resumed : null;
+    // A candidate that waited for approval across a restart is taken as stored (its iteration is recorded).
+    const suggestion: Suggestion =
+      resumed !== null
+        ? { config: resumed.configuration, reason: resumed.reason as SuggestionReason, ...(resumed.prediction ? { prediction: resumed.prediction } : {}) }
+        : this.#ports.optimizer(history, catalogue.space, {
+            seed,
+            budget: iterations,
+            firstCandidates: catalogue.firstCandidates,
+            repair: (config) => catalogue.repair(config),
+          });
     // The optimizer repairs its proposals already; repairing again is idempotent and keeps this
     // code safe with any optimizer.
     const candidate = catalogue.repair(suggestion.config);
-    await store.insertIteration(
-      this.#iterationRecord(number, suggestion.reason, candidate, { state: 'proposed', startedAt: new Date(clock.now()) }),
-    );
+    if (resumed === null) {
+      await store.insertIteration(
+        this.#iterationRecord(number, suggestion.reason, candidate, { state: 'proposed', startedAt: new Date(clock.now()) }),
+      );
+    }
     this.#progress = { ...this.#progress, iteration: number };
     const end = async (update: Partial<IterationRecord> & { state: keyof SessionProgress['outcomes'] }) => {
       await store.updateIteration(sessionId, number, { ...update, endedAt: new Date(clock.now()) });
@@ -611,7 +734,13 @@ export class SessionRunner {
     };
 
     const memory = checkMemory(memoryInputs(settings, candidate, memoryLimit), this.#settings.guardrails);
+    const dropResumed = async (why: string) => {
+      if (resumed === null) return;
+      this.#resumed = null;
+      await this.#closePending(resumed, 'dropped', why);
+    };
     if (!memory.ok) {
+      await dropResumed(`the memory guardrail refuses it now: ${memory.detail}`);
       await end({ state: 'rejected', verdicts: [memory] });
       await this.#event('guardrail_rejected', { iteration: number, detail: memory.detail });
       return { current, trial: { config: candidate, score: null }, kept: false };
@@ -622,6 +751,7 @@ export class SessionRunner {
     if (!validation.ok) {
       // The catalogue's messages start with the parameter's name.
       const error = validation.errors.map((e) => e.message).join('; ');
+      await dropResumed(`invalid now: ${error}`);
       await end({ state: 'failed', verdicts, error: `invalid candidate, not sent: ${error}` });
       return { current, trial: { config: candidate, score: null }, kept: false };
     }
@@ -756,7 +886,7 @@ export class SessionRunner {
     const validation = catalogue.validate(changes, { restore: true });
     if (!validation.ok) throw new Error(`cannot restore the best configuration: ${validation.errors.map((e) => e.message).join('; ')}`);
     const gate = await this.#gate(
-      { reason: 'restore_best', iteration: null, configuration: target, parameters: validation.parameters, restore: true, editable: true, prediction: null, replaces: null },
+      { reason: 'restore_best', iteration, configuration: target, parameters: validation.parameters, restore: true, editable: true, prediction: null, replaces: null },
       this.#halts.signal,
     );
     if (gate.kind !== 'approved') throw new NotApproved(gate);
@@ -804,7 +934,7 @@ export class SessionRunner {
   ): Promise<void> {
     const stopped = this.#interruption?.kind === 'stop';
     // From here the session finishes even if a stop arrives: only a halt may still cut it short.
-    await this.#transition('finishing');
+    if (this.#session.state !== 'finishing') await this.#transition('finishing');
     this.#ending = true;
     const keepBest = best.iteration > 0 && best.score < baselineScore * (1 - this.#settings.improvementMargin);
     if (keepBest) {
@@ -967,6 +1097,42 @@ export class SessionRunner {
       ...fields,
     };
   }
+}
+
+const CANDIDATE_REASONS: ReadonlySet<PendingChangeReason> = new Set(['first', 'initial', 'model', 'remeasure']);
+
+function isCandidateReason(reason: PendingChangeReason): boolean {
+  return CANDIDATE_REASONS.has(reason);
+}
+
+/** What a stored pending change proposed, as the runner's gate takes it. */
+function proposalOf(record: PendingChangeRecord): Proposal {
+  const candidate = isCandidateReason(record.reason);
+  return {
+    reason: record.reason,
+    iteration: record.iteration,
+    configuration: record.configuration,
+    parameters: record.parameters,
+    restore: !candidate,
+    editable: record.reason !== 'revert_to_baseline' && record.reason !== 'keep_current',
+    prediction: record.prediction,
+    replaces: record.replaces,
+  };
+}
+
+/** A decided change that was not approved, as the fallback takes it. */
+function notApprovedOutcome(record: PendingChangeRecord): Exclude<GateOutcome, { kind: 'approved' }> {
+  if (record.status === 'rejected') return { kind: 'rejected', id: record.id, proposed: record.reason, by: record.decidedBy ?? 'unknown', reason: record.decisionReason };
+  return { kind: 'expired', id: record.id, proposed: record.reason };
+}
+
+/** The optimizer's history from the stored iterations: measured and reverted ones with their score, refused and failed ones as failed points. */
+function trialsOf(iterations: readonly IterationRecord[]): Trial[] {
+  return iterations.flatMap((i): Trial[] => {
+    if (i.number === 0 || i.state === 'measured' || i.state === 'reverted') return i.score === null ? [] : [{ config: i.candidate, score: i.score }];
+    if (i.state === 'rejected' || i.state === 'failed') return [{ config: i.candidate, score: null }];
+    return [];
+  });
 }
 
 /** The knobs whose value differs: only those are sent to Patroni. */

@@ -594,6 +594,8 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
           timeline: 3,
           ending: false,
           sent: false,
+          verified: true,
+          unconfirmed: false,
         },
         createdAt: at(1_000),
         expiresAt: at(3_601_000),

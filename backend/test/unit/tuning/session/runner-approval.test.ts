@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PendingChangeRecord } from '../../../../src/store/records.js';
 import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
-import type { ApprovalDecision } from '../../../../src/tuning/session/runner.js';
-import { MEMBER_NAMES, SESSION_ID, sessionHarness, type Harness, type ScriptStep } from './fakes.js';
+import { SessionRunner, type ApprovalDecision } from '../../../../src/tuning/session/runner.js';
+import { MEMBER_NAMES, RUNNER_SETTINGS, SESSION_ID, sessionHarness, type Harness, type ScriptStep } from './fakes.js';
 
 const TIMEOUT_MS = 3_600_000;
 
@@ -185,5 +185,69 @@ describe('SessionRunner in approval mode', () => {
     assert.equal(h.cluster.patches.length, 0);
     assert.deepEqual((await h.store.listPendingChanges(SESSION_ID)).map((c) => c.status), ['dropped']);
     assert.equal(await h.store.getPendingChange(SESSION_ID), null);
+  });
+});
+
+describe('SessionRunner in approval mode across an agent restart', () => {
+  it('keeps the pending change in the store; the restarted runner waits again and applies it only once approved', async () => {
+    const { h, unapproved, reviews } = await approvalHarness(
+      [{ changes: { work_mem: 16384 }, reason: 'first' }, { changes: { work_mem: 8192 } }],
+      [
+        (_pending, h) => {
+          // The agent shuts down while the first candidate waits.
+          h.runner.halt('the agent is stopping', { abandon: true });
+          return null;
+        },
+      ],
+    );
+    const abandoned = await h.runner.run();
+    assert.equal(abandoned.state, 'running');
+    assert.equal(h.cluster.patches.length, 0);
+    const stored = await h.store.getPendingChange(SESSION_ID);
+    assert.ok(stored, 'the pending change survives the shutdown');
+    assert.equal(stored.reason, 'first');
+    assert.equal(stored.iteration, 1);
+
+    // The fake sleep ran to the deadline before the halt landed: the restart happens a minute after
+    // the change was stored instead, so 59 minutes are left to decide.
+    h.clock.stepWall(-(TIMEOUT_MS - 60_000));
+    // The restarted agent's runner, on the same store and cluster.
+    const restarted = new SessionRunner(h.ports, RUNNER_SETTINGS, (await h.store.getSession(SESSION_ID))!);
+    let waitedAgain = false;
+    reviews.push(
+      async (pending) => {
+        waitedAgain = true;
+        assert.equal(pending.id, stored.id);
+        // Nothing was sent while it waited across the restart.
+        assert.equal(h.cluster.patches.length, 0);
+        return { approve: true, by: 'alice' };
+      },
+      approve(),
+      approve(),
+    );
+    h.clock.onSleep = async (ms) => {
+      if (ms !== TIMEOUT_MS - 60_000 && ms !== TIMEOUT_MS) return;
+      const pending = restarted.pendingChange;
+      assert.ok(pending);
+      const review = reviews.shift();
+      assert.ok(review !== undefined && review !== 'wait');
+      const decision = await review(pending, h);
+      if (decision !== null) await restarted.decide(decision);
+    };
+    const final = await restarted.resume(stored);
+    assert.ok(waitedAgain);
+    assert.equal(final.state, 'completed');
+    assert.deepEqual(unapproved, []);
+    const iterations = await h.store.listIterations(SESSION_ID);
+    assert.deepEqual(iterations.map((i) => `${i.number}:${i.state}`), ['0:measured', '1:measured', '2:measured']);
+    assert.equal(iterations[1]!.candidate.work_mem, 16384);
+    // The restarted runner took the stored candidate; the optimizer was asked only for iteration 2.
+    assert.equal(h.optimizerCalls.length, 2);
+    assert.deepEqual((await h.store.listPendingChanges(SESSION_ID)).map((c) => [c.reason, c.status]), [
+      ['first', 'approved'],
+      ['initial', 'approved'],
+      ['final_best', 'approved'],
+    ]);
+    assert.ok((await h.store.listEvents(SESSION_ID)).some((e) => e.type === 'session_resumed'));
   });
 });
