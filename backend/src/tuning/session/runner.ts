@@ -591,9 +591,15 @@ export class SessionRunner {
         this.#waiting = { record, proposal, decided: resolve };
       });
       const timeout = clock.sleep(timeoutMs, timer.signal).then(() => null);
+      // A stop or halt ends the wait at once, whatever the clock's sleep does with its signal.
+      const interrupted = new Promise<never>((_resolve, reject) => {
+        if (timer.signal.aborted) reject(timer.signal.reason);
+        else timer.signal.addEventListener('abort', () => reject(timer.signal.reason), { once: true });
+      });
+      interrupted.catch(() => undefined);
       let outcome: PendingChangeRecord | null;
       try {
-        outcome = await Promise.race([decided, timeout]);
+        outcome = await Promise.race([decided, timeout, interrupted]);
       } catch (error) {
         // An agent shutting down leaves the change pending: the restarted agent resumes the wait.
         if (this.#interruption?.abandon !== true) await this.#closePending(record, 'dropped', `dropped: ${this.#interruption?.reason ?? messageOf(error)}`);
