@@ -44,12 +44,12 @@ const rejectBody = {
   properties: { by, reason: { type: 'string', maxLength: 2000 } },
 } as const;
 
-interface ApproveBody {
+export interface ApproveBody {
   by: string;
   changes?: Record<string, ParameterValue>;
 }
 
-interface RejectBody {
+export interface RejectBody {
   by: string;
   reason?: string;
 }

@@ -49,6 +49,8 @@ export interface SessionDetail {
   events: EventRecord[];
   /** The failover protocol's state, when the session was halted. */
   failover: FailoverState | null;
+  /** Approval mode: every change the session proposed and what became of it, oldest first. */
+  pendingChanges: PendingChangeRecord[];
 }
 
 export interface SessionServiceOptions {
@@ -98,16 +100,17 @@ export class SessionService {
       async (store): Promise<SessionDetail | null> => {
         const session = await store.getSession(sessionId);
         if (session === null) return null;
-        const [baseline, autoconfRemovals, iterations, patches, events, failover] = await Promise.all([
+        const [baseline, autoconfRemovals, iterations, patches, events, failover, pendingChanges] = await Promise.all([
           store.getBaseline(sessionId),
           store.listAutoconfRemovals(sessionId),
           store.listIterations(sessionId),
           store.listPatches(sessionId),
           store.listEvents(sessionId),
-          // A store created before migration 2 reached this copy has no failover table yet.
+          // A store created before migration 2 (4) reached this copy has no failover (pending changes) table yet.
           store.getFailoverState(sessionId).catch((error: unknown) => (isMissingStateStore(error) ? null : Promise.reject(error))),
+          store.listPendingChanges(sessionId).catch((error: unknown) => (isMissingStateStore(error) ? [] : Promise.reject(error))),
         ]);
-        return { session, baseline, autoconfRemovals, iterations, patches, events, failover: failover?.state ?? null };
+        return { session, baseline, autoconfRemovals, iterations, patches, events, failover: failover?.state ?? null, pendingChanges };
       },
       null,
     );
