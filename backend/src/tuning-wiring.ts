@@ -3,6 +3,7 @@
  * all on this node's Patroni and PostgreSQL. Kept apart from agent.ts so observation stays small.
  */
 import type { KnobRouteOptions } from './api/knob-routes.js';
+import type { RecommendationRouteOptions } from './api/recommendation-routes.js';
 import type { SessionRouteOptions } from './api/session-routes.js';
 import { MemberDatabases } from './cluster/member-databases.js';
 import type { AgentConfig } from './config/config.js';
@@ -16,6 +17,7 @@ import type { PostgresPool } from './postgres/connection.js';
 import { readSettings } from './postgres/settings.js';
 import { StateDatabase } from './state/state-database.js';
 import { DEFAULT_FAILOVER_SETTINGS } from './tuning/failover/index.js';
+import { recommend } from './tuning/recommendation.js';
 import { buildKnobCatalogue, formatForDisplay, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
 import { sessionCatalogue } from './tuning/session/catalogue-adapter.js';
 import { liveClusterPort, liveConfigPort, liveLeaderPort, liveMemberMemory, realClock } from './tuning/session/live-ports.js';
@@ -29,7 +31,7 @@ export interface Tuning {
   drift: DriftChecker;
   /** Starts the command loop and the drift checks. */
   start(): void;
-  routes: SessionRouteOptions & KnobRouteOptions;
+  routes: SessionRouteOptions & KnobRouteOptions & RecommendationRouteOptions;
   close(): Promise<void>;
 }
 
@@ -119,6 +121,7 @@ export function createTuning(
   };
   const driftLoop = new Periodic(config.driftIntervalMs, () => drift.check(), (error) => log.warn({ err: error }, 'drift check failed'));
 
+  const sessions = new SessionService(manager, watcher, state, { commandTtlMs: config.commandTtlMs });
   return {
     manager,
     drift,
@@ -127,7 +130,17 @@ export function createTuning(
       driftLoop.start();
     },
     routes: {
-      sessions: new SessionService(manager, watcher, state, { commandTtlMs: config.commandTtlMs }),
+      sessions,
+      recommendation: () =>
+        recommend({
+          catalogue,
+          sessions: () => sessions.list(),
+          history: async (sessionId) => {
+            const { iterations, baseline } = await sessions.get(sessionId);
+            return { iterations, baseline };
+          },
+          scope: () => observedScope(watcher.latest) ?? 'unknown',
+        }),
       drift: () => drift.latest,
       detectedHalt: (session) => manager.detectedHalt(session),
       apiToken: config.apiToken,

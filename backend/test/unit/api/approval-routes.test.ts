@@ -75,6 +75,7 @@ function rig(t: TestContext, options: { leader?: boolean; pending?: boolean; ref
       knobNames: async () => ({ tunable: new Set(['work_mem']), excluded: new Map() }),
       knobs: async () => ({ host: null, tunable: [], excluded: [] }) as never,
       detectedHalt: () => null,
+      recommendation: async () => ({ pgtune: { source: 'pgtune', parameters: { work_mem: '16MB' } } as never, bestMeasured: null }),
     },
   });
   t.after(() => app.close());
@@ -159,5 +160,13 @@ describe('POST /api/v1/sessions: approval options', () => {
     }
     assert.equal((await post('/api/v1/sessions', { approval: 'always' })).statusCode, 400);
     assert.equal(calls.starts.length, 2);
+  });
+});
+
+describe('GET /api/v1/recommendation', () => {
+  it('answers PGTune\'s advice and the best measured configuration (none yet), without a token', async (t) => {
+    const response = await rig(t).app.inject({ method: 'GET', url: '/api/v1/recommendation' });
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(response.json(), { pgtune: { source: 'pgtune', parameters: { work_mem: '16MB' } }, bestMeasured: null });
   });
 });
