@@ -37,7 +37,7 @@ export const tuningFamilies: FamilySpec<Scrape>[] = [
     const t = s.tuning;
     return t && t.baselineScore !== null && t.bestScore ? single(t.baselineScore / t.bestScore, { session: t.sessionId }) : [];
   }),
-  counter('pgtuner_tuning_iterations_total', 'Finished iterations of the session, by outcome (rejected = refused by the memory guardrail).', (s) => {
+  counter('pgtuner_tuning_iterations_total', 'Finished iterations of the session, by outcome (rejected = refused by the memory guardrail, or in approval mode by a person).', (s) => {
     const t = s.tuning;
     return t ? Object.entries(t.outcomes).map(([outcome, value]) => ({ labels: { session: t.sessionId, outcome }, value })) : [];
   }),
