@@ -13,7 +13,7 @@ import { readDatabaseStats } from '../../postgres/database-stats.js';
 import { readInRecovery } from '../../postgres/role.js';
 import { readServerFacts } from '../../postgres/server-facts.js';
 import { parseSettingRow, PG_SETTINGS_COLUMNS, readSettings, SETTINGS_SQL, type PgSettingRow } from '../../postgres/settings.js';
-import { readStatementsAggregate } from '../../postgres/statements.js';
+import { readStatementsByQuery, type StatementTotals } from '../../postgres/statements.js';
 import type { WorkloadSnapshot } from '../objective.js';
 import type { Clock, ClusterPort, ConfigPort, LeaderPort, MemberMemory, MemberSettings } from './ports.js';
 import { startBlockers } from './preconditions.js';
@@ -70,14 +70,25 @@ export function liveLeaderPort(patroni: PatroniApi, db: Queryable, self: () => s
     },
     async workloadSnapshot(): Promise<WorkloadSnapshot> {
       const facts = await readServerFacts(db);
-      const [statements, databases] = await Promise.all([readStatementsAggregate(db, facts), readDatabaseStats(db, facts)]);
+      const [statements, databases] = await Promise.all([readStatementsByQuery(db, facts), readDatabaseStats(db, facts)]);
       return {
         takenAtMs: facts.serverTime.getTime(),
-        statements: statements.available ? { calls: statements.calls, totalExecTimeSeconds: statements.totalExecTimeSeconds } : null,
+        statements: statements.available ? statementsSnapshot(statements.byQuery) : null,
         transactions: databases.reduce((sum, d) => sum + d.xactCommit + d.xactRollback, 0),
       };
     },
   };
+}
+
+/** The workload-wide totals are the per-statement ones summed. */
+function statementsSnapshot(byQuery: ReadonlyMap<string, StatementTotals>): NonNullable<WorkloadSnapshot['statements']> {
+  let calls = 0;
+  let execMs = 0;
+  for (const totals of byQuery.values()) {
+    calls += totals.calls;
+    execMs += totals.execMs;
+  }
+  return { calls, totalExecTimeSeconds: execMs / 1000, byQuery };
 }
 
 export function liveConfigPort(patroni: PatroniApi): ConfigPort {

@@ -473,7 +473,12 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
     this.#counters.at = now;
     const snapshot: WorkloadSnapshot = {
       takenAtMs: now,
-      statements: { calls: this.#counters.calls, totalExecTimeSeconds: this.#counters.execSeconds },
+      // One statement shape: compared with itself, its ratio is the mean's.
+      statements: {
+        calls: this.#counters.calls,
+        totalExecTimeSeconds: this.#counters.execSeconds,
+        byQuery: new Map([['workload', { calls: this.#counters.calls, execMs: this.#counters.execSeconds * 1000 }]]),
+      },
       transactions: this.#counters.transactions,
     };
     this.#snapshots += 1;

@@ -91,6 +91,10 @@ describe('SessionRunner: a session that finds a better configuration', () => {
       assert.equal(iteration.measurement?.calls, 1000);
       assert.equal(iteration.measurement?.transactionsPerSecond, 50);
       assert.equal(iteration.error, null);
+      // Every window after the baseline is compared with it statement by statement (one statement here).
+      const comparison = iteration.measurement?.comparison ?? null;
+      if (n === 0) assert.equal(comparison, null);
+      else assertClose(comparison?.ratio, scores[n]! / scores[0]!, `ratio of iteration ${n}`);
     });
     assert.deepEqual(
       iterations.map((i) => i.parameters),
