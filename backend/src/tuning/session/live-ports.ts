@@ -13,6 +13,7 @@ import { readDatabaseStats } from '../../postgres/database-stats.js';
 import { readInRecovery } from '../../postgres/role.js';
 import { readServerFacts } from '../../postgres/server-facts.js';
 import { parseSettingRow, PG_SETTINGS_COLUMNS, readSettings, SETTINGS_SQL, type PgSettingRow } from '../../postgres/settings.js';
+import { readStatementsStatus } from '../../postgres/statements-status.js';
 import { readStatementsByQuery, type StatementTotals } from '../../postgres/statements.js';
 import type { WorkloadSnapshot } from '../objective.js';
 import type { Clock, ClusterPort, ConfigPort, LeaderPort, MemberMemory, MemberSettings } from './ports.js';
@@ -27,7 +28,12 @@ export const realClock: Clock = {
 /** Parameter names go into ALTER SYSTEM unquoted-safe only when they are plain (dotted) identifiers. */
 const PARAMETER_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
 
-export function liveLeaderPort(patroni: PatroniApi, db: Queryable, self: () => string | null): LeaderPort {
+export function liveLeaderPort(
+  patroni: PatroniApi,
+  db: Queryable,
+  self: () => string | null,
+  options: { createExtension: boolean },
+): LeaderPort {
   return {
     async checkLeader(held) {
       const [node, cluster, inRecovery] = await Promise.all([patroni.getNodeStatus(), patroni.getCluster(), readInRecovery(db)]);
@@ -68,6 +74,7 @@ export function liveLeaderPort(patroni: PatroniApi, db: Queryable, self: () => s
       await db.query('SELECT pg_reload_conf()');
       return row.now;
     },
+    statementsStatus: () => readStatementsStatus(db, options),
     async workloadSnapshot(): Promise<WorkloadSnapshot> {
       const facts = await readServerFacts(db);
       const [statements, databases] = await Promise.all([readStatementsByQuery(db, facts), readDatabaseStats(db, facts)]);

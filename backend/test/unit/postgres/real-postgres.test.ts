@@ -18,6 +18,7 @@ import { readPostgresSnapshot } from '../../../src/postgres/snapshots.js';
 import { AGENT_STATEMENT_TAG, isAgentStatement } from '../../../src/postgres/statement-tag.js';
 import { readStatementsAggregate, readStatementsByQuery, type StatementsAggregate } from '../../../src/postgres/statements.js';
 import { readBlockReadCounters } from '../../../src/postgres/database-stats.js';
+import { readStatementsStatus } from '../../../src/postgres/statements-status.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../support/throwaway-postgres.js';
 
 const RELOAD_DEADLINE_MS = 10_000;
@@ -173,6 +174,27 @@ describe('postgres module against a real PostgreSQL', () => {
     assert.ok(aggregate.available);
     const summed = [...after.values()].reduce((sum, t) => sum + t.calls, 0);
     assert.equal(aggregate.calls, summed);
+  });
+
+  it('says whether pg_stat_statements measures, and creates the extension only when allowed', async () => {
+    assert.deepEqual(await readStatementsStatus(db, { createExtension: false }), { available: true, database: 'postgres', created: false });
+    await db.query('CREATE DATABASE statements_status_probe');
+    const url = new URL(server.connectionString);
+    url.pathname = '/statements_status_probe';
+    const probe = new PostgresPool({ connectionString: url.toString(), onIdleConnectionError: () => {} });
+    try {
+      assert.deepEqual(await readStatementsStatus(probe, { createExtension: false }), {
+        available: false,
+        database: 'statements_status_probe',
+        cause: 'extension_missing',
+        message: 'the pg_stat_statements extension is not created in database "statements_status_probe"',
+      });
+      assert.deepEqual(await readStatementsStatus(probe, { createExtension: true }), { available: true, database: 'statements_status_probe', created: true });
+      assert.deepEqual(await readStatementsStatus(probe, { createExtension: true }), { available: true, database: 'statements_status_probe', created: false });
+    } finally {
+      await probe.close();
+      await db.query('DROP DATABASE statements_status_probe');
+    }
   });
 
   it('reads block read counters, with the read time only when track_io_timing is on', async () => {
