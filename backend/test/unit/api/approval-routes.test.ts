@@ -31,7 +31,7 @@ const PENDING: PendingChangeRecord = {
   vsBest: {},
   memory: { ok: true, detail: 'fits', boundBytes: 1, limitBytes: 2, hostMemoryBytes: 3, boundBy: 'member node2' },
   prediction: { score: 6.1, sd: 0.4 },
-  context: { current: {}, best: { configuration: {}, score: 10, iteration: 0 }, baselineScore: 10, timeline: 1, ending: false, sent: false, verified: true, unconfirmed: false },
+  context: { current: {}, best: { configuration: {}, score: 10, iteration: 0 }, baselineScore: 10, timeline: 1, ending: false, sent: false, verified: true, unconfirmed: false, objective: 'mean_query_time', referenceStatements: null },
   createdAt: AT,
   expiresAt: new Date(AT.getTime() + 3_600_000),
   status: 'pending',

@@ -241,6 +241,9 @@ describe('SessionRunner in approval mode across an agent restart', () => {
     const iterations = await h.store.listIterations(SESSION_ID);
     assert.deepEqual(iterations.map((i) => `${i.number}:${i.state}`), ['0:measured', '1:measured', '2:measured']);
     assert.equal(iterations[1]!.candidate.work_mem, 16384);
+    // Windows after the restart are still compared with the baseline window, statement by statement.
+    assert.ok(iterations[1]!.measurement?.comparison != null && iterations[2]!.measurement?.comparison != null);
+    assert.deepEqual(stored.context.referenceStatements !== null && Object.keys(stored.context.referenceStatements), ['workload']);
     // The restarted runner took the stored candidate; the optimizer was asked only for iteration 2.
     assert.equal(h.optimizerCalls.length, 2);
     assert.deepEqual((await h.store.listPendingChanges(SESSION_ID)).map((c) => [c.reason, c.status]), [
