@@ -126,6 +126,9 @@ test('an approval-mode session: approve, approve with adjusted values, reject; n
     if (candidates.length === 1) {
       assert.ok(change.memory !== null && change.memory.boundBytes > 0);
       assert.deepEqual((await detailOf(session.id)).patches, [], 'nothing sent before the first approval');
+      // Waiting holds nothing open on the database: no transaction of the agent stays open.
+      const open = await lab.sql(leader, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'patroni-tuner' AND state LIKE 'idle in transaction%'");
+      assert.equal(open.rows[0].n, 0);
       const approved = await post(leaderAgent, `${path}/approve`, { by: 'alice' });
       assert.equal(approved.status, 200, JSON.stringify(approved.body));
     } else if (candidates.length === 2) {

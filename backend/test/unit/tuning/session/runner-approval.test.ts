@@ -168,6 +168,26 @@ describe('SessionRunner in approval mode', () => {
     for (const member of MEMBER_NAMES) assert.equal(h.cluster.valueOn(member, 'work_mem'), 8192);
   });
 
+  it('a stop while a candidate is pending drops it; the session ends on its best configuration', async () => {
+    const { h, unapproved } = await approvalHarness(
+      [{ changes: { work_mem: 16384 }, reason: 'first' }, { changes: { work_mem: 8192 } }],
+      [
+        approve(),
+        (_pending, h) => {
+          h.runner.requestStop('stopped by alice');
+          return null;
+        },
+      ],
+    );
+    const final = await h.runner.run();
+    assert.deepEqual(unapproved, []);
+    assert.equal(final.state, 'stopped');
+    assert.equal(final.result?.final, 'best');
+    assert.deepEqual((await h.store.listPendingChanges(SESSION_ID)).map((c) => c.status), ['approved', 'dropped']);
+    assert.equal(h.cluster.patches.length, 1);
+    assert.equal((await h.store.listIterations(SESSION_ID))[2]!.state, 'failed');
+  });
+
   it('a halt while a change is pending drops it; nothing is sent and the session halts', async () => {
     const { h } = await approvalHarness(
       [{ changes: { work_mem: 8192 }, reason: 'first' }],
