@@ -45,9 +45,10 @@ export const tuningFamilies: FamilySpec<Scrape>[] = [
     const session = s.approval?.sessionId ?? s.tuning?.sessionId;
     return session === undefined ? [] : single(bool(s.approval !== null), { session });
   }),
-  gauge('pgtuner_tuning_approval_waiting_seconds', 'How long the pending change has waited for a decision; absent when none waits.', (s) =>
-    s.approval === null ? [] : single(s.approval.waitedSeconds, { session: s.approval.sessionId }),
-  ),
+  gauge('pgtuner_tuning_approval_waiting_seconds', 'How long the pending change has waited for a decision; 0 when none waits.', (s) => {
+    const session = s.approval?.sessionId ?? s.tuning?.sessionId;
+    return session === undefined ? [] : single(s.approval?.waitedSeconds ?? 0, { session });
+  }),
   gauge(
     'pgtuner_tuning_halt_detected',
     'Whether this agent saw an active session halted (the leader gone) before any record says so: 1 until the new leader records the halt.',
