@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
+import { SESSION_OPTIONS } from './fakes.js';
 import { managerHarness, REQUEST, SCOPE, turn, waitFor, type ManagerHarness } from './manager-support.js';
 
 const TIMEOUT_MS = 600_000;
@@ -82,5 +83,38 @@ describe('SessionManager in approval mode', () => {
     await after.manager.decide(session.id, { approve: true, by: 'alice' });
     await waitFor(() => after.cluster.patches.length === 1, 'applied once approved');
     await after.manager.close();
+  });
+});
+
+describe('SessionManager in approval mode: a session whose runner is gone', () => {
+  it('halted by the failover protocol (its executor no longer leads): its pending change is dropped, never applied', async () => {
+    const h = await managerHarness({ poll: false });
+    await h.store.createSession({ id: 'orphan', scope: SCOPE, options: { ...SESSION_OPTIONS, approval: 'each' }, executor: 'node3' });
+    await h.store.updateSession('orphan', { state: 'running' });
+    const at = new Date(h.clock.now());
+    await h.store.insertPendingChange({
+      sessionId: 'orphan',
+      iteration: 1,
+      reason: 'model',
+      replaces: null,
+      configuration: { work_mem: 16384 },
+      parameters: { work_mem: '16MB' },
+      vsBaseline: {},
+      vsBest: {},
+      memory: null,
+      prediction: null,
+      context: { current: {}, best: { configuration: {}, score: 1, iteration: 0 }, baselineScore: 1, timeline: 1, ending: false, sent: false, verified: true, unconfirmed: false, objective: 'mean_query_time', referenceStatements: null },
+      createdAt: at,
+      expiresAt: new Date(at.getTime() + TIMEOUT_MS),
+    });
+    await h.poll();
+    await waitFor(async () => (await h.store.getSession('orphan'))?.state === 'halted', 'the orphan is halted');
+    assert.equal(await h.store.getPendingChange('orphan'), null);
+    const [dropped] = await h.store.listPendingChanges('orphan');
+    assert.deepEqual([dropped!.status, dropped!.decidedBy], ['dropped', 'tuner']);
+    assert.match(dropped!.decisionReason ?? '', /^the session was halted: /);
+    assert.ok((await h.store.listEvents('orphan')).some((e) => e.type === 'approval_dropped'));
+    assert.equal(h.cluster.patches.length, 0);
+    await h.manager.close();
   });
 });
