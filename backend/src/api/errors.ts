@@ -1,10 +1,12 @@
-/** An error the API answers with its own status and `{ error: { code, message } }`. */
+import type { ErrorCode } from './error-catalogue.js';
+
+/** An error the API answers with `{ error: { code, message, ...details } }`; the status comes from the catalogue. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -15,6 +17,6 @@ export interface ErrorBody {
   error: { code: string; message: string } & Record<string, unknown>;
 }
 
-export const errorBody = (code: string, message: string, details: Record<string, unknown> = {}): ErrorBody => ({
+export const errorBody = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): ErrorBody => ({
   error: { ...details, code, message },
 });

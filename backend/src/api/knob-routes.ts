@@ -22,7 +22,7 @@ export async function knobRoutes(app: FastifyInstance, { knobs, drift }: KnobRou
 
   app.get('/api/v1/drift', async () => {
     const report = drift();
-    if (report === null) throw new ApiError(503, 'not_ready', 'no drift check has run yet on this node');
+    if (report === null) throw new ApiError('not_ready', 'no drift check has run yet on this node');
     return { drift: report };
   });
 }

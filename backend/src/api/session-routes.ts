@@ -2,13 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { SessionRecord } from '../store/records.js';
 import type { DetectedHalt } from '../tuning/session/detected-halt.js';
-import type { SessionService } from '../tuning/session/service.js';
+import type { SessionApi } from '../tuning/session/service.js';
 import { requireToken } from './auth.js';
+import { noBodyIsEmptyObject } from './body-parsers.js';
 import { ApiError } from './errors.js';
 import { sessionView } from './views.js';
 
 export interface SessionRouteOptions {
-  sessions: SessionService;
+  sessions: SessionApi;
   apiToken: string | null;
   /** Names a session may tune: checked here so a bad knob is a 400 naming it, before anything else. */
   knobNames: () => Promise<{ tunable: ReadonlySet<string>; excluded: ReadonlyMap<string, string> }>;
@@ -71,9 +72,9 @@ export async function sessionRoutes(app: FastifyInstance, { sessions, apiToken, 
 
   app.post<{ Body: StartBody }>(
     '/api/v1/sessions',
-    { schema: { body: startBody }, preValidation: authenticate },
+    { schema: { body: startBody }, preValidation: [authenticate, noBodyIsEmptyObject] },
     async (request, reply) => {
-      const body = request.body ?? {};
+      const body = request.body;
       if (body.knobs !== undefined) await checkKnobs(body.knobs, knobNames);
       const outcome = await sessions.start(body);
       if (outcome.executed) return reply.status(201).send({ session: outcome.session });
@@ -93,9 +94,9 @@ export async function sessionRoutes(app: FastifyInstance, { sessions, apiToken, 
 
   app.post<{ Params: { id: string }; Body: { by?: string; force?: boolean } }>(
     '/api/v1/sessions/:id/acknowledge',
-    { schema: { params: idParams, body: acknowledgeBody }, preValidation: authenticate },
+    { schema: { params: idParams, body: acknowledgeBody }, preValidation: [authenticate, noBodyIsEmptyObject] },
     async (request, reply) => {
-      const body = request.body ?? {};
+      const body = request.body;
       const outcome = await sessions.acknowledge(request.params.id, body.by ?? DEFAULT_ACKNOWLEDGER, { force: body.force === true });
       if (outcome.executed) return reply.status(200).send({ session: outcome.session, failover: outcome.failover });
       return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
@@ -113,6 +114,6 @@ async function checkKnobs(knobs: readonly string[], knobNames: SessionRouteOptio
     if (tunable.has(name)) continue;
     const reason = excluded.get(name);
     const message = reason ? `body/knobs: ${name} is excluded from tuning (${reason})` : `body/knobs: unknown parameter ${name}`;
-    throw new ApiError(400, 'invalid_request', message);
+    throw new ApiError('invalid_request', message);
   }
 }
