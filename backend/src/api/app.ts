@@ -3,17 +3,16 @@
  * `inject` and main.ts only calls `listen`.
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { redact } from '../config/config.js';
 import type { AgentMetrics } from '../metrics/registry.js';
 import type { ClusterWatcher } from '../observer/cluster-watcher.js';
 import { acceptJsonBodiesOnly } from './body-parsers.js';
 import { errorAnswer } from './error-answers.js';
 import { statusOf } from './error-catalogue.js';
-import { ApiError, errorBody } from './errors.js';
+import { errorBody } from './errors.js';
 import { knobRoutes, type KnobRouteOptions } from './knob-routes.js';
 import { sessionRoutes, type SessionRouteOptions } from './session-routes.js';
+import { observationRoutes } from './observation-routes.js';
 import { formatValidationErrors } from './validation.js';
-import { clusterView, healthView } from './views.js';
 
 export interface AppDependencies {
   watcher: ClusterWatcher;
@@ -43,22 +42,7 @@ export function buildApp({ watcher, metrics, tuning, logger = false }: AppDepend
   });
   acceptJsonBodiesOnly(app);
 
-  app.get('/healthz', async () => healthView(watcher.latest, watcher.stats));
-
-  app.get('/metrics', async (_request, reply) => {
-    const text = await metrics.render();
-    return reply.type(metrics.contentType).send(text);
-  });
-
-  app.get('/api/v1/cluster', async () => {
-    const observation = watcher.latest;
-    if (observation === null) throw new ApiError('not_ready', 'the agent has not polled Patroni yet');
-    if (!observation.patroni.ok) {
-      throw new ApiError('patroni_unreachable', `this node's Patroni did not answer: ${redact(observation.patroni.message)}`);
-    }
-    return clusterView(observation, watcher.recentEvents);
-  });
-
+  void app.register(observationRoutes, { watcher, metrics });
   if (tuning) {
     void app.register(sessionRoutes, tuning);
     void app.register(knobRoutes, tuning);

@@ -8,7 +8,7 @@ import { buildApp } from '../../../src/api/app.js';
 import { AgentMetrics } from '../../../src/metrics/registry.js';
 import { ClusterWatcher } from '../../../src/observer/cluster-watcher.js';
 import type { SessionRecord } from '../../../src/store/records.js';
-import type { SessionDetail, SessionService } from '../../../src/tuning/session/service.js';
+import type { SessionApi, SessionDetail } from '../../../src/tuning/session/service.js';
 import { scrapeOf } from '../metrics/scrapes.js';
 import { FakePatroni, FakePostgres } from '../observer/fakes.js';
 
@@ -46,7 +46,7 @@ function rig(t: TestContext) {
   const sessions = {
     list: async () => [running, done],
     get: async (id: string) => detail(id === running.id ? running : done),
-  } as unknown as SessionService;
+  } as unknown as SessionApi;
   const watcher = new ClusterWatcher({ patroni: new FakePatroni({}, {}), postgres: new FakePostgres(), patroniUrl: 'http://127.0.0.1:8008', pollIntervalMs: 1000 });
   const app = buildApp({
     watcher,
