@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
+import type { StorageSetting } from '../host/storage-inference.js';
 
 export interface PatroniConnectionConfig {
   url: string;
@@ -41,6 +42,8 @@ export interface AgentConfig {
     memoryThreshold: number;
     /** A candidate whose score is this many times the baseline's is reverted at once. */
     regressionThreshold: number;
+    /** `auto` infers the storage class from what PostgreSQL measured; `ssd`/`hdd` is the operator's word. */
+    storage: StorageSetting;
   };
 }
 
@@ -77,6 +80,7 @@ export const CONFIG_VARIABLES = {
   TUNER_VERIFY_TIMEOUT: { meaning: 'how long every member may take to show an applied configuration', default: '30s' },
   TUNER_MEMORY_THRESHOLD: { meaning: "share of RAM a candidate's worst-case memory may reach (0.1-1)", default: '0.9' },
   TUNER_REGRESSION_THRESHOLD: { meaning: 'a candidate this many times slower than the baseline is reverted at once (1.01-100)', default: '2' },
+  TUNER_STORAGE: { meaning: "storage class for PGTune's first guess and the random_page_cost range: auto (measured read latency, then cache hit ratio, then the disks' rotational flag), ssd or hdd", default: 'auto' },
   TUNER_LOG_LEVEL: { meaning: 'pino log level', default: 'info' },
 } as const satisfies Record<string, ConfigVariable>;
 
@@ -147,6 +151,7 @@ export function loadConfig(env: Env): AgentConfig {
       verifyTimeoutMs: duration('TUNER_VERIFY_TIMEOUT', read('TUNER_VERIFY_TIMEOUT') ?? DEFAULTS.verifyTimeout),
       memoryThreshold: number('TUNER_MEMORY_THRESHOLD', read('TUNER_MEMORY_THRESHOLD'), DEFAULTS.memoryThreshold, 0.1, 1),
       regressionThreshold: number('TUNER_REGRESSION_THRESHOLD', read('TUNER_REGRESSION_THRESHOLD'), DEFAULTS.regressionThreshold, 1.01, 100),
+      storage: oneOf('TUNER_STORAGE', read('TUNER_STORAGE') ?? CONFIG_VARIABLES.TUNER_STORAGE.default, STORAGE_SETTINGS),
     },
   };
   if ((config.patroni.cert === null) !== (config.patroni.key === null)) {
@@ -178,6 +183,14 @@ function wholeNumber(variable: string, text: string | null, fallback: number, mi
   if (!/^\d+$/.test(text) || value < min || value > max) {
     throw new ConfigError(variable, `expected a whole number from ${min} to ${max}, got "${text}"`);
   }
+  return value;
+}
+
+const STORAGE_SETTINGS: readonly StorageSetting[] = ['auto', 'ssd', 'hdd'];
+
+function oneOf<T extends string>(variable: string, text: string, allowed: readonly T[]): T {
+  const value = allowed.find((candidate) => candidate === text);
+  if (value === undefined) throw new ConfigError(variable, `expected one of ${allowed.join(', ')}, got "${text}"`);
   return value;
 }
 

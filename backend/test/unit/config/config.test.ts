@@ -31,7 +31,7 @@ test('defaults follow DESIGN.md §3', () => {
   assert.equal(config.apiToken, null);
   assert.equal(config.stateDatabaseUrl, null);
   assert.equal(config.memberName, null);
-  assert.deepEqual(config.tuning, { verifyTimeoutMs: 30_000, memoryThreshold: 0.9, regressionThreshold: 2 });
+  assert.deepEqual(config.tuning, { verifyTimeoutMs: 30_000, memoryThreshold: 0.9, regressionThreshold: 2, storage: 'auto' });
   assert.equal(config.patroni.username, null);
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.patroni));
 });
@@ -54,8 +54,9 @@ test('every variable is read', () => {
     TUNER_VERIFY_TIMEOUT: '45s',
     TUNER_MEMORY_THRESHOLD: '0.8',
     TUNER_REGRESSION_THRESHOLD: '1.5',
+    TUNER_STORAGE: 'hdd',
   });
-  assert.deepEqual(config.tuning, { verifyTimeoutMs: 45_000, memoryThreshold: 0.8, regressionThreshold: 1.5 });
+  assert.deepEqual(config.tuning, { verifyTimeoutMs: 45_000, memoryThreshold: 0.8, regressionThreshold: 1.5, storage: 'hdd' });
   assert.equal(config.memberName, 'pg-1');
   assert.equal(config.patroni.url, 'https://10.0.0.5:8008');
   assert.deepEqual(config.listen, { host: '::1', port: 19933 });
@@ -101,6 +102,7 @@ const invalid: Array<[string, Record<string, string>, RegExp]> = [
   ['zero grace', { ...minimal, TUNER_FAILOVER_GRACE: '0s' }, /^TUNER_FAILOVER_GRACE: expected a positive duration/],
   ['memory threshold above 1', { ...minimal, TUNER_MEMORY_THRESHOLD: '1.5' }, /^TUNER_MEMORY_THRESHOLD: expected a number from 0.1 to 1, got "1.5"/],
   ['regression threshold not a number', { ...minimal, TUNER_REGRESSION_THRESHOLD: 'x2' }, /^TUNER_REGRESSION_THRESHOLD: expected a number/],
+  ['storage not a class', { ...minimal, TUNER_STORAGE: 'nvme' }, /^TUNER_STORAGE: expected one of auto, ssd, hdd, got "nvme"/],
   ['verify timeout garbage', { ...minimal, TUNER_VERIFY_TIMEOUT: 'soon' }, /^TUNER_VERIFY_TIMEOUT: expected a positive duration/],
   ['stabilization without unit', { ...minimal, TUNER_STABILIZATION: '30' }, /^TUNER_STABILIZATION: /],
   ['username without password', { ...minimal, TUNER_PATRONI_USERNAME: 'u' }, /^TUNER_PATRONI_PASSWORD: Patroni basic auth needs both/],
