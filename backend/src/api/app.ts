@@ -2,6 +2,7 @@
  * The agent's HTTP API. `buildApp` returns an un-listened fastify instance, so tests drive it with
  * `inject` and main.ts only calls `listen`.
  */
+import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { AgentMetrics } from '../metrics/registry.js';
 import type { ClusterWatcher } from '../observer/cluster-watcher.js';
@@ -12,6 +13,7 @@ import { errorBody } from './errors.js';
 import { knobRoutes, type KnobRouteOptions } from './knob-routes.js';
 import { sessionRoutes, type SessionRouteOptions } from './session-routes.js';
 import { observationRoutes } from './observation-routes.js';
+import { openapiOptions, openapiRoute } from './openapi.js';
 import { formatValidationErrors } from './validation.js';
 
 export interface AppDependencies {
@@ -20,9 +22,11 @@ export interface AppDependencies {
   /** The tuning API; absent in an agent built for observation only (and in tests of it). */
   tuning?: SessionRouteOptions & KnobRouteOptions;
   logger?: FastifyServerOptions['logger'];
+  /** The agent's version, for the OpenAPI description. */
+  version?: string;
 }
 
-export function buildApp({ watcher, metrics, tuning, logger = false }: AppDependencies): FastifyInstance {
+export function buildApp({ watcher, metrics, tuning, logger = false, version = 'unknown' }: AppDependencies): FastifyInstance {
   // Prometheus scrapes every few seconds: request lines would drown the lifecycle logs.
   const app = Fastify({
     logger,
@@ -42,7 +46,9 @@ export function buildApp({ watcher, metrics, tuning, logger = false }: AppDepend
   });
   acceptJsonBodiesOnly(app);
 
+  void app.register(swagger, openapiOptions(version));
   void app.register(observationRoutes, { watcher, metrics });
+  void app.register(openapiRoute);
   if (tuning) {
     void app.register(sessionRoutes, tuning);
     void app.register(knobRoutes, tuning);

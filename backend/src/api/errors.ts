@@ -1,3 +1,4 @@
+import { ErrorBody } from '../contract/common.js';
 import type { ErrorCode } from './error-catalogue.js';
 
 /** An error the API answers with `{ error: { code, message, ...details } }`; the status comes from the catalogue. */
@@ -12,10 +13,8 @@ export class ApiError extends Error {
   }
 }
 
-export interface ErrorBody {
-  /** `details` adds fields such as the leader's name or the active session's id. */
-  error: { code: string; message: string } & Record<string, unknown>;
-}
+/** The answers every route may give besides its successes, for its response schemas. */
+export const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
 
 export const errorBody = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): ErrorBody => ({
   error: { ...details, code, message },

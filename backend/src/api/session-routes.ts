@@ -1,12 +1,25 @@
-/** The session API of DESIGN.md §3. Bodies are checked by JSON schema; unknown fields are refused. */
-import type { FastifyInstance } from 'fastify';
+/** The session API of DESIGN.md §3; requests and answers are the contract's schemas, unknown fields are refused. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import {
+  AcknowledgeBody,
+  CommandView,
+  Forwarded,
+  SessionAcknowledged,
+  SessionDetail,
+  IdParams,
+  SessionList,
+  SessionStarted,
+  SessionStopping,
+  StartSessionBody,
+} from '../contract/sessions.js';
 import type { SessionRecord } from '../store/records.js';
 import type { DetectedHalt } from '../tuning/session/detected-halt.js';
 import type { SessionApi } from '../tuning/session/service.js';
 import { requireToken } from './auth.js';
 import { noBodyIsEmptyObject } from './body-parsers.js';
-import { ApiError } from './errors.js';
-import { sessionView } from './views.js';
+import { ApiError, ERROR_RESPONSES } from './errors.js';
+import { commandView, failoverView, sessionDetailView, sessionView } from './session-views.js';
 
 export interface SessionRouteOptions {
   sessions: SessionApi;
@@ -17,96 +30,100 @@ export interface SessionRouteOptions {
   detectedHalt: (session: SessionRecord) => DetectedHalt | null;
 }
 
-const startBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    iterations: { type: 'integer', minimum: 1, maximum: 200 },
-    iterationSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
-    warmupSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
-    objective: { type: 'string', enum: ['mean_query_time', 'throughput'] },
-    knobs: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, maxItems: 100 },
-    seed: { type: 'integer', minimum: 0, maximum: 2147483647 },
-  },
-} as const;
-
-const acknowledgeBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    /** Who acknowledges (a person's name or login); recorded with the acknowledgement. */
-    by: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
-    /** Needed when the failover protocol gave up restoring the baseline; recorded with the acknowledgement. */
-    force: { type: 'boolean' },
-  },
-} as const;
-
 /** Recorded when the caller does not say who acknowledges. */
 const DEFAULT_ACKNOWLEDGER = 'api';
 
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', format: 'uuid' } },
-} as const;
+const MUTATION = 'Needs `Authorization: Bearer <TUNER_API_TOKEN>`.';
+const security = [{ bearer: [] }];
 
-interface StartBody {
-  iterations?: number;
-  iterationSeconds?: number;
-  warmupSeconds?: number;
-  objective?: 'mean_query_time' | 'throughput';
-  knobs?: string[];
-  seed?: number;
-}
-
-export async function sessionRoutes(app: FastifyInstance, { sessions, apiToken, knobNames, detectedHalt }: SessionRouteOptions): Promise<void> {
+export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRouteOptions> = async (app, { sessions, apiToken, knobNames, detectedHalt }) => {
   const authenticate = requireToken(apiToken);
   const view = (session: SessionRecord) => sessionView(session, detectedHalt(session));
+  const tags = ['sessions'];
 
-  app.get('/api/v1/sessions', async () => ({ sessions: (await sessions.list()).map(view) }));
+  app.get('/api/v1/sessions', { schema: { tags, summary: 'Sessions, newest first', response: { 200: SessionList, ...ERROR_RESPONSES } } }, async () => ({
+    sessions: (await sessions.list()).map(view),
+  }));
 
-  app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', { schema: { params: idParams } }, async (request) => {
-    const detail = await sessions.get(request.params.id);
-    return { ...detail, session: view(detail.session) };
-  });
+  app.get(
+    '/api/v1/sessions/:id',
+    { schema: { tags, summary: 'One session with its history and failover state', params: IdParams, response: { 200: SessionDetail, ...ERROR_RESPONSES } } },
+    async (request) => {
+      const detail = await sessions.get(request.params.id);
+      return sessionDetailView(detail, detectedHalt(detail.session));
+    },
+  );
 
-  app.post<{ Body: StartBody }>(
+  app.post(
     '/api/v1/sessions',
-    { schema: { body: startBody }, preValidation: [authenticate, noBodyIsEmptyObject] },
+    {
+      schema: {
+        tags,
+        summary: 'Start a session',
+        description: `201 on the leader's agent, 202 with the forwarded command elsewhere. The body may be left out. ${MUTATION}`,
+        security,
+        body: StartSessionBody,
+        response: { 201: SessionStarted, 202: Forwarded, ...ERROR_RESPONSES },
+      },
+      preValidation: [authenticate, noBodyIsEmptyObject],
+    },
     async (request, reply) => {
       const body = request.body;
       if (body.knobs !== undefined) await checkKnobs(body.knobs, knobNames);
       const outcome = await sessions.start(body);
-      if (outcome.executed) return reply.status(201).send({ session: outcome.session });
-      return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
+      if (outcome.executed) return reply.status(201).send({ session: view(outcome.session) });
+      return reply.status(202).send({ command: commandView(outcome.command), leader: outcome.leader });
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/api/v1/sessions/:id/stop',
-    { schema: { params: idParams }, preValidation: authenticate },
+    {
+      schema: {
+        tags,
+        summary: 'Stop a running session',
+        description: `It ends on its best configuration or the baseline. ${MUTATION}`,
+        security,
+        params: IdParams,
+        response: { 202: Type.Union([SessionStopping, Forwarded]), ...ERROR_RESPONSES },
+      },
+      preValidation: authenticate,
+    },
     async (request, reply) => {
       const outcome = await sessions.stop(request.params.id);
-      if (outcome.executed) return reply.status(202).send({ session: outcome.session, stopping: true });
-      return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
+      if (outcome.executed) return reply.status(202).send({ session: view(outcome.session), stopping: true as const });
+      return reply.status(202).send({ command: commandView(outcome.command), leader: outcome.leader });
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { by?: string; force?: boolean } }>(
+  app.post(
     '/api/v1/sessions/:id/acknowledge',
-    { schema: { params: idParams, body: acknowledgeBody }, preValidation: [authenticate, noBodyIsEmptyObject] },
+    {
+      schema: {
+        tags,
+        summary: 'A person acknowledges a failover halt',
+        description: `200 on the leader's agent, 202 with the forwarded command elsewhere. The body may be left out. ${MUTATION}`,
+        params: IdParams,
+        security,
+        body: AcknowledgeBody,
+        response: { 200: SessionAcknowledged, 202: Forwarded, ...ERROR_RESPONSES },
+      },
+      preValidation: [authenticate, noBodyIsEmptyObject],
+    },
     async (request, reply) => {
       const body = request.body;
       const outcome = await sessions.acknowledge(request.params.id, body.by ?? DEFAULT_ACKNOWLEDGER, { force: body.force === true });
-      if (outcome.executed) return reply.status(200).send({ session: outcome.session, failover: outcome.failover });
-      return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
+      if (outcome.executed) return reply.status(200).send({ session: view(outcome.session), failover: failoverView(outcome.failover) });
+      return reply.status(202).send({ command: commandView(outcome.command), leader: outcome.leader });
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v1/commands/:id', { schema: { params: idParams } }, async (request) => ({
-    command: await sessions.command(request.params.id),
-  }));
-}
+  app.get(
+    '/api/v1/commands/:id',
+    { schema: { tags, summary: 'A forwarded request and its outcome', params: IdParams, response: { 200: CommandView, ...ERROR_RESPONSES } } },
+    async (request) => ({ command: commandView(await sessions.command(request.params.id)) }),
+  );
+};
 
 async function checkKnobs(knobs: readonly string[], knobNames: SessionRouteOptions['knobNames']): Promise<void> {
   const { tunable, excluded } = await knobNames();

@@ -1,24 +1,26 @@
 /**
  * Every route of the API through `inject`, against a fake SessionApi: each status each route can
  * answer. /healthz, /metrics and /api/v1/cluster are driven by the watcher and tested in app.test.ts;
- * the first test here keeps the list of routes and the routes tested in step.
+ * /api/v1/openapi.json in openapi.test.ts; the first test here keeps the list of routes and the routes
+ * tested in step.
  */
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../../src/api/app.js';
-import type { KnobsView } from '../../../src/api/knob-routes.js';
 import type { DriftReport } from '../../../src/drift/drift-checker.js';
 import { AgentMetrics } from '../../../src/metrics/registry.js';
 import { ClusterWatcher } from '../../../src/observer/cluster-watcher.js';
 import type { CommandRecord, SessionRecord } from '../../../src/store/records.js';
 import { startFailover } from '../../../src/tuning/failover/index.js';
+import { buildKnobCatalogue } from '../../../src/tuning/knobs/index.js';
 import type { FailoverState } from '../../../src/tuning/failover/index.js';
 import { SessionRequestError } from '../../../src/tuning/session/errors.js';
 import type { StartRequest } from '../../../src/tuning/session/manager.js';
 import type { AcknowledgeOutcome, RequestOutcome, SessionApi, SessionDetail } from '../../../src/tuning/session/service.js';
 import { scrapeOf } from '../metrics/scrapes.js';
 import { FakePatroni, FakePostgres } from '../observer/fakes.js';
+import { settings15 } from '../tuning/knobs/fixtures.js';
 
 const TOKEN = 'secret-token';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -125,9 +127,10 @@ class FakeSessions implements SessionApi {
   }
 }
 
-const KNOBS: KnobsView = {
-  tunable: [{ name: 'work_mem', vartype: 'integer', unit: 'kB', current: 4096, low: 1024, high: 262144, display: { current: '4MB', low: '1MB', high: '256MB' } }],
-  excluded: [{ name: 'fsync', reason: 'durability', detail: 'turning it off risks data loss' }],
+/** The knob catalogue of a recorded PostgreSQL 15 on a 4 GiB, 2-CPU SSD host. */
+const CATALOGUE = {
+  ...buildKnobCatalogue(settings15(), { memoryBytes: 4 * 1024 ** 3, cpus: 2, storage: 'ssd' }),
+  storageInference: { kind: 'ssd' as const, source: 'setting' as const, reason: 'TUNER_STORAGE=ssd' },
 };
 
 const DRIFT: DriftReport = {
@@ -159,7 +162,7 @@ function rig(t: TestContext, options: { apiToken?: string | null } = {}): Rig {
       sessions,
       apiToken: options.apiToken === undefined ? TOKEN : options.apiToken,
       drift: () => drift.report,
-      knobs: async () => KNOBS,
+      knobs: async () => CATALOGUE,
       knobNames: async () => ({ tunable: new Set(['work_mem', 'random_page_cost']), excluded: new Map([['fsync', 'durability: turning it off risks data loss']]) }),
       detectedHalt: () => null,
     },
@@ -198,6 +201,7 @@ describe('routes', () => {
       'GET /api/v1/commands/:id',
       'GET /api/v1/drift',
       'GET /api/v1/knobs',
+      'GET /api/v1/openapi.json',
       'GET /api/v1/sessions',
       'GET /api/v1/sessions/:id',
       'GET /healthz',
@@ -395,6 +399,9 @@ describe('POST /api/v1/sessions/:id/acknowledge', () => {
     assert.equal(here.status, 200);
     assert.equal(here.body.session.state, 'acknowledged');
     assert.deepEqual([here.body.failover.phase, here.body.failover.acknowledgement.by, here.body.failover.acknowledgement.forced], ['acknowledged', 'alice', true]);
+    // Protocol times are ISO strings on the wire; its monotonic readings stay inside the agent.
+    assert.deepEqual([here.body.failover.halt.at, here.body.failover.phaseSince, here.body.failover.acknowledgement.at], [AT.toISOString(), AT.toISOString(), '2026-12-05T07:00:01.000Z']);
+    assert.deepEqual([here.body.failover.monoAt, here.body.failover.phaseEndsAtMono, here.body.failover.version], [undefined, undefined, undefined]);
     sessions.leader = 'node1';
     const forwarded = await call(app, post(`/api/v1/sessions/${S1}/acknowledge`, { by: 'bob' }));
     assert.equal(forwarded.status, 202);
@@ -474,11 +481,16 @@ describe('GET /api/v1/commands/:id', () => {
 });
 
 describe('GET /api/v1/knobs', () => {
-  it('200 with the tunable and excluded knobs', async (t) => {
+  it('200 with the host, the tunable knobs with their values as PostgreSQL shows them, and the excluded ones with the reason', async (t) => {
     const { app } = rig(t);
     const { status, body } = await call(app, { method: 'GET', url: '/api/v1/knobs' });
     assert.equal(status, 200);
-    assert.deepEqual([body.tunable[0].name, body.tunable[0].display, body.excluded], ['work_mem', { current: '4MB', low: '1MB', high: '256MB' }, KNOBS.excluded]);
+    assert.deepEqual(body.host, { memoryBytes: 4 * 1024 ** 3, cpus: 2, storage: 'ssd', storageInference: CATALOGUE.storageInference });
+    const workMem = body.tunable.find((knob: { name: string }) => knob.name === 'work_mem');
+    assert.deepEqual([workMem.vartype, workMem.unit, workMem.current, workMem.display.current], ['integer', 'kB', 4096, '4MB']);
+    assert.equal(body.tunable.length, CATALOGUE.tunable.length);
+    assert.deepEqual(body.excluded, CATALOGUE.excluded);
+    assert.equal(body.server, undefined, 'only what the contract lists leaves the agent');
   });
 });
 
