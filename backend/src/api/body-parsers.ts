@@ -22,5 +22,5 @@ export function acceptJsonBodiesOnly(app: FastifyInstance): void {
 
 /** For routes whose body is optional: no body is an empty object, so the body schema checks one shape. */
 export async function noBodyIsEmptyObject(request: FastifyRequest): Promise<void> {
-  if (request.body === undefined || request.body === null) request.body = {};
+  if (request.body === undefined) request.body = {};
 }
