@@ -55,7 +55,7 @@ export function createTuning(
     return { facts: hostFactsFrom(await readHostSnapshot(), inference.kind), storage: inference };
   };
   const self = () => watcher.latest?.self ?? null;
-  const leaderPort = liveLeaderPort(patroni, postgres, self);
+  const leaderPort = liveLeaderPort(patroni, postgres, self, { createExtension: config.tuning.createExtension });
 
   const manager = new SessionManager({
     watcher,

@@ -42,6 +42,8 @@ export interface AgentConfig {
     memoryThreshold: number;
     /** A candidate whose score is this many times the baseline's is reverted at once. */
     regressionThreshold: number;
+    /** Create the pg_stat_statements extension at a session's start when it is missing (the library preloaded). */
+    createExtension: boolean;
     /** `auto` infers the storage class from what PostgreSQL measured; `ssd`/`hdd` is the operator's word. */
     storage: StorageSetting;
   };
@@ -80,6 +82,7 @@ export const CONFIG_VARIABLES = {
   TUNER_VERIFY_TIMEOUT: { meaning: 'how long every member may take to show an applied configuration', default: '30s' },
   TUNER_MEMORY_THRESHOLD: { meaning: "share of RAM a candidate's worst-case memory may reach (0.1-1)", default: '0.9' },
   TUNER_REGRESSION_THRESHOLD: { meaning: 'a candidate this many times slower than the baseline is reverted at once (1.01-100)', default: '2' },
+  TUNER_CREATE_EXTENSION: { meaning: "true: a session creates the pg_stat_statements extension in the agent's database on the leader when the library is preloaded but the extension is missing; false: the session says what to run and measures ms per transaction", default: 'false' },
   TUNER_STORAGE: { meaning: "storage class for PGTune's first guess and the random_page_cost range: auto (measured read latency, then cache hit ratio, then the disks' rotational flag), ssd or hdd", default: 'auto' },
   TUNER_LOG_LEVEL: { meaning: 'pino log level', default: 'info' },
 } as const satisfies Record<string, ConfigVariable>;
@@ -151,6 +154,7 @@ export function loadConfig(env: Env): AgentConfig {
       verifyTimeoutMs: duration('TUNER_VERIFY_TIMEOUT', read('TUNER_VERIFY_TIMEOUT') ?? DEFAULTS.verifyTimeout),
       memoryThreshold: number('TUNER_MEMORY_THRESHOLD', read('TUNER_MEMORY_THRESHOLD'), DEFAULTS.memoryThreshold, 0.1, 1),
       regressionThreshold: number('TUNER_REGRESSION_THRESHOLD', read('TUNER_REGRESSION_THRESHOLD'), DEFAULTS.regressionThreshold, 1.01, 100),
+      createExtension: boolean('TUNER_CREATE_EXTENSION', read('TUNER_CREATE_EXTENSION'), CONFIG_VARIABLES.TUNER_CREATE_EXTENSION.default),
       storage: oneOf('TUNER_STORAGE', read('TUNER_STORAGE') ?? CONFIG_VARIABLES.TUNER_STORAGE.default, STORAGE_SETTINGS),
     },
   };

@@ -31,7 +31,7 @@ test('defaults follow DESIGN.md §3', () => {
   assert.equal(config.apiToken, null);
   assert.equal(config.stateDatabaseUrl, null);
   assert.equal(config.memberName, null);
-  assert.deepEqual(config.tuning, { verifyTimeoutMs: 30_000, memoryThreshold: 0.9, regressionThreshold: 2, storage: 'auto' });
+  assert.deepEqual(config.tuning, { verifyTimeoutMs: 30_000, memoryThreshold: 0.9, regressionThreshold: 2, createExtension: false, storage: 'auto' });
   assert.equal(config.patroni.username, null);
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.patroni));
 });
@@ -55,8 +55,9 @@ test('every variable is read', () => {
     TUNER_MEMORY_THRESHOLD: '0.8',
     TUNER_REGRESSION_THRESHOLD: '1.5',
     TUNER_STORAGE: 'hdd',
+    TUNER_CREATE_EXTENSION: 'true',
   });
-  assert.deepEqual(config.tuning, { verifyTimeoutMs: 45_000, memoryThreshold: 0.8, regressionThreshold: 1.5, storage: 'hdd' });
+  assert.deepEqual(config.tuning, { verifyTimeoutMs: 45_000, memoryThreshold: 0.8, regressionThreshold: 1.5, createExtension: true, storage: 'hdd' });
   assert.equal(config.memberName, 'pg-1');
   assert.equal(config.patroni.url, 'https://10.0.0.5:8008');
   assert.deepEqual(config.listen, { host: '::1', port: 19933 });

@@ -34,7 +34,7 @@ function leaderDb(): ScriptedSql {
 }
 
 function primary(cluster: unknown = recordedJson('cluster.json'), node: unknown = recordedJson('patroni-primary.json')) {
-  return liveLeaderPort(new FakePatroni(node, cluster), leaderDb(), () => 'node1');
+  return liveLeaderPort(new FakePatroni(node, cluster), leaderDb(), () => 'node1', { createExtension: false });
 }
 
 describe('liveLeaderPort.checkLeader', () => {
@@ -63,7 +63,7 @@ describe('liveLeaderPort.checkLeader', () => {
 describe('liveLeaderPort.resetAutoconf and readSettingsLoadedAfter', () => {
   it('resets each name, takes the mark, then reloads; a halt during a reset stops the rest', async () => {
     const db = leaderDb();
-    const port = liveLeaderPort(new FakePatroni(recordedJson('patroni-primary.json'), recordedJson('cluster.json')), db, () => 'node1');
+    const port = liveLeaderPort(new FakePatroni(recordedJson('patroni-primary.json'), recordedJson('cluster.json')), db, () => 'node1', { createExtension: false });
     assert.equal((await port.resetAutoconf(['work_mem', 'random_page_cost'], new AbortController().signal)).getTime(), MARK.getTime());
     assert.deepEqual(db.statements.slice(-4), [
       'ALTER SYSTEM RESET work_mem',
@@ -77,7 +77,7 @@ describe('liveLeaderPort.resetAutoconf and readSettingsLoadedAfter', () => {
       if (sql.startsWith('ALTER SYSTEM')) halts.abort(new Error('topology changed: paused'));
       return [{ now: MARK }];
     });
-    const haltedPort = liveLeaderPort(new FakePatroni(recordedJson('patroni-primary.json'), recordedJson('cluster.json')), halted, () => 'node1');
+    const haltedPort = liveLeaderPort(new FakePatroni(recordedJson('patroni-primary.json'), recordedJson('cluster.json')), halted, () => 'node1', { createExtension: false });
     await assert.rejects(haltedPort.resetAutoconf(['work_mem', 'random_page_cost'], halts.signal), /topology changed: paused/);
     assert.deepEqual(halted.statements, ['ALTER SYSTEM RESET work_mem'], 'no second reset, no reload');
   });
@@ -91,7 +91,7 @@ describe('liveLeaderPort.resetAutoconf and readSettingsLoadedAfter', () => {
         ? [{ name: 'work_mem', setting: '4096', unit: 'kB', vartype: 'integer', context: 'user', min_val: '64', max_val: '2147483647', enumvals: null, source: 'default', sourcefile: null, pending_restart: false, boot_val: '4096', reset_val: '4096' }]
         : [];
     });
-    const port = liveLeaderPort(new FakePatroni(recordedJson('patroni-primary.json'), recordedJson('cluster.json')), db, () => 'node1');
+    const port = liveLeaderPort(new FakePatroni(recordedJson('patroni-primary.json'), recordedJson('cluster.json')), db, () => 'node1', { createExtension: false });
     assert.equal(await port.readSettingsLoadedAfter(MARK), null);
     loaded = true;
     assert.deepEqual((await port.readSettingsLoadedAfter(MARK))?.map((s) => [s.name, s.setting]), [['work_mem', 4096]]);
