@@ -36,10 +36,20 @@ export function sessionDetailView(detail: SessionDetail, halt: DetectedHalt | nu
     session: sessionView(detail.session, halt),
     baseline: detail.baseline === null ? null : { ...detail.baseline, recordedAt: iso(detail.baseline.recordedAt) },
     autoconfRemovals: detail.autoconfRemovals.map((removal) => ({ ...removal, removedAt: iso(removal.removedAt) })),
-    iterations: detail.iterations.map((iteration) => ({ ...iteration, startedAt: iso(iteration.startedAt), endedAt: isoOrNull(iteration.endedAt) })),
+    iterations: detail.iterations.map(iterationView),
     patches: detail.patches.map((patch) => ({ ...patch, sentAt: iso(patch.sentAt) })),
     events: detail.events.map(eventView),
     failover: detail.failover === null ? null : failoverView(detail.failover),
+  };
+}
+
+function iterationView(iteration: Store.IterationRecord): Wire.IterationRecord {
+  return {
+    ...iteration,
+    // Measurements recorded before statement-by-statement comparison have no `comparison`.
+    measurement: iteration.measurement === null ? null : { ...iteration.measurement, comparison: iteration.measurement.comparison ?? null },
+    startedAt: iso(iteration.startedAt),
+    endedAt: isoOrNull(iteration.endedAt),
   };
 }
 
@@ -101,3 +111,32 @@ function withIsoTimes(detail: Record<string, unknown>): Record<string, unknown> 
   }
   return out;
 }
+
+/**
+ * Compile-time: the wire shows every field the records have. A response schema drops what it does not
+ * list, so a field added to a record must be added to the contract too, or named here as kept inside
+ * the agent (the protocol's monotonic readings and its shape version).
+ */
+type Unlisted<WireType, Record, KeptInside extends PropertyKey = never> = Exclude<keyof Record, keyof WireType | KeptInside>;
+type NoneUnlisted<T extends never> = T;
+export type WireCoversRecords = [
+  NoneUnlisted<Unlisted<Wire.SessionRecord, Store.SessionRecord>>,
+  NoneUnlisted<Unlisted<Wire.SessionOptions, Store.SessionOptions>>,
+  NoneUnlisted<Unlisted<Wire.SessionResult, Store.SessionResult>>,
+  NoneUnlisted<Unlisted<Wire.SessionDetail, SessionDetail>>,
+  NoneUnlisted<Unlisted<Wire.BaselineRecord, Store.BaselineRecord>>,
+  NoneUnlisted<Unlisted<Wire.AutoconfRemovalRecord, Store.AutoconfRemovalRecord>>,
+  NoneUnlisted<Unlisted<Wire.IterationRecord, Store.IterationRecord>>,
+  NoneUnlisted<Unlisted<Wire.MemberVerification, Store.MemberVerification>>,
+  NoneUnlisted<Unlisted<Wire.Measurement, Store.Measurement>>,
+  NoneUnlisted<Unlisted<Wire.StatementComparison, NonNullable<Store.Measurement['comparison']>>>,
+  NoneUnlisted<Unlisted<Wire.GuardrailVerdict, Store.GuardrailVerdict>>,
+  NoneUnlisted<Unlisted<Wire.PatchRecord, Store.PatchRecord>>,
+  NoneUnlisted<Unlisted<Wire.EventRecord, Store.EventRecord>>,
+  NoneUnlisted<Unlisted<Wire.CommandRecord, Store.CommandRecord>>,
+  NoneUnlisted<Unlisted<Wire.FailoverState, FailoverState, 'version' | 'phaseEndsAtMono' | 'monoAt'>>,
+  NoneUnlisted<Unlisted<Wire.HaltRecord, FailoverState['halt']>>,
+  NoneUnlisted<Unlisted<Wire.RestoreProgress, FailoverState['restore']>>,
+  NoneUnlisted<Unlisted<Wire.UnresolvedRestore, NonNullable<FailoverState['restore']['unresolved']>>>,
+  NoneUnlisted<Unlisted<Wire.Acknowledgement, NonNullable<FailoverState['acknowledgement']>>>,
+];

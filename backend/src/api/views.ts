@@ -1,9 +1,12 @@
 /** The JSON shapes the API answers with, built from the watcher's observations. */
 import { redact } from '../config/config.js';
+import type * as Wire from '../contract/index.js';
 import type { ClusterView, HealthView, KnobsView, KnobView } from '../contract/index.js';
+import type { DriftReport } from '../drift/drift-checker.js';
 import type { StorageInference } from '../host/storage-inference.js';
 import type { ClusterObservation, TimedTopologyEvent, WatcherStats } from '../observer/cluster-watcher.js';
-import { formatForDisplay, type Knob, type KnobCatalogue } from '../tuning/knobs/index.js';
+import type { Member } from '../topology/model.js';
+import { formatForDisplay, type BoolKnob, type EnumKnob, type HostFacts, type Knob, type KnobCatalogue, type NumericKnob } from '../tuning/knobs/index.js';
 
 /** Liveness with detail: the agent answers 200 while it runs; Patroni or PostgreSQL down is "degraded". */
 export function healthView(observation: ClusterObservation | null, stats: WatcherStats): HealthView {
@@ -73,3 +76,18 @@ function knobView(knob: Knob): KnobView {
       return { ...knob, enumvals: [...knob.enumvals], choices: [...knob.choices], display: { current } };
   }
 }
+
+/** Compile-time: the wire shows every field of what these views pass on (see session-views.ts). */
+type Unlisted<WireType, Shown> = Exclude<keyof Shown, keyof WireType>;
+type NoneUnlisted<T extends never> = T;
+export type WireCoversObservations = [
+  NoneUnlisted<Unlisted<Wire.Member, Member>>,
+  NoneUnlisted<Unlisted<KnobsView['host'], HostFacts & { storageInference: StorageInference }>>,
+  NoneUnlisted<Unlisted<KnobsView['host']['storageInference'], StorageInference>>,
+  NoneUnlisted<Unlisted<Wire.NumericKnob, NumericKnob>>,
+  NoneUnlisted<Unlisted<Wire.BoolKnob, BoolKnob>>,
+  NoneUnlisted<Unlisted<Wire.EnumKnob, EnumKnob>>,
+  NoneUnlisted<Unlisted<KnobsView['excluded'][number], KnobCatalogue['excluded'][number]>>,
+  NoneUnlisted<Unlisted<Wire.DriftReport, DriftReport>>,
+  NoneUnlisted<Unlisted<Wire.Drift, DriftReport['drifts'][number]>>,
+];

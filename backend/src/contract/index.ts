@@ -34,6 +34,7 @@ export type {
   IterationRecord,
   MemberVerification,
   Measurement,
+  StatementComparison,
   GuardrailVerdict,
   PatchRecord,
   EventRecord,

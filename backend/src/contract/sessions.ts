@@ -79,12 +79,31 @@ export const MemberVerification = Type.Object({
   error: Nullable(Type.String()),
 });
 
+export const StatementComparison = Type.Object({
+  /** The workload's time relative to the baseline window: 0.8 = 20 % faster on the same statements. */
+  ratio: Type.Number(),
+  /** 95 % interval of the ratio. */
+  low: Type.Number(),
+  high: Type.Number(),
+  /** Statements compared. */
+  statements: Type.Integer(),
+  /** Share of this window's execution time those statements account for. */
+  coveredShare: Type.Number(),
+  /** The baseline window's mean statement time, ms. */
+  referenceMeanMs: Type.Number(),
+});
+
 export const Measurement = Type.Object({
   windowSeconds: Type.Number(),
   /** Mean statement runtime from pg_stat_statements deltas, agent excluded; null without pg_stat_statements. */
   meanQueryTimeMs: Nullable(Type.Number()),
   calls: Nullable(Type.Number()),
   transactionsPerSecond: Type.Number(),
+  /**
+   * This window against the baseline window, statement by statement; null for the baseline window,
+   * without pg_stat_statements, or when too little could be compared.
+   */
+  comparison: Nullable(StatementComparison),
 });
 
 export const GuardrailVerdict = Type.Object({ guardrail: StringEnum(['memory', 'regression', 'error']), ok: Type.Boolean(), detail: Type.String() });
@@ -217,6 +236,7 @@ export type BaselineRecord = Static<typeof BaselineRecord>;
 export type AutoconfRemovalRecord = Static<typeof AutoconfRemovalRecord>;
 export type IterationState = Static<typeof IterationState>;
 export type MemberVerification = Static<typeof MemberVerification>;
+export type StatementComparison = Static<typeof StatementComparison>;
 export type Measurement = Static<typeof Measurement>;
 export type GuardrailVerdict = Static<typeof GuardrailVerdict>;
 export type IterationRecord = Static<typeof IterationRecord>;
