@@ -11,7 +11,7 @@
  * The table goes to stdout, progress to stderr; missed targets are printed, not asserted.
  */
 import { parseArgs } from 'node:util';
-import type { BaselineRecord, ClusterView, IterationState, SessionDetail, SessionView as SessionRecord } from '@patroni-tuner/backend/contract';
+import type { BaselineRecord, ClusterView, IterationState, SessionDetail, SessionRecord } from '@patroni-tuner/backend/contract';
 import { settingMatches } from '../../backend/src/tuning/knobs/index.js';
 import { agentEnvFor, getJson, getText, startAgent, type AgentProcess } from '../lab/agent-process.js';
 import { Lab } from '../lab/lab.js';

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { PatroniClient } from '../../backend/src/patroni/client.js';
-import type { KnobsView, SessionDetail, SessionView as SessionRecord } from '@patroni-tuner/backend/contract';
+import type { KnobsView, SessionDetail, SessionRecord } from '@patroni-tuner/backend/contract';
 import {
   buildKnobCatalogue,
   currentConfiguration,

@@ -15,7 +15,7 @@ const isoMs = (ms: number): string => new Date(ms).toISOString();
 const isoMsOrNull = (ms: number | null): string | null => (ms === null ? null : isoMs(ms));
 
 /** A session as the API shows it: its record, plus `detectedHalt` (null unless this agent saw it halted first). */
-export function sessionView(session: Store.SessionRecord, halt: DetectedHalt | null): Wire.SessionView {
+export function sessionView(session: Store.SessionRecord, halt: DetectedHalt | null): Wire.SessionRecord {
   return {
     id: session.id,
     scope: session.scope,

@@ -27,7 +27,6 @@ export type {
   SessionResult,
   DetectedHaltView,
   SessionRecord,
-  SessionView,
   BaselineRecord,
   AutoconfRemovalRecord,
   IterationState,

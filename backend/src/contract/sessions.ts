@@ -29,7 +29,8 @@ export const SessionResult = Type.Object({
 /** A halt this agent saw that the session's record does not show yet (the record still says it runs). */
 export const DetectedHaltView = Type.Object({ at: IsoTime, reason: Type.String(), recorded: Type.Literal(false) });
 
-const sessionRecordProperties = {
+/** A session as the API answers it: its record, and `detectedHalt` (null unless this agent saw it halted before the record says so). */
+export const SessionRecord = Type.Object({
   id: Type.String(),
   /** Patroni scope of the cluster. */
   scope: Type.String(),
@@ -43,13 +44,8 @@ const sessionRecordProperties = {
   result: Nullable(SessionResult),
   /** Why the session failed, stopped, was aborted or halted. */
   reason: Nullable(Type.String()),
-};
-
-/** A session as the store keeps it. */
-export const SessionRecord = Type.Object(sessionRecordProperties);
-
-/** A session as the API answers it: its record and `detectedHalt` (null unless this agent saw it halted first). */
-export const SessionView = Type.Object({ ...sessionRecordProperties, detectedHalt: Nullable(DetectedHaltView) });
+  detectedHalt: Nullable(DetectedHaltView),
+});
 
 export const BaselineRecord = Type.Object({
   sessionId: Type.String(),
@@ -173,7 +169,7 @@ export const CommandRecord = Type.Object({
 });
 
 export const SessionDetail = Type.Object({
-  session: SessionView,
+  session: SessionRecord,
   baseline: Nullable(BaselineRecord),
   autoconfRemovals: Type.Array(AutoconfRemovalRecord),
   iterations: Type.Array(IterationRecord),
@@ -212,16 +208,16 @@ export const AcknowledgeBody = Type.Object(
 
 // Answers.
 
-export const SessionList = Type.Object({ sessions: Type.Array(SessionView) });
+export const SessionList = Type.Object({ sessions: Type.Array(SessionRecord) });
 
 /** 202 from an agent that is not the leader's: the request was recorded for the leader's agent. */
 export const Forwarded = Type.Object({ command: CommandRecord, leader: Type.String() });
 
-export const SessionStarted = Type.Object({ session: SessionView });
+export const SessionStarted = Type.Object({ session: SessionRecord });
 
-export const SessionStopping = Type.Object({ session: SessionView, stopping: Type.Literal(true) });
+export const SessionStopping = Type.Object({ session: SessionRecord, stopping: Type.Literal(true) });
 
-export const SessionAcknowledged = Type.Object({ session: SessionView, failover: FailoverState });
+export const SessionAcknowledged = Type.Object({ session: SessionRecord, failover: FailoverState });
 
 export const CommandView = Type.Object({ command: CommandRecord });
 
@@ -231,7 +227,6 @@ export type SessionOptions = Static<typeof SessionOptions>;
 export type SessionResult = Static<typeof SessionResult>;
 export type DetectedHaltView = Static<typeof DetectedHaltView>;
 export type SessionRecord = Static<typeof SessionRecord>;
-export type SessionView = Static<typeof SessionView>;
 export type BaselineRecord = Static<typeof BaselineRecord>;
 export type AutoconfRemovalRecord = Static<typeof AutoconfRemovalRecord>;
 export type IterationState = Static<typeof IterationState>;

@@ -13,7 +13,7 @@ import { sampleValue } from '../../../test/lab/prom-text.js';
 import { waitFor } from '../../../test/lab/wait.js';
 import { prepareWorkload } from '../../../test/workload/prepare.js';
 import { runWorkload } from '../../../test/workload/run.js';
-import type { BaselineRecord, DriftReport, SessionDetail, SessionView as SessionRecord } from '../../src/contract/index.js';
+import type { BaselineRecord, DriftReport, SessionDetail, SessionRecord } from '../../src/contract/index.js';
 import { settingMatches } from '../../src/tuning/knobs/index.js';
 
 const TOKEN = 'failover-token';

@@ -10,7 +10,7 @@ import { agentEnvFor, getJson, startAgent, type AgentProcess } from '../../../te
 import { Lab } from '../../../test/lab/lab.js';
 import { patroniFlavourFromEnv } from '../../../test/lab/patroni-flavour.js';
 import { waitFor } from '../../../test/lab/wait.js';
-import type { SessionDetail, SessionView as SessionRecord } from '../../src/contract/index.js';
+import type { SessionDetail, SessionRecord } from '../../src/contract/index.js';
 
 const TOKEN = 'held-connection-token';
 const POLL_S = 20;
@@ -32,10 +32,9 @@ after(async () => {
   await lab?.stop();
 });
 
-type SessionView = SessionRecord & { detectedHalt: { at: string; reason: string; recorded: false } | null };
 /** One session as `agent` shows it; throws (so a wait goes on) while the agent cannot read its store. */
-async function detailOf(agent: AgentProcess, id: string): Promise<SessionDetail & { session: SessionView }> {
-  const { status, body } = await getJson<SessionDetail & { session: SessionView }>(`${agent.url}/api/v1/sessions/${id}`);
+async function detailOf(agent: AgentProcess, id: string): Promise<SessionDetail> {
+  const { status, body } = await getJson<SessionDetail>(`${agent.url}/api/v1/sessions/${id}`);
   if (status !== 200) throw new Error(`GET session ${id}: ${status} ${JSON.stringify(body)}`);
   return body;
 }

@@ -14,7 +14,7 @@ import { stopPid } from '../../../test/lab/processes.js';
 import { waitFor } from '../../../test/lab/wait.js';
 import { prepareWorkload } from '../../../test/workload/prepare.js';
 import { runWorkload } from '../../../test/workload/run.js';
-import type { CommandRecord, KnobsView, SessionDetail, SessionView as SessionRecord } from '../../src/contract/index.js';
+import type { CommandRecord, KnobsView, SessionDetail, SessionRecord } from '../../src/contract/index.js';
 import { buildKnobCatalogue, settingMatches, validateParameters } from '../../src/tuning/knobs/index.js';
 
 const TOKEN = 'integration-token';
