@@ -11,6 +11,8 @@ import { readHostSnapshot } from './host/snapshot.js';
 import { detectStorage } from './host/storage.js';
 import { inferStorage, type StorageInference } from './host/storage-inference.js';
 import { readBlockReadCounters } from './postgres/database-stats.js';
+import { DEFAULT_STATE_DATABASE } from './store/database.js';
+import { workloadDatabases } from './tuning/workload-databases.js';
 import { observedScope, type ClusterWatcher } from './observer/cluster-watcher.js';
 import type { PatroniApi } from './patroni/client.js';
 import { readAutoConfOverrides } from './postgres/autoconf.js';
@@ -55,7 +57,12 @@ export function createTuning(
     return { facts: hostFactsFrom(await readHostSnapshot(), inference.kind), storage: inference };
   };
   const self = () => watcher.latest?.self ?? null;
-  const leaderPort = liveLeaderPort(patroni, postgres, self, { createExtension: config.tuning.createExtension });
+  const workload = workloadDatabases(config.tuning.workloadDatabases, config.stateDatabaseUrl === null ? DEFAULT_STATE_DATABASE : null);
+  const leaderPort = liveLeaderPort(patroni, postgres, self, {
+    createExtension: config.tuning.createExtension,
+    workload,
+    transactionsRun: () => postgres.transactionsRun,
+  });
 
   const manager = new SessionManager({
     watcher,

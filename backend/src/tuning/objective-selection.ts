@@ -16,9 +16,16 @@ export interface ObjectiveSelection {
   action: string | null;
 }
 
-export function selectObjective(requested: SessionOptions['objective'], statements: StatementsStatus): ObjectiveSelection {
+/** `transactionsCounted` says whose transactions the fallback counts (WorkloadDatabases.description). */
+export function selectObjective(requested: SessionOptions['objective'], statements: StatementsStatus, transactionsCounted: string): ObjectiveSelection {
   if (requested === 'throughput') {
-    return { requested, objective: 'throughput', source: 'pg_stat_database', reason: 'the session asked for throughput (ms per transaction)', action: null };
+    return {
+      requested,
+      objective: 'throughput',
+      source: 'pg_stat_database',
+      reason: `the session asked for throughput: ms per transaction in ${transactionsCounted}, the agent's own left out`,
+      action: null,
+    };
   }
   if (statements.available) {
     const created = statements.created ? ', created by the agent (TUNER_CREATE_EXTENSION=true)' : '';
@@ -41,7 +48,7 @@ export function selectObjective(requested: SessionOptions['objective'], statemen
     requested,
     objective: 'throughput',
     source: 'pg_stat_database',
-    reason: `${statements.message}: measuring ms per transaction instead`,
+    reason: `${statements.message}: measuring ms per transaction in ${transactionsCounted} instead, the agent's own left out`,
     action,
   };
 }

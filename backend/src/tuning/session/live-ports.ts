@@ -16,6 +16,7 @@ import { parseSettingRow, PG_SETTINGS_COLUMNS, readSettings, SETTINGS_SQL, type 
 import { readStatementsStatus } from '../../postgres/statements-status.js';
 import { readStatementsByQuery, type StatementTotals } from '../../postgres/statements.js';
 import type { WorkloadSnapshot } from '../objective.js';
+import type { WorkloadDatabases } from '../workload-databases.js';
 import type { Clock, ClusterPort, ConfigPort, LeaderPort, MemberMemory, MemberSettings } from './ports.js';
 import { startBlockers } from './preconditions.js';
 
@@ -32,8 +33,15 @@ export function liveLeaderPort(
   patroni: PatroniApi,
   db: Queryable,
   self: () => string | null,
-  options: { createExtension: boolean },
+  options: {
+    createExtension: boolean;
+    /** Databases the fallback objective counts. */
+    workload: WorkloadDatabases;
+    /** Transactions `db` has run (PostgresPool.transactionsRun): the agent's own are not the workload. */
+    transactionsRun: () => number;
+  },
 ): LeaderPort {
+  let ownDatabase: string | null = null;
   return {
     async checkLeader(held) {
       const [node, cluster, inRecovery] = await Promise.all([patroni.getNodeStatus(), patroni.getCluster(), readInRecovery(db)]);
@@ -75,16 +83,28 @@ export function liveLeaderPort(
       return row.now;
     },
     statementsStatus: () => readStatementsStatus(db, options),
+    transactionsCounted: options.workload.description,
     async workloadSnapshot(): Promise<WorkloadSnapshot> {
       const facts = await readServerFacts(db);
-      const [statements, databases] = await Promise.all([readStatementsByQuery(db, facts), readDatabaseStats(db, facts)]);
+      const statements = await readStatementsByQuery(db, facts);
+      ownDatabase ??= await readCurrentDatabase(db);
+      // Counted before the statistics are read, so the count includes nothing they cannot show yet.
+      const own = options.workload.includes(ownDatabase) ? options.transactionsRun() : 0;
+      const databases = await readDatabaseStats(db, facts);
+      const counted = databases.filter((d) => options.workload.includes(d.datname));
       return {
         takenAtMs: facts.serverTime.getTime(),
         statements: statements.available ? statementsSnapshot(statements.byQuery) : null,
-        transactions: databases.reduce((sum, d) => sum + d.xactCommit + d.xactRollback, 0),
+        transactions: counted.reduce((sum, d) => sum + d.xactCommit + d.xactRollback, 0) - own,
       };
     },
   };
+}
+
+async function readCurrentDatabase(db: Queryable): Promise<string> {
+  const [row] = await db.query<{ database: string }>('SELECT current_database() AS database');
+  if (row === undefined) throw new Error('current_database() returned no row');
+  return row.database;
 }
 
 /** The workload-wide totals are the per-statement ones summed. */

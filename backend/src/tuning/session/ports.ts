@@ -55,6 +55,8 @@ export interface LeaderPort {
   workloadSnapshot(): Promise<WorkloadSnapshot>;
   /** Whether pg_stat_statements can measure the workload (creating the extension when the agent may). */
   statementsStatus(): Promise<StatementsStatus>;
+  /** Whose transactions the fallback objective counts, in words. */
+  readonly transactionsCounted: string;
 }
 
 /** Patroni's dynamic configuration: the only way configuration is changed (safety rule 2). */

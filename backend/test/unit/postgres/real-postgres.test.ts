@@ -197,6 +197,17 @@ describe('postgres module against a real PostgreSQL', () => {
     }
   });
 
+  it('counts the transactions it ran: a statement, a refused statement, a transaction of several as one', async () => {
+    const start = db.transactionsRun;
+    await db.query('SELECT 1');
+    await assert.rejects(db.query('SELECT * FROM no_such_table'), PostgresQueryError);
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT 1');
+      await tx.query('SELECT 2');
+    });
+    assert.equal(db.transactionsRun - start, 3);
+  });
+
   it('reads block read counters, with the read time only when track_io_timing is on', async () => {
     const counters = await readBlockReadCounters(db);
     assert.ok(counters.blocksHit > 0);

@@ -429,6 +429,8 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
   /** What statementsStatus answers: pg_stat_statements usable unless a test says otherwise. */
   statements: StatementsStatus = { available: true, database: 'postgres', created: false };
 
+  readonly transactionsCounted = 'every database but patroni_tuner (the state store)';
+
   async statementsStatus(): Promise<StatementsStatus> {
     this.log.push('statementsStatus');
     return this.statements;
