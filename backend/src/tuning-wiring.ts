@@ -22,7 +22,7 @@ import { StateDatabase } from './state/state-database.js';
 import { DEFAULT_FAILOVER_SETTINGS } from './tuning/failover/index.js';
 import { buildKnobCatalogue, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
 import { sessionCatalogue } from './tuning/session/catalogue-adapter.js';
-import { liveClusterPort, liveConfigPort, liveLeaderPort, liveMemberMemory, realClock } from './tuning/session/live-ports.js';
+import { liveClusterPort, liveConfigPort, liveLeaderPort, liveMemberMemory, readWorkloadSignals, realClock } from './tuning/session/live-ports.js';
 import { SessionManager, type SessionLog } from './tuning/session/manager.js';
 import { gpOptimizer } from './tuning/session/optimizer-port.js';
 import { SessionService } from './tuning/session/service.js';
@@ -71,6 +71,11 @@ export function createTuning(
     createPorts: async (store) => {
       const { facts: host, storage: inference } = await hostAssessment();
       log.info({ storage: inference }, 'storage class for the session');
+      // Priors are a head start, not a requirement: unreadable counters leave PGTune's candidate alone.
+      const signals = await readWorkloadSignals(postgres, workload).catch((error: unknown) => {
+        log.warn({ err: error }, 'workload signals unreadable: no search priors');
+        return null;
+      });
       return {
         clock: realClock,
         store,
@@ -78,7 +83,7 @@ export function createTuning(
         config: liveConfigPort(patroni),
         cluster: liveClusterPort(patroni, members),
         optimizer: gpOptimizer,
-        catalogue: (settings, knobs) => sessionCatalogue(settings, host, knobs),
+        catalogue: (settings, knobs) => sessionCatalogue(settings, host, knobs, signals),
         hostMemoryBytes: host.memoryBytes,
         memberMemory: liveMemberMemory(patroni, members),
         member: self() ?? 'unknown',

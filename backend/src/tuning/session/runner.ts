@@ -196,6 +196,7 @@ export class SessionRunner {
     // recording each before it goes, so the DCS is the single source of truth (safety rule 2).
     const initialSettings = await leader.readSettings();
     const catalogue = this.#ports.catalogue(initialSettings, options.knobs);
+    if (catalogue.priors.length > 0) await this.#event('search_priors', { priors: catalogue.priors });
     const tuned = new Set(catalogue.names);
     const overrides = (await leader.readAutoconfOverrides()).filter(
       (o): o is typeof o & { name: string } => o.name !== null && tuned.has(o.name),

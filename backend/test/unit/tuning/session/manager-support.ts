@@ -97,7 +97,7 @@ export async function managerHarness(options: ManagerHarnessOptions = {}): Promi
       config: cluster,
       cluster,
       optimizer: scripted.optimizer,
-      catalogue: (settings, knobs) => sessionCatalogue(settings, HOST_16G, knobs),
+      catalogue: (settings, knobs) => sessionCatalogue(settings, HOST_16G, knobs, null),
       hostMemoryBytes: HOST_16G.memoryBytes,
       memberMemory: () => cluster.readMemberMemory(),
       member: self,
