@@ -96,7 +96,7 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
       error: (detail, message) => app?.log.error(detail, message),
     },
   });
-  app = buildApp({ watcher, metrics, tuning: tuning.routes, logger });
+  app = buildApp({ watcher, metrics, tuning: tuning.routes, logger, version: AGENT_VERSION });
   const log = app.log;
   watcher.onTopologyEvents((events, observation) => {
     for (const event of events) log.info({ event, member: observation.self }, `topology: ${event.type}`);

@@ -22,7 +22,7 @@ import { readSettings } from './postgres/settings.js';
 import { StateDatabase } from './state/state-database.js';
 import { DEFAULT_FAILOVER_SETTINGS } from './tuning/failover/index.js';
 import { recommend } from './tuning/recommendation.js';
-import { buildKnobCatalogue, formatForDisplay, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
+import { buildKnobCatalogue, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
 import { sessionCatalogue } from './tuning/session/catalogue-adapter.js';
 import { liveClusterPort, liveConfigPort, liveLeaderPort, liveMemberMemory, readWorkloadSignals, realClock } from './tuning/session/live-ports.js';
 import { SessionManager, type SessionLog } from './tuning/session/manager.js';
@@ -175,22 +175,7 @@ export function createTuning(
           excluded: new Map(excluded.map((e) => [e.name, `${e.reason}: ${e.detail}`])),
         };
       },
-      knobs: async () => {
-        const { tunable, excluded, host, storageInference } = await catalogue();
-        return {
-          host: { ...host, storageInference },
-          tunable: tunable.map((knob) => ({
-            ...knob,
-            display: {
-              current: formatForDisplay(knob.current, knob.unit),
-              ...(knob.vartype === 'integer' || knob.vartype === 'real'
-                ? { low: formatForDisplay(knob.low, knob.unit), high: formatForDisplay(knob.high, knob.unit) }
-                : {}),
-            },
-          })),
-          excluded,
-        };
-      },
+      knobs: catalogue,
     },
     async close() {
       await driftLoop.stop();

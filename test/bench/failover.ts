@@ -11,10 +11,8 @@
  * The table goes to stdout, progress to stderr; missed targets are printed, not asserted.
  */
 import { parseArgs } from 'node:util';
-import type { ClusterView } from '../../backend/src/api/views.js';
-import type { BaselineRecord, IterationState, SessionRecord } from '../../backend/src/store/records.js';
+import type { BaselineRecord, ClusterView, IterationState, SessionDetail, SessionRecord } from '@patroni-tuner/backend/contract';
 import { settingMatches } from '../../backend/src/tuning/knobs/index.js';
-import type { SessionDetail } from '../../backend/src/tuning/session/service.js';
 import { agentEnvFor, getJson, getText, startAgent, type AgentProcess } from '../lab/agent-process.js';
 import { Lab } from '../lab/lab.js';
 import { LAB_DCS_TIMINGS } from '../lab/patroni-config.js';
@@ -224,7 +222,8 @@ async function run(label: string, kind: Kind, prng: Prng): Promise<Row> {
   const waitsMs = detail.events
     .filter((e) => e.type === 'failover_phase_changed' && ['stabilising', 'grace'].includes(String(e.detail.from)))
     .reduce((sum, e) => sum + Number(e.detail.inPreviousPhaseMs ?? 0), 0);
-  progress(`run ${label}: halted ${failover.halt.at - t0} ms after T0: ${failover.halt.reason}`);
+  const haltedAt = Date.parse(failover.halt.at);
+  progress(`run ${label}: halted ${haltedAt - t0} ms after T0: ${failover.halt.reason}`);
   progress(`run ${label}: baseline restored by ${failover.restore.restoredBy} (unverified: ${failover.restore.unverified.join(', ') || 'none'})`);
 
   let rejoinVerifiedS: Row['rejoinVerifiedS'] = 'n/a';
@@ -253,7 +252,7 @@ async function run(label: string, kind: Kind, prng: Prng): Promise<Row> {
   const drift = await driftCount(baseline);
   const after = await detailOf(agentOf(to), sessionId);
   const lost = lostRecords(before.detail, after);
-  const patchesAfterHalt = patchesAfter(after, failover.halt.at);
+  const patchesAfterHalt = patchesAfter(after, haltedAt);
 
   const acknowledged = await post(agentOf(to), `/api/v1/sessions/${sessionId}/acknowledge`, { by: 'bench' });
   if (acknowledged.status !== 200) throw new Error(`acknowledge on ${to}: ${acknowledged.status} ${JSON.stringify(acknowledged.body)}`);
@@ -264,10 +263,10 @@ async function run(label: string, kind: Kind, prng: Prng): Promise<Row> {
     to,
     killPoint,
     callMs,
-    detectionMs: failover.halt.at - t0,
+    detectionMs: haltedAt - t0,
     visible,
     patchesAfterHalt,
-    baselineMs: failover.restore.restoredAt! - t0,
+    baselineMs: Date.parse(failover.restore.restoredAt!) - t0,
     waitsMs,
     unverified: failover.restore.unverified,
     rejoinVerifiedS,

@@ -5,7 +5,7 @@
  * sampled every 50 ms. Prints each run and the median and maximum, with the poll interval.
  */
 import { parseArgs } from 'node:util';
-import type { ClusterView } from '../../backend/src/api/views.js';
+import type { ClusterView } from '@patroni-tuner/backend/contract';
 import { agentEnvFor, getJson, startAgent, type AgentProcess } from '../lab/agent-process.js';
 import { Lab } from '../lab/lab.js';
 import { patroniFlavourFromEnv } from '../lab/patroni-flavour.js';

@@ -10,12 +10,10 @@
  */
 import { parseArgs } from 'node:util';
 import { PatroniClient } from '../../backend/src/patroni/client.js';
-import type { StorageInference } from '../../backend/src/host/storage-inference.js';
-import type { SessionRecord } from '../../backend/src/store/records.js';
+import type { KnobsView, SessionDetail, SessionRecord } from '@patroni-tuner/backend/contract';
 import {
   buildKnobCatalogue,
   currentConfiguration,
-  type HostFacts,
   pgtuneRecommendation,
   repairConfiguration,
   settingMatches,
@@ -25,7 +23,6 @@ import {
 } from '../../backend/src/tuning/knobs/index.js';
 import { createPrng, sampleConfiguration } from '../../backend/src/tuning/optimizer/index.js';
 import type { Configuration } from '../../backend/src/tuning/space.js';
-import type { SessionDetail } from '../../backend/src/tuning/session/service.js';
 import { agentEnvFor, getJson, startAgent, type AgentProcess } from '../lab/agent-process.js';
 import { Lab } from '../lab/lab.js';
 import { patroniFlavourFromEnv } from '../lab/patroni-flavour.js';
@@ -110,7 +107,7 @@ async function main(): Promise<void> {
   const workloadUrl = withDatabase(lab.databaseUrl(leader), DEFAULT_WORKLOAD_DATABASE);
 
   // PGTune's advice for the host as the agent sees it, storage class included.
-  const { body: knobs } = await getJson<{ host: HostFacts & { storageInference: StorageInference } }>(`${agent.url}/api/v1/knobs`);
+  const { body: knobs } = await getJson<Pick<KnobsView, 'host'>>(`${agent.url}/api/v1/knobs`);
   progress(`storage class ${knobs.host.storage} (${knobs.host.storageInference.source}: ${knobs.host.storageInference.reason})`);
   const catalogue = buildKnobCatalogue(await lab.settings(leader), knobs.host);
   const defaults = currentConfiguration(catalogue);

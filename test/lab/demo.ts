@@ -15,7 +15,7 @@ import { isAlive } from './processes.js';
 import { startPrometheus, type PrometheusProcess } from './prometheus.js';
 import { prepareWorkload } from '../workload/prepare.js';
 import { runWorkload } from '../workload/run.js';
-import type { ClusterView } from '../../backend/src/api/views.js';
+import type { ClusterView } from '@patroni-tuner/backend/contract';
 
 const WATCH_INTERVAL_MS = 2_000;
 const FIRST_AGENT_PORT = 9933;

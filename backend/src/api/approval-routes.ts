@@ -3,69 +3,50 @@
  * person's approval (with adjusted values) or rejection. On a replica's agent a decision is recorded
  * as a command for the leader's agent, like every other mutation.
  */
-import type { FastifyInstance } from 'fastify';
-import type { ParameterValue } from '../store/records.js';
-import type { DecisionOutcome, SessionService } from '../tuning/session/service.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ApproveBody, PendingChangeView, RejectBody } from '../contract/approval.js';
+import { Forwarded, IdParams } from '../contract/sessions.js';
+import type { DecisionOutcome, SessionApi } from '../tuning/session/service.js';
 import { requireToken } from './auth.js';
+import { ERROR_RESPONSES } from './errors.js';
+import { commandView, pendingChangeView } from './session-views.js';
 
 export interface ApprovalRouteOptions {
-  sessions: SessionService;
+  sessions: SessionApi;
   apiToken: string | null;
 }
 
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', format: 'uuid' } },
-} as const;
+const MUTATION = 'Needs `Authorization: Bearer <TUNER_API_TOKEN>`.';
+const security = [{ bearer: [] }];
 
-/** Who decides: a person's name or login, recorded with the decision. */
-const by = { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' } as const;
-
-const approveBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['by'],
-  properties: {
-    by,
-    /** Adjusted values in pg_settings units, over the pending configuration; validated like any candidate. */
-    changes: {
-      type: 'object',
-      maxProperties: 100,
-      additionalProperties: { anyOf: [{ type: 'number' }, { type: 'string', maxLength: 1000 }, { type: 'boolean' }] },
-    },
-  },
-} as const;
-
-const rejectBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['by'],
-  properties: { by, reason: { type: 'string', maxLength: 2000 } },
-} as const;
-
-export interface ApproveBody {
-  by: string;
-  changes?: Record<string, ParameterValue>;
-}
-
-export interface RejectBody {
-  by: string;
-  reason?: string;
-}
-
-export async function approvalRoutes(app: FastifyInstance, { sessions, apiToken }: ApprovalRouteOptions): Promise<void> {
+export const approvalRoutes: FastifyPluginAsyncTypebox<ApprovalRouteOptions> = async (app, { sessions, apiToken }) => {
   const authenticate = requireToken(apiToken);
+  const tags = ['approval'];
   const answer = (outcome: DecisionOutcome) =>
-    outcome.executed ? { status: 200, body: { pendingChange: outcome.pendingChange } } : { status: 202, body: { command: outcome.command, leader: outcome.leader } };
+    outcome.executed
+      ? ({ status: 200, body: { pendingChange: pendingChangeView(outcome.pendingChange) } } as const)
+      : ({ status: 202, body: { command: commandView(outcome.command), leader: outcome.leader } } as const);
 
-  app.get<{ Params: { id: string } }>('/api/v1/sessions/:id/pending', { schema: { params: idParams } }, async (request) => ({
-    pendingChange: await sessions.pendingChange(request.params.id),
-  }));
+  app.get(
+    '/api/v1/sessions/:id/pending',
+    { schema: { tags, summary: 'The change a session awaits a decision on (404 when none)', params: IdParams, response: { 200: PendingChangeView, ...ERROR_RESPONSES } } },
+    async (request) => ({ pendingChange: pendingChangeView(await sessions.pendingChange(request.params.id)) }),
+  );
 
-  app.post<{ Params: { id: string }; Body: ApproveBody }>(
+  app.post(
     '/api/v1/sessions/:id/pending/approve',
-    { schema: { params: idParams, body: approveBody }, preValidation: authenticate },
+    {
+      schema: {
+        tags,
+        summary: 'Approve the pending change, optionally with adjusted values',
+        description: `200 on the leader's agent, 202 with the forwarded command elsewhere. ${MUTATION}`,
+        security,
+        params: IdParams,
+        body: ApproveBody,
+        response: { 200: PendingChangeView, 202: Forwarded, ...ERROR_RESPONSES },
+      },
+      preValidation: authenticate,
+    },
     async (request, reply) => {
       const { by, changes } = request.body;
       const { status, body } = answer(await sessions.decide(request.params.id, { approve: true, by, ...(changes ? { changes } : {}) }));
@@ -73,13 +54,24 @@ export async function approvalRoutes(app: FastifyInstance, { sessions, apiToken 
     },
   );
 
-  app.post<{ Params: { id: string }; Body: RejectBody }>(
+  app.post(
     '/api/v1/sessions/:id/pending/reject',
-    { schema: { params: idParams, body: rejectBody }, preValidation: authenticate },
+    {
+      schema: {
+        tags,
+        summary: 'Reject the pending change; the optimizer proposes another',
+        description: `200 on the leader's agent, 202 with the forwarded command elsewhere. ${MUTATION}`,
+        security,
+        params: IdParams,
+        body: RejectBody,
+        response: { 200: PendingChangeView, 202: Forwarded, ...ERROR_RESPONSES },
+      },
+      preValidation: authenticate,
+    },
     async (request, reply) => {
       const { by, reason } = request.body;
       const { status, body } = answer(await sessions.decide(request.params.id, { approve: false, by, ...(reason ? { reason } : {}) }));
       return reply.status(status).send(body);
     },
   );
-}
+};

@@ -11,11 +11,11 @@ export function requireToken(configured: string | null): (request: FastifyReques
   const expected = configured === null ? null : digest(configured);
   return async (request) => {
     if (expected === null) {
-      throw new ApiError(403, 'mutations_disabled', 'mutating calls are disabled: set TUNER_API_TOKEN on the agent');
+      throw new ApiError('mutations_disabled', 'mutating calls are disabled: set TUNER_API_TOKEN on the agent');
     }
     const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
     if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
-      throw new ApiError(401, 'unauthorized', 'missing or wrong bearer token');
+      throw new ApiError('unauthorized', 'missing or wrong bearer token');
     }
   };
 }

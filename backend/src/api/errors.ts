@@ -1,20 +1,21 @@
-/** An error the API answers with its own status and `{ error: { code, message } }`. */
+import { ErrorBody } from '../contract/common.js';
+import type { ErrorCode } from './error-catalogue.js';
+
+/** An error the API answers with `{ error: { code, message, ...details } }`; the status comes from the catalogue. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
 }
 
-export interface ErrorBody {
-  /** `details` adds fields such as the leader's name or the active session's id. */
-  error: { code: string; message: string } & Record<string, unknown>;
-}
+/** The answers every route may give besides its successes, for its response schemas. */
+export const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
 
-export const errorBody = (code: string, message: string, details: Record<string, unknown> = {}): ErrorBody => ({
+export const errorBody = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): ErrorBody => ({
   error: { ...details, code, message },
 });

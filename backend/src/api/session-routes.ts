@@ -1,15 +1,31 @@
-/** The session API of DESIGN.md §3. Bodies are checked by JSON schema; unknown fields are refused. */
-import type { FastifyInstance } from 'fastify';
+/** The session API of DESIGN.md §3; requests and answers are the contract's schemas, unknown fields are refused. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { formatDuration, parseDuration } from '../config/duration.js';
+import {
+  AcknowledgeBody,
+  MAX_APPROVAL_TIMEOUT_MS,
+  MIN_APPROVAL_TIMEOUT_MS,
+  CommandView,
+  Forwarded,
+  SessionAcknowledged,
+  SessionDetail,
+  IdParams,
+  SessionList,
+  SessionStarted,
+  SessionStopping,
+  StartSessionBody,
+} from '../contract/sessions.js';
 import type { SessionRecord } from '../store/records.js';
 import type { DetectedHalt } from '../tuning/session/detected-halt.js';
-import type { SessionService } from '../tuning/session/service.js';
+import type { SessionApi } from '../tuning/session/service.js';
 import { requireToken } from './auth.js';
-import { ApiError } from './errors.js';
-import { sessionView } from './views.js';
+import { noBodyIsEmptyObject } from './body-parsers.js';
+import { ApiError, ERROR_RESPONSES } from './errors.js';
+import { commandView, failoverView, sessionDetailView, sessionView } from './session-views.js';
 
 export interface SessionRouteOptions {
-  sessions: SessionService;
+  sessions: SessionApi;
   apiToken: string | null;
   /** Names a session may tune: checked here so a bad knob is a 400 naming it, before anything else. */
   knobNames: () => Promise<{ tunable: ReadonlySet<string>; excluded: ReadonlyMap<string, string> }>;
@@ -17,117 +33,106 @@ export interface SessionRouteOptions {
   detectedHalt: (session: SessionRecord) => DetectedHalt | null;
 }
 
-const MIN_APPROVAL_TIMEOUT_MS = 1_000;
-/** A week: a change older than that describes a workload that is gone. */
-const MAX_APPROVAL_TIMEOUT_MS = 7 * 24 * 3_600_000;
-
-const startBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    iterations: { type: 'integer', minimum: 1, maximum: 200 },
-    iterationSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
-    warmupSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
-    objective: { type: 'string', enum: ['mean_query_time', 'throughput'] },
-    knobs: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, maxItems: 100 },
-    seed: { type: 'integer', minimum: 0, maximum: 2147483647 },
-    /** `each`: every configuration waits for a person's approval (DESIGN.md §4 rule 13). */
-    approval: { type: 'string', enum: ['none', 'each'] },
-    /** How long a pending change waits for a decision: milliseconds, or a duration such as `30m` or `1h`. */
-    approvalTimeout: {
-      anyOf: [
-        { type: 'integer', minimum: MIN_APPROVAL_TIMEOUT_MS, maximum: MAX_APPROVAL_TIMEOUT_MS },
-        { type: 'string', pattern: '^\\d+(\\.\\d+)?(ms|s|m|h)$' },
-      ],
-    },
-  },
-} as const;
-
-const acknowledgeBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    /** Who acknowledges (a person's name or login); recorded with the acknowledgement. */
-    by: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
-    /** Needed when the failover protocol gave up restoring the baseline; recorded with the acknowledgement. */
-    force: { type: 'boolean' },
-  },
-} as const;
-
 /** Recorded when the caller does not say who acknowledges. */
 const DEFAULT_ACKNOWLEDGER = 'api';
 
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', format: 'uuid' } },
-} as const;
+const MUTATION = 'Needs `Authorization: Bearer <TUNER_API_TOKEN>`.';
+const security = [{ bearer: [] }];
 
-interface StartBody {
-  iterations?: number;
-  iterationSeconds?: number;
-  warmupSeconds?: number;
-  objective?: 'mean_query_time' | 'throughput';
-  knobs?: string[];
-  seed?: number;
-  approval?: 'none' | 'each';
-  approvalTimeout?: number | string;
-}
-
-export async function sessionRoutes(app: FastifyInstance, { sessions, apiToken, knobNames, detectedHalt }: SessionRouteOptions): Promise<void> {
+export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRouteOptions> = async (app, { sessions, apiToken, knobNames, detectedHalt }) => {
   const authenticate = requireToken(apiToken);
   const view = (session: SessionRecord) => sessionView(session, detectedHalt(session));
+  const tags = ['sessions'];
 
-  app.get('/api/v1/sessions', async () => ({ sessions: (await sessions.list()).map(view) }));
+  app.get('/api/v1/sessions', { schema: { tags, summary: 'Sessions, newest first', response: { 200: SessionList, ...ERROR_RESPONSES } } }, async () => ({
+    sessions: (await sessions.list()).map(view),
+  }));
 
-  app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', { schema: { params: idParams } }, async (request) => {
-    const detail = await sessions.get(request.params.id);
-    return { ...detail, session: view(detail.session) };
-  });
+  app.get(
+    '/api/v1/sessions/:id',
+    { schema: { tags, summary: 'One session with its history and failover state', params: IdParams, response: { 200: SessionDetail, ...ERROR_RESPONSES } } },
+    async (request) => {
+      const detail = await sessions.get(request.params.id);
+      return sessionDetailView(detail, detectedHalt(detail.session));
+    },
+  );
 
-  app.post<{ Body: StartBody }>(
+  app.post(
     '/api/v1/sessions',
-    { schema: { body: startBody }, preValidation: authenticate },
+    {
+      schema: {
+        tags,
+        summary: 'Start a session',
+        description: `201 on the leader's agent, 202 with the forwarded command elsewhere. The body may be left out. ${MUTATION}`,
+        security,
+        body: StartSessionBody,
+        response: { 201: SessionStarted, 202: Forwarded, ...ERROR_RESPONSES },
+      },
+      preValidation: [authenticate, noBodyIsEmptyObject],
+    },
     async (request, reply) => {
-      const { approvalTimeout, ...body } = request.body ?? {};
+      const { approvalTimeout, ...body } = request.body;
       if (body.knobs !== undefined) await checkKnobs(body.knobs, knobNames);
       const outcome = await sessions.start({ ...body, ...(approvalTimeout !== undefined ? { approvalTimeoutMs: approvalTimeoutMs(approvalTimeout) } : {}) });
-      if (outcome.executed) return reply.status(201).send({ session: outcome.session });
-      return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
+      if (outcome.executed) return reply.status(201).send({ session: view(outcome.session) });
+      return reply.status(202).send({ command: commandView(outcome.command), leader: outcome.leader });
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/api/v1/sessions/:id/stop',
-    { schema: { params: idParams }, preValidation: authenticate },
+    {
+      schema: {
+        tags,
+        summary: 'Stop a running session',
+        description: `It ends on its best configuration or the baseline. ${MUTATION}`,
+        security,
+        params: IdParams,
+        response: { 202: Type.Union([SessionStopping, Forwarded]), ...ERROR_RESPONSES },
+      },
+      preValidation: authenticate,
+    },
     async (request, reply) => {
       const outcome = await sessions.stop(request.params.id);
-      if (outcome.executed) return reply.status(202).send({ session: outcome.session, stopping: true });
-      return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
+      if (outcome.executed) return reply.status(202).send({ session: view(outcome.session), stopping: true as const });
+      return reply.status(202).send({ command: commandView(outcome.command), leader: outcome.leader });
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { by?: string; force?: boolean } }>(
+  app.post(
     '/api/v1/sessions/:id/acknowledge',
-    { schema: { params: idParams, body: acknowledgeBody }, preValidation: authenticate },
+    {
+      schema: {
+        tags,
+        summary: 'A person acknowledges a failover halt',
+        description: `200 on the leader's agent, 202 with the forwarded command elsewhere. The body may be left out. ${MUTATION}`,
+        params: IdParams,
+        security,
+        body: AcknowledgeBody,
+        response: { 200: SessionAcknowledged, 202: Forwarded, ...ERROR_RESPONSES },
+      },
+      preValidation: [authenticate, noBodyIsEmptyObject],
+    },
     async (request, reply) => {
-      const body = request.body ?? {};
+      const body = request.body;
       const outcome = await sessions.acknowledge(request.params.id, body.by ?? DEFAULT_ACKNOWLEDGER, { force: body.force === true });
-      if (outcome.executed) return reply.status(200).send({ session: outcome.session, failover: outcome.failover });
-      return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
+      if (outcome.executed) return reply.status(200).send({ session: view(outcome.session), failover: failoverView(outcome.failover) });
+      return reply.status(202).send({ command: commandView(outcome.command), leader: outcome.leader });
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v1/commands/:id', { schema: { params: idParams } }, async (request) => ({
-    command: await sessions.command(request.params.id),
-  }));
-}
+  app.get(
+    '/api/v1/commands/:id',
+    { schema: { tags, summary: 'A forwarded request and its outcome', params: IdParams, response: { 200: CommandView, ...ERROR_RESPONSES } } },
+    async (request) => ({ command: commandView(await sessions.command(request.params.id)) }),
+  );
+};
 
 /** The start option approvalTimeout in ms; 400 naming it when a duration is out of bounds. */
 function approvalTimeoutMs(value: number | string): number {
   const ms = typeof value === 'number' ? value : parseDuration(value);
   if (ms === null || ms < MIN_APPROVAL_TIMEOUT_MS || ms > MAX_APPROVAL_TIMEOUT_MS) {
-    throw new ApiError(400, 'invalid_request', `body/approvalTimeout must be between ${formatDuration(MIN_APPROVAL_TIMEOUT_MS)} and ${formatDuration(MAX_APPROVAL_TIMEOUT_MS)}`);
+    throw new ApiError('invalid_request', `body/approvalTimeout must be between ${formatDuration(MIN_APPROVAL_TIMEOUT_MS)} and ${formatDuration(MAX_APPROVAL_TIMEOUT_MS)}`);
   }
   return ms;
 }
@@ -138,6 +143,6 @@ async function checkKnobs(knobs: readonly string[], knobNames: SessionRouteOptio
     if (tunable.has(name)) continue;
     const reason = excluded.get(name);
     const message = reason ? `body/knobs: ${name} is excluded from tuning (${reason})` : `body/knobs: unknown parameter ${name}`;
-    throw new ApiError(400, 'invalid_request', message);
+    throw new ApiError('invalid_request', message);
   }
 }

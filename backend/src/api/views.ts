@@ -1,19 +1,12 @@
 /** The JSON shapes the API answers with, built from the watcher's observations. */
-import type { ClusterObservation, TimedTopologyEvent, WatcherStats } from '../observer/cluster-watcher.js';
 import { redact } from '../config/config.js';
+import type * as Wire from '../contract/index.js';
+import type { ClusterView, HealthView, KnobsView, KnobView } from '../contract/index.js';
+import type { DriftReport } from '../drift/drift-checker.js';
+import type { StorageInference } from '../host/storage-inference.js';
+import type { ClusterObservation, TimedTopologyEvent, WatcherStats } from '../observer/cluster-watcher.js';
 import type { Member } from '../topology/model.js';
-import type { DetectedHalt } from '../tuning/session/detected-halt.js';
-
-export interface HealthView {
-  status: 'ok' | 'degraded' | 'starting';
-  /** Why the agent is degraded; empty when ok. */
-  reasons: string[];
-  patroni: { ok: boolean; error?: string };
-  postgres: { ok: boolean; error?: string };
-  member: string | null;
-  lastPollAt: string | null;
-  lastSuccessfulPollAt: string | null;
-}
+import { formatForDisplay, type BoolKnob, type EnumKnob, type HostFacts, type Knob, type KnobCatalogue, type NumericKnob } from '../tuning/knobs/index.js';
 
 /** Liveness with detail: the agent answers 200 while it runs; Patroni or PostgreSQL down is "degraded". */
 export function healthView(observation: ClusterObservation | null, stats: WatcherStats): HealthView {
@@ -46,21 +39,6 @@ export function healthView(observation: ClusterObservation | null, stats: Watche
   };
 }
 
-export interface ClusterView {
-  scope: string | null;
-  /** The member this agent runs beside (null when it could not be identified). */
-  self: string | null;
-  leader: string | null;
-  timeline: number | null;
-  paused: boolean;
-  unlocked: boolean;
-  members: Member[];
-  observedAt: string;
-  postgres: { ok: true; inRecovery: boolean } | { ok: false; error: string };
-  patroniVersion: string | null;
-  recentEvents: Array<{ at: string } & TimedTopologyEvent['event']>;
-}
-
 export function clusterView(observation: ClusterObservation, events: readonly TimedTopologyEvent[]): ClusterView {
   if (!observation.patroni.ok) throw new Error('clusterView needs a successful Patroni poll');
   const { node, topology } = observation.patroni.value;
@@ -81,14 +59,35 @@ export function clusterView(observation: ClusterObservation, events: readonly Ti
   };
 }
 
-/** A halt this agent saw that the session's record does not show yet (the record still says it runs). */
-export interface DetectedHaltView {
-  at: string;
-  reason: string;
-  recorded: false;
+/** The catalogue as GET /api/v1/knobs shows it: each tunable knob with its values formatted as PostgreSQL shows them. */
+export function knobsView({ host, storageInference, tunable, excluded }: KnobCatalogue & { storageInference: StorageInference }): KnobsView {
+  return { host: { ...host, storageInference }, tunable: tunable.map(knobView), excluded };
 }
 
-/** A session as the API shows it: its record, plus `detectedHalt` (null unless this agent saw it halted first). */
-export function sessionView<T extends object>(session: T, halt: DetectedHalt | null): T & { detectedHalt: DetectedHaltView | null } {
-  return { ...session, detectedHalt: halt === null ? null : { at: new Date(halt.at).toISOString(), reason: halt.reason, recorded: false } };
+function knobView(knob: Knob): KnobView {
+  const current = formatForDisplay(knob.current, knob.unit);
+  switch (knob.vartype) {
+    case 'integer':
+    case 'real':
+      return { ...knob, specials: [...knob.specials], display: { current, low: formatForDisplay(knob.low, knob.unit), high: formatForDisplay(knob.high, knob.unit) } };
+    case 'bool':
+      return { ...knob, choices: [...knob.choices], display: { current } };
+    case 'enum':
+      return { ...knob, enumvals: [...knob.enumvals], choices: [...knob.choices], display: { current } };
+  }
 }
+
+/** Compile-time: the wire shows every field of what these views pass on (see session-views.ts). */
+type Unlisted<WireType, Shown> = Exclude<keyof Shown, keyof WireType>;
+type NoneUnlisted<T extends never> = T;
+export type WireCoversObservations = [
+  NoneUnlisted<Unlisted<Wire.Member, Member>>,
+  NoneUnlisted<Unlisted<KnobsView['host'], HostFacts & { storageInference: StorageInference }>>,
+  NoneUnlisted<Unlisted<KnobsView['host']['storageInference'], StorageInference>>,
+  NoneUnlisted<Unlisted<Wire.NumericKnob, NumericKnob>>,
+  NoneUnlisted<Unlisted<Wire.BoolKnob, BoolKnob>>,
+  NoneUnlisted<Unlisted<Wire.EnumKnob, EnumKnob>>,
+  NoneUnlisted<Unlisted<KnobsView['excluded'][number], KnobCatalogue['excluded'][number]>>,
+  NoneUnlisted<Unlisted<Wire.DriftReport, DriftReport>>,
+  NoneUnlisted<Unlisted<Wire.Drift, DriftReport['drifts'][number]>>,
+];

@@ -1,38 +1,65 @@
 /**
- * The agent's wire contract: the request and response shapes of its HTTP API, for the Grafana app and
+ * The agent's wire contract: the request and response shapes of its HTTP API, inferred from the JSON
+ * schemas fastify validates requests and serialises responses with (./*.ts), for the Grafana app and
  * the benches to import type-only (`import type { … } from '@patroni-tuner/backend/contract'`), so a
  * changed field breaks their typecheck instead of a user's page. Nothing outside the backend imports
- * from its internals.
+ * from its internals. Times are ISO 8601 strings; durations are milliseconds named `…Ms` (request
+ * fields named `…Seconds` say their unit).
  */
-export type { HealthView, ClusterView, DetectedHaltView } from '../api/views.js';
-export type { KnobsView } from '../api/knob-routes.js';
-export type { ErrorBody } from '../api/errors.js';
-export type { SessionDetail } from '../tuning/session/service.js';
+export type { ErrorBody, ParameterValue } from './common.js';
+export type { HealthView, ClusterView, Member, MemberRole, MemberHealth, TopologyEvent, TimedTopologyEvent } from './observation.js';
+export type {
+  FailoverPhase,
+  FailoverState,
+  FailoverLeader,
+  HaltRecord,
+  RestoreAttempt,
+  RestoreProgress,
+  ChangedKnob,
+  NotVerified,
+  UnresolvedRestore,
+  Acknowledgement,
+} from './failover.js';
 export type {
   SessionState,
+  Objective,
+  ApprovalMode,
   SessionOptions,
   SessionResult,
+  DetectedHaltView,
   SessionRecord,
-  ParameterValue,
   BaselineRecord,
+  AutoconfRemovalRecord,
   IterationState,
   IterationRecord,
   MemberVerification,
   Measurement,
+  StatementComparison,
   GuardrailVerdict,
   PatchRecord,
   EventRecord,
   CommandKind,
   CommandStatus,
   CommandRecord,
-  ApprovalMode,
+  SessionDetail,
+  StartSessionBody,
+  AcknowledgeBody,
+  SessionList,
+  Forwarded,
+  SessionStarted,
+  SessionStopping,
+  SessionAcknowledged,
+  CommandView,
+} from './sessions.js';
+export type { KnobsView, KnobView, NumericKnob, BoolKnob, EnumKnob, ExclusionReason, StorageKind, DriftReport, DriftView, Drift } from './knobs.js';
+export type {
   PendingChangeReason,
   PendingChangeStatus,
-  PendingChangeRecord,
-  PendingChangeContext,
   MemoryVerdict,
   ValueChange,
-} from '../store/records.js';
-export type { ApproveBody, RejectBody } from '../api/approval-routes.js';
-export type { FailoverPhase, FailoverState, HaltRecord, RestoreProgress, UnresolvedRestore, Acknowledgement } from '../tuning/failover/state.js';
-export type { Member } from '../topology/model.js';
+  PendingChangeRecord,
+  ApproveBody,
+  RejectBody,
+  PendingChangeView,
+  RecommendationView,
+} from './approval.js';

@@ -9,7 +9,7 @@ import { Lab } from '../../../test/lab/lab.js';
 import { patroniFlavourFromEnv } from '../../../test/lab/patroni-flavour.js';
 import { sampleValue } from '../../../test/lab/prom-text.js';
 import { waitFor } from '../../../test/lab/wait.js';
-import type { ClusterView, HealthView } from '../../src/api/views.js';
+import type { ClusterView, HealthView } from '../../src/contract/index.js';
 
 let lab: Lab;
 const agents = new Map<string, AgentProcess>();

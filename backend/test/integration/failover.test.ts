@@ -13,10 +13,8 @@ import { sampleValue } from '../../../test/lab/prom-text.js';
 import { waitFor } from '../../../test/lab/wait.js';
 import { prepareWorkload } from '../../../test/workload/prepare.js';
 import { runWorkload } from '../../../test/workload/run.js';
-import type { DriftReport } from '../../src/drift/drift-checker.js';
-import type { BaselineRecord, SessionRecord } from '../../src/store/records.js';
+import type { BaselineRecord, DriftReport, SessionDetail, SessionRecord } from '../../src/contract/index.js';
 import { settingMatches } from '../../src/tuning/knobs/index.js';
-import type { SessionDetail } from '../../src/tuning/session/service.js';
 
 const TOKEN = 'failover-token';
 /** Short protocol timings: stabilisation and grace long enough to act inside, short enough to wait out. */
@@ -188,7 +186,7 @@ test('(a) SIGKILL of the leader mid-iteration: halted, new leader, baseline rest
   const detail = await awaitingAcknowledgement(newLeader, session.id);
   assert.equal(detail.session.state, 'halted');
   const failover = detail.failover!;
-  assert.ok(failover.halt.at >= killedAt, 'halted after the kill');
+  assert.ok(Date.parse(failover.halt.at) >= killedAt, 'halted after the kill');
   assert.equal(failover.restore.restoredBy, newLeader);
   assert.deepEqual(failover.restore.unverified, [oldLeader]);
   // Stabilisation may restart while the new leader settles (e.g. its timeline shows up a loop late).
@@ -198,7 +196,7 @@ test('(a) SIGKILL of the leader mid-iteration: halted, new leader, baseline rest
     /^halted:halted recovering:protocol_started (stabilising:leader_healthy recovering:\w+ )*stabilising:leader_healthy grace:stabilised restoring:grace_ended awaiting_acknowledgement:restored$/,
   );
   // Nothing was applied after the halt: every PATCH of the session after it is the restore's.
-  const afterHalt = detail.patches.filter((p) => new Date(p.sentAt).getTime() > failover.halt.at);
+  const afterHalt = detail.patches.filter((p) => Date.parse(p.sentAt) > Date.parse(failover.halt.at));
   assert.ok(afterHalt.length >= 1 && afterHalt.every((p) => p.iteration === null), JSON.stringify(afterHalt));
 
   const baseline = detail.baseline!;
@@ -269,7 +267,7 @@ test('(b) a switchover mid-session: halted, acknowledgement refused before the b
   for (const node of lab.state.nodes) await assertHoldsBaseline(node.name, detail.baseline!);
   await assertDcsHoldsBaseline(candidate, detail.baseline!);
   // The old leader's agent stopped at once: it applied nothing after the switchover.
-  const afterHalt = detail.patches.filter((p) => new Date(p.sentAt).getTime() > detail.failover!.halt.at);
+  const afterHalt = detail.patches.filter((p) => Date.parse(p.sentAt) > Date.parse(detail.failover!.halt.at));
   assert.ok(afterHalt.every((p) => p.iteration === null), JSON.stringify(afterHalt));
 
   const acknowledged = await post(agentOf(candidate), `/api/v1/sessions/${session.id}/acknowledge`, { by: 'dba' });
@@ -328,7 +326,7 @@ test("(f) drift: a person's overrides are reported, never removed, even one equa
     assert.deepEqual([reported.kind, reported.origin], ['autoconf_override', 'other'], name);
   }
   // Two more checks after the one that confirmed them: a correction would have happened by then.
-  await waitFor(async () => (await driftOf()).at >= confirmed.at + 2 * 2_000, { what: `two more drift checks on ${replica}` });
+  await waitFor(async () => Date.parse((await driftOf()).at) >= Date.parse(confirmed.at) + 2 * 2_000, { what: `two more drift checks on ${replica}` });
   assert.deepEqual(await autoconf(), ['random_page_cost', 'work_mem'], "a person's overrides are left alone");
   const metrics = await (await fetch(`${agentOf(replica).url}/metrics`)).text();
   assert.equal(sampleValue(metrics, 'pgtuner_member_drifted', { member: replica }), 1);

@@ -10,8 +10,7 @@ import { agentEnvFor, getJson, startAgent, type AgentProcess } from '../../../te
 import { Lab } from '../../../test/lab/lab.js';
 import { patroniFlavourFromEnv } from '../../../test/lab/patroni-flavour.js';
 import { waitFor } from '../../../test/lab/wait.js';
-import type { SessionRecord } from '../../src/store/records.js';
-import type { SessionDetail } from '../../src/tuning/session/service.js';
+import type { SessionDetail, SessionRecord } from '../../src/contract/index.js';
 
 const TOKEN = 'held-connection-token';
 const POLL_S = 20;
@@ -33,10 +32,9 @@ after(async () => {
   await lab?.stop();
 });
 
-type SessionView = SessionRecord & { detectedHalt: { at: string; reason: string; recorded: false } | null };
 /** One session as `agent` shows it; throws (so a wait goes on) while the agent cannot read its store. */
-async function detailOf(agent: AgentProcess, id: string): Promise<SessionDetail & { session: SessionView }> {
-  const { status, body } = await getJson<SessionDetail & { session: SessionView }>(`${agent.url}/api/v1/sessions/${id}`);
+async function detailOf(agent: AgentProcess, id: string): Promise<SessionDetail> {
+  const { status, body } = await getJson<SessionDetail>(`${agent.url}/api/v1/sessions/${id}`);
   if (status !== 200) throw new Error(`GET session ${id}: ${status} ${JSON.stringify(body)}`);
   return body;
 }
@@ -91,9 +89,9 @@ test("SIGKILL of the leader's postmaster: halt recorded and shown by every repli
     },
     { what: 'the halt to be recorded with its failover state', timeoutMs: 3 * POLL_S * 1000 + 60_000, intervalMs: 500 },
   );
-  const latency = detail.failover!.halt.at - t0;
+  const latency = Date.parse(detail.failover!.halt.at) - t0;
   assert.ok(latency >= 0 && latency < LATENCY_LIMIT_MS, `halt recorded as detected ${latency} ms after the kill (${detail.failover!.halt.reason})`);
   assert.equal(detail.session.detectedHalt, null, 'a recorded halt is shown by the record, not as detected');
-  const sentAfter = detail.patches.filter((p) => new Date(p.sentAt).getTime() > detail.failover!.halt.at && p.iteration !== null);
+  const sentAfter = detail.patches.filter((p) => Date.parse(p.sentAt) > Date.parse(detail.failover!.halt.at) && p.iteration !== null);
   assert.deepEqual(sentAfter, [], 'no iteration PATCH after the halt');
 });

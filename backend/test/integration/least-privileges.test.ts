@@ -17,8 +17,7 @@ import { REPO } from '../../../test/lab/queries.js';
 import { waitFor } from '../../../test/lab/wait.js';
 import { prepareWorkload } from '../../../test/workload/prepare.js';
 import { runWorkload } from '../../../test/workload/run.js';
-import type { SessionRecord } from '../../src/store/records.js';
-import type { SessionDetail } from '../../src/tuning/session/service.js';
+import type { SessionDetail, SessionRecord } from '../../src/contract/index.js';
 
 const TOKEN = 'least-privileges-token';
 const PASSWORD = randomBytes(12).toString('hex');

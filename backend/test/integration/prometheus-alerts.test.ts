@@ -17,8 +17,7 @@ import { dashboardQueries, grafanaAlertQueries, REPO, substituteVariables } from
 import { waitFor } from '../../../test/lab/wait.js';
 import { prepareWorkload } from '../../../test/workload/prepare.js';
 import { runWorkload } from '../../../test/workload/run.js';
-import type { SessionRecord } from '../../src/store/records.js';
-import type { SessionDetail } from '../../src/tuning/session/service.js';
+import type { SessionDetail, SessionRecord } from '../../src/contract/index.js';
 
 const TOKEN = 'prometheus-token';
 /** Short protocol timings, as in failover.test.ts. */

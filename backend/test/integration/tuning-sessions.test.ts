@@ -14,10 +14,8 @@ import { stopPid } from '../../../test/lab/processes.js';
 import { waitFor } from '../../../test/lab/wait.js';
 import { prepareWorkload } from '../../../test/workload/prepare.js';
 import { runWorkload } from '../../../test/workload/run.js';
-import type { CommandRecord, SessionRecord } from '../../src/store/records.js';
-import type { StorageInference } from '../../src/host/storage-inference.js';
-import { buildKnobCatalogue, settingMatches, validateParameters, type HostFacts } from '../../src/tuning/knobs/index.js';
-import type { SessionDetail } from '../../src/tuning/session/service.js';
+import type { CommandRecord, KnobsView, SessionDetail, SessionRecord } from '../../src/contract/index.js';
+import { buildKnobCatalogue, settingMatches, validateParameters } from '../../src/tuning/knobs/index.js';
 
 const TOKEN = 'integration-token';
 let lab: Lab;
@@ -62,10 +60,7 @@ async function post(agent: AgentProcess, path: string, body: unknown, token: str
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
-interface KnobsHost {
-  host: HostFacts & { storageInference: StorageInference };
-}
-const knobsHost = async (agent: AgentProcess) => (await getJson<KnobsHost>(`${agent.url}/api/v1/knobs`)).body;
+const knobsHost = async (agent: AgentProcess) => (await getJson<Pick<KnobsView, 'host'>>(`${agent.url}/api/v1/knobs`)).body;
 
 test('the knobs API says which storage class the catalogue assumes and why: stated, or inferred', async () => {
   const stated = (await knobsHost(leaderAgent)).host;

@@ -161,22 +161,22 @@ export class FailoverCoordinator {
       const { store, now } = this.#deps;
       await this.#deps.prepareStore();
       const session = await store.getSession(sessionId);
-      if (!session) throw new SessionRequestError(404, 'session_not_found', `no session ${sessionId}`);
+      if (!session) throw new SessionRequestError('session_not_found', `no session ${sessionId}`);
       if (session.state !== 'halted') {
-        throw new SessionRequestError(409, 'session_not_halted', `session ${sessionId} is ${session.state}: only a halted session is acknowledged`, {
+        throw new SessionRequestError('session_not_halted', `session ${sessionId} is ${session.state}: only a halted session is acknowledged`, {
           state: session.state,
         });
       }
       const record = await store.getFailoverState(sessionId);
       if (!record) {
-        throw new SessionRequestError(409, 'not_awaiting_acknowledgement', `session ${sessionId} cannot be acknowledged yet: the failover protocol has not started`, {
+        throw new SessionRequestError('not_awaiting_acknowledgement', `session ${sessionId} cannot be acknowledged yet: the failover protocol has not started`, {
           phase: null,
         });
       }
       const result = acknowledge(record.state, { now: now(), mono: this.#deps.monotonic(), by, force: options.force === true });
       if (!result.ok) {
         const details = result.code === 'force_required' ? { phase: result.phase, unresolved: record.state.restore.unresolved } : { phase: result.phase };
-        throw new SessionRequestError(result.code === 'acknowledger_required' ? 400 : 409, result.code, result.message, details);
+        throw new SessionRequestError(result.code, result.message, details);
       }
       const acknowledgement = result.state.acknowledgement!;
       await this.#save(record, result, { state: 'acknowledged', endedAt: new Date(acknowledgement.at) });

@@ -149,7 +149,7 @@ export class SessionManager {
     const topology = observation.patroni.ok ? observation.patroni.value.topology : null;
     const blockers = topology ? startBlockers(topology) : ['the topology is unknown'];
     if (blockers.length > 0) {
-      throw new SessionRequestError(409, 'cluster_unhealthy', `cluster is not healthy: ${blockers.join('; ')}`, { reasons: blockers });
+      throw new SessionRequestError('cluster_unhealthy', `cluster is not healthy: ${blockers.join('; ')}`, { reasons: blockers });
     }
     await this.#deps.prepareStore();
     const ports = await this.#deps.createPorts(this.#deps.store);
@@ -179,7 +179,7 @@ export class SessionManager {
     this.#requireLeader();
     const runner = this.#runner;
     if (runner === null || runner.sessionId !== sessionId) {
-      throw new SessionRequestError(404, 'no_pending_change', `session ${sessionId} has no change awaiting approval on this agent`);
+      throw new SessionRequestError('no_pending_change', `session ${sessionId} has no change awaiting approval on this agent`);
     }
     return runner.decide(decision);
   }
@@ -194,14 +194,13 @@ export class SessionManager {
   async #conflict(activeId: string): Promise<SessionRequestError> {
     const active = await this.#deps.store.getSession(activeId);
     if (active?.state !== 'halted') {
-      return new SessionRequestError(409, 'session_active', `session ${activeId} is already active`, { sessionId: activeId });
+      return new SessionRequestError('session_active', `session ${activeId} is already active`, { sessionId: activeId });
     }
     const failover = (await this.#deps.store.getFailoverState(activeId))?.state ?? null;
     const phase = failover?.phase ?? null;
     // A protocol that gave up restoring waits for a forced acknowledgement; say so rather than "wait".
     const when = failover?.restore.unresolved ? 'with {"force": true}: the protocol gave up restoring its baseline' : 'once its baseline is restored';
     return new SessionRequestError(
-      409,
       'session_halted',
       `session ${activeId} was halted (${active.reason ?? 'no reason recorded'}) and must be acknowledged first: ` +
         `POST /api/v1/sessions/${activeId}/acknowledge ${when} (failover protocol phase: ${phase ?? 'not started'})`,
@@ -213,9 +212,9 @@ export class SessionManager {
   async stop(sessionId: string): Promise<SessionRecord> {
     this.#requireLeader();
     const session = await this.#deps.store.getSession(sessionId);
-    if (!session) throw new SessionRequestError(404, 'session_not_found', `no session ${sessionId}`);
+    if (!session) throw new SessionRequestError('session_not_found', `no session ${sessionId}`);
     if (this.#runner?.sessionId !== sessionId) {
-      throw new SessionRequestError(409, 'session_not_running', `session ${sessionId} is ${session.state}, not running here`, {
+      throw new SessionRequestError('session_not_running', `session ${sessionId} is ${session.state}, not running here`, {
         state: session.state,
       });
     }
@@ -379,11 +378,11 @@ export class SessionManager {
   #requireLeader(): ClusterObservation {
     const observation = this.#deps.watcher.latest;
     if (!observation?.patroni.ok) {
-      throw new SessionRequestError(503, 'state_unavailable', "this node's Patroni has not answered yet");
+      throw new SessionRequestError('state_unavailable', "this node's Patroni has not answered yet");
     }
     if (!this.isLeader(observation)) {
       const leader = observation.patroni.value.topology.leader;
-      throw new SessionRequestError(409, 'not_leader', `this agent runs beside ${observation.self ?? 'an unknown member'}, not the leader ${leader ?? '(none)'}`, {
+      throw new SessionRequestError('not_leader', `this agent runs beside ${observation.self ?? 'an unknown member'}, not the leader ${leader ?? '(none)'}`, {
         leader,
       });
     }

@@ -216,12 +216,12 @@ export class SessionRunner {
    */
   async decide(decision: ApprovalDecision): Promise<PendingChangeRecord> {
     const waiting = this.#waiting;
-    if (waiting === null) throw new SessionRequestError(404, 'no_pending_change', `session ${this.#session.id} has no change awaiting approval`);
+    if (waiting === null) throw new SessionRequestError('no_pending_change', `session ${this.#session.id} has no change awaiting approval`);
     const { record, proposal } = waiting;
     let changes: Record<string, ParameterValue> | null = null;
     if (decision.approve && decision.changes !== undefined && Object.keys(decision.changes).length > 0) {
       if (!proposal.editable) {
-        throw new SessionRequestError(400, 'invalid_changes', `body/changes: a ${proposal.reason.replaceAll('_', ' ')} is approved or rejected as proposed`);
+        throw new SessionRequestError('invalid_changes', `body/changes: a ${proposal.reason.replaceAll('_', ' ')} is approved or rejected as proposed`);
       }
       this.#reviewed(proposal, decision.changes);
       changes = { ...decision.changes };
@@ -247,7 +247,7 @@ export class SessionRunner {
       });
     } catch (error) {
       if (error instanceof PendingChangeDecidedError) {
-        throw new SessionRequestError(409, 'pending_change_decided', `pending change ${record.id} is already ${error.status}`);
+        throw new SessionRequestError('pending_change_decided', `pending change ${record.id} is already ${error.status}`);
       }
       throw error;
     }
@@ -681,7 +681,7 @@ export class SessionRunner {
         restore: proposal.restore,
       });
     } catch (error) {
-      if (error instanceof Error && error.name === 'InvalidChangesError') throw new SessionRequestError(400, 'invalid_changes', error.message);
+      if (error instanceof Error && error.name === 'InvalidChangesError') throw new SessionRequestError('invalid_changes', error.message);
       throw error;
     }
   }

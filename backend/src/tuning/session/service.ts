@@ -53,13 +53,26 @@ export interface SessionDetail {
   pendingChanges: PendingChangeRecord[];
 }
 
+/** What the session API asks of the tuning side; the routes depend on this, SessionService implements it. */
+export interface SessionApi {
+  list(): Promise<SessionRecord[]>;
+  get(sessionId: string): Promise<SessionDetail>;
+  start(request: StartRequest): Promise<RequestOutcome>;
+  stop(sessionId: string): Promise<RequestOutcome>;
+  acknowledge(sessionId: string, by: string, options?: { force?: boolean }): Promise<AcknowledgeOutcome>;
+  command(commandId: string): Promise<CommandRecord>;
+  /** Approval mode: the change awaiting a decision, and a person's decision on it. */
+  pendingChange(sessionId: string): Promise<PendingChangeRecord>;
+  decide(sessionId: string, decision: ApprovalDecision): Promise<DecisionOutcome>;
+}
+
 export interface SessionServiceOptions {
   /** How long a forwarded command may wait for the leader's agent (TUNER_COMMAND_TTL). */
   commandTtlMs: number;
   now?: () => number;
 }
 
-export class SessionService {
+export class SessionService implements SessionApi {
   readonly #manager: Pick<SessionManager, 'isLeader' | 'start' | 'stop' | 'acknowledge' | 'decide'>;
   readonly #watcher: { readonly latest: ClusterObservation | null };
   readonly #state: StateStores;
@@ -114,7 +127,7 @@ export class SessionService {
       },
       null,
     );
-    if (!detail) throw new SessionRequestError(404, 'session_not_found', `no session ${sessionId}`);
+    if (!detail) throw new SessionRequestError('session_not_found', `no session ${sessionId}`);
     return detail;
   }
 
@@ -131,7 +144,7 @@ export class SessionService {
   /** The change `sessionId` awaits a decision on, from the first copy of the store that answers. */
   async pendingChange(sessionId: string): Promise<PendingChangeRecord> {
     const pending = await this.#read(`the pending change of session ${sessionId}`, (store) => store.getPendingChange(sessionId), null);
-    if (!pending) throw new SessionRequestError(404, 'no_pending_change', `session ${sessionId} has no change awaiting approval`);
+    if (!pending) throw new SessionRequestError('no_pending_change', `session ${sessionId} has no change awaiting approval`);
     return pending;
   }
 
@@ -149,7 +162,7 @@ export class SessionService {
    */
   async command(commandId: string): Promise<CommandRecord> {
     const command = await this.#read(`command ${commandId}`, (store) => store.getCommand(commandId), null);
-    if (!command) throw new SessionRequestError(404, 'command_not_found', `no command ${commandId}`);
+    if (!command) throw new SessionRequestError('command_not_found', `no command ${commandId}`);
     if (command.status === 'pending' && command.expiresAt.getTime() <= this.#now()) {
       return { ...command, status: 'rejected', result: expiredCommandResult(command) };
     }
@@ -159,10 +172,10 @@ export class SessionService {
   /** Records the request for the leader's agent, in the leader's state database. */
   async #forward(kind: CommandKind, sessionId: string | null, payload: Record<string, unknown>) {
     const observation = this.#watcher.latest;
-    if (!observation?.patroni.ok) throw new SessionRequestError(503, 'state_unavailable', "this node's Patroni has not answered yet");
+    if (!observation?.patroni.ok) throw new SessionRequestError('state_unavailable', "this node's Patroni has not answered yet");
     const writable = this.#state.writableStore(observation.patroni.value.topology);
     if (writable === null) {
-      throw new SessionRequestError(409, 'no_leader', 'the cluster has no leader to execute the request', { leader: null });
+      throw new SessionRequestError('no_leader', 'the cluster has no leader to execute the request', { leader: null });
     }
     const createdAt = this.#now();
     try {
@@ -178,7 +191,7 @@ export class SessionService {
       });
       return { executed: false as const, command, leader: writable.leader };
     } catch (error) {
-      throw new SessionRequestError(409, 'not_leader', `cannot reach the leader ${writable.leader}'s state database: ${redact((error as Error).message)}`, {
+      throw new SessionRequestError('not_leader', `cannot reach the leader ${writable.leader}'s state database: ${redact((error as Error).message)}`, {
         leader: writable.leader,
       });
     }
@@ -202,7 +215,7 @@ export class SessionService {
         failures.push(`${source.name}: ${redact(error.message)}`);
       }
     }
-    throw new SessionRequestError(503, 'state_unavailable', `cannot read ${what}: no copy of the state store answered (tried ${failures.join('; ')})`);
+    throw new SessionRequestError('state_unavailable', `cannot read ${what}: no copy of the state store answered (tried ${failures.join('; ')})`);
   }
 
   #scope(): string {

@@ -299,30 +299,30 @@ describe('GET /metrics', () => {
 });
 
 describe('errors', () => {
-  it('404 not_found for an unknown route, in the API error shape', async (t) => {
+  it('404 route_not_found for an unknown route, in the API error shape', async (t) => {
     const { app } = rig(t);
     const response = await get(app, '/api/v1/nope');
     assert.equal(response.statusCode, 404);
-    assert.deepEqual(response.json(), { error: { code: 'not_found', message: 'no route GET /api/v1/nope' } });
+    assert.deepEqual(response.json(), { error: { code: 'route_not_found', message: 'no route GET /api/v1/nope' } });
   });
 
-  it('404 not_found for a known path with another method', async (t) => {
+  it('404 route_not_found for a known path with another method', async (t) => {
     const { app } = rig(t);
     const response = await app.inject({ method: 'DELETE', url: '/api/v1/cluster' });
     assert.equal(response.statusCode, 404);
-    assert.deepEqual(response.json(), { error: { code: 'not_found', message: 'no route DELETE /api/v1/cluster' } });
+    assert.deepEqual(response.json(), { error: { code: 'route_not_found', message: 'no route DELETE /api/v1/cluster' } });
   });
 
-  it('400 in the API error shape for a URL that cannot be decoded', async (t) => {
+  it('400 invalid_url for a URL that cannot be decoded', async (t) => {
     const { app } = rig(t);
     const response = await get(app, '/api/v1/%zz');
     assert.equal(response.statusCode, 400);
     assert.deepEqual(response.json(), {
-      error: { code: 'FST_ERR_BAD_URL', message: "'/api/v1/%zz' is not a valid url component" },
+      error: { code: 'invalid_url', message: "'/api/v1/%zz' is not a valid url component" },
     });
   });
 
-  it('400 in the API error shape for a body that is not the JSON it claims to be', async (t) => {
+  it('400 invalid_json for a body that is not the JSON it claims to be', async (t) => {
     const { app } = rig(t);
     const response = await app.inject({
       method: 'POST',
@@ -333,7 +333,7 @@ describe('errors', () => {
     assert.equal(response.statusCode, 400);
     assert.deepEqual(response.json(), {
       error: {
-        code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+        code: 'invalid_json',
         message: "Body is not valid JSON but content-type is set to 'application/json'",
       },
     });

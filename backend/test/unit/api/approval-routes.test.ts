@@ -7,11 +7,12 @@ import { describe, it, type TestContext } from 'node:test';
 import { buildApp } from '../../../src/api/app.js';
 import { AgentMetrics } from '../../../src/metrics/registry.js';
 import { ClusterWatcher } from '../../../src/observer/cluster-watcher.js';
-import type { CommandRecord, PendingChangeRecord } from '../../../src/store/records.js';
+import type { CommandRecord, PendingChangeRecord, SessionRecord } from '../../../src/store/records.js';
+import type { Recommendation } from '../../../src/tuning/recommendation.js';
 import { SessionRequestError } from '../../../src/tuning/session/errors.js';
 import type { StartRequest } from '../../../src/tuning/session/manager.js';
 import type { ApprovalDecision } from '../../../src/tuning/session/runner.js';
-import type { DecisionOutcome, SessionService } from '../../../src/tuning/session/service.js';
+import type { DecisionOutcome, SessionApi } from '../../../src/tuning/session/service.js';
 import { scrapeOf } from '../metrics/scrapes.js';
 import { FakePatroni, FakePostgres } from '../observer/fakes.js';
 
@@ -41,6 +42,43 @@ const PENDING: PendingChangeRecord = {
   decisionReason: null,
 };
 
+const COMMAND = (kind: CommandRecord['kind']): CommandRecord => ({
+  id: 'c1',
+  scope: 'demo',
+  kind,
+  sessionId: SESSION,
+  payload: {},
+  receivedBy: 'node2',
+  status: 'pending',
+  createdAt: AT,
+  expiresAt: new Date(AT.getTime() + 60_000),
+  result: null,
+  handledBy: null,
+  handledAt: null,
+});
+
+const SESSION_RECORD = (request: StartRequest): SessionRecord => ({
+  id: SESSION,
+  scope: 'demo',
+  state: 'pending',
+  options: { iterations: 30, iterationSeconds: 120, warmupSeconds: 30, objective: 'mean_query_time', knobs: [], seed: 1, ...request },
+  executor: 'node1',
+  createdAt: AT,
+  updatedAt: AT,
+  endedAt: null,
+  result: null,
+  reason: null,
+});
+
+const PGTUNE: Recommendation = {
+  source: 'pgtune',
+  measuredIn: null,
+  parameters: { work_mem: '16MB' },
+  patronictl: { command: 'patronictl edit-config demo -p work_mem=16MB', yaml: 'postgresql:\n  parameters:\n    work_mem: 16MB\n' },
+  patch: { postgresql: { parameters: { work_mem: '16MB' } } },
+  notes: [],
+};
+
 interface Calls {
   decisions: Array<{ sessionId: string; decision: ApprovalDecision }>;
   starts: StartRequest[];
@@ -50,20 +88,20 @@ function rig(t: TestContext, options: { leader?: boolean; pending?: boolean; ref
   const calls: Calls = { decisions: [], starts: [] };
   const sessions = {
     pendingChange: async (id: string) => {
-      if (options.pending === false) throw new SessionRequestError(404, 'no_pending_change', `session ${id} has no change awaiting approval`);
+      if (options.pending === false) throw new SessionRequestError('no_pending_change', `session ${id} has no change awaiting approval`);
       return PENDING;
     },
     decide: async (sessionId: string, decision: ApprovalDecision): Promise<DecisionOutcome> => {
       calls.decisions.push({ sessionId, decision });
       if (options.refuse) throw options.refuse;
-      if (options.leader === false) return { executed: false, command: { id: 'c1', kind: decision.approve ? 'approve' : 'reject' } as CommandRecord, leader: 'node1' };
+      if (options.leader === false) return { executed: false, command: COMMAND(decision.approve ? 'approve' : 'reject'), leader: 'node1' };
       return { executed: true, pendingChange: { ...PENDING, status: decision.approve ? 'approved' : 'rejected', decidedBy: decision.by } };
     },
     start: async (request: StartRequest) => {
       calls.starts.push(request);
-      return { executed: true, session: { id: SESSION } };
+      return { executed: true, session: SESSION_RECORD(request) };
     },
-  } as unknown as SessionService;
+  } as unknown as SessionApi;
   const watcher = new ClusterWatcher({ patroni: new FakePatroni({}, {}), postgres: new FakePostgres(), patroniUrl: 'http://127.0.0.1:8008', pollIntervalMs: 1000 });
   const app = buildApp({
     watcher,
@@ -75,7 +113,7 @@ function rig(t: TestContext, options: { leader?: boolean; pending?: boolean; ref
       knobNames: async () => ({ tunable: new Set(['work_mem']), excluded: new Map() }),
       knobs: async () => ({ host: null, tunable: [], excluded: [] }) as never,
       detectedHalt: () => null,
-      recommendation: async () => ({ pgtune: { source: 'pgtune', parameters: { work_mem: '16MB' } } as never, bestMeasured: null }),
+      recommendation: async () => ({ pgtune: PGTUNE, bestMeasured: null }),
     },
   });
   t.after(() => app.close());
@@ -115,7 +153,7 @@ describe('POST /api/v1/sessions/:id/pending/approve and /reject', () => {
   it('on a replica, answers 202 with the command forwarded to the leader', async (t) => {
     const response = await rig(t, { leader: false }).post(rejectUrl, { by: 'bob' });
     assert.equal(response.statusCode, 202);
-    assert.deepEqual(response.json(), { command: { id: 'c1', kind: 'reject' }, leader: 'node1' });
+    assert.deepEqual(response.json(), { command: { ...COMMAND('reject'), createdAt: AT.toISOString(), expiresAt: new Date(AT.getTime() + 60_000).toISOString() }, leader: 'node1' });
   });
 
   it('refuses a body without `by`, with unknown fields or non-scalar values, naming the field; needs the token', async (t) => {
@@ -137,7 +175,7 @@ describe('POST /api/v1/sessions/:id/pending/approve and /reject', () => {
   });
 
   it('answers the runner’s 400 for refused values with the field it names', async (t) => {
-    const refuse = new SessionRequestError(400, 'invalid_changes', 'body/changes/work_mem: work_mem: 99999999 is above the search range');
+    const refuse = new SessionRequestError('invalid_changes', 'body/changes/work_mem: work_mem: 99999999 is above the search range');
     const response = await rig(t, { refuse }).post(approveUrl, { by: 'alice', changes: { work_mem: 99999999 } });
     assert.equal(response.statusCode, 400);
     assert.deepEqual(response.json().error, { code: 'invalid_changes', message: refuse.message });
@@ -167,6 +205,6 @@ describe('GET /api/v1/recommendation', () => {
   it('answers PGTune\'s advice and the best measured configuration (none yet), without a token', async (t) => {
     const response = await rig(t).app.inject({ method: 'GET', url: '/api/v1/recommendation' });
     assert.equal(response.statusCode, 200);
-    assert.deepEqual(response.json(), { pgtune: { source: 'pgtune', parameters: { work_mem: '16MB' } }, bestMeasured: null });
+    assert.deepEqual(response.json(), { pgtune: PGTUNE, bestMeasured: null });
   });
 });

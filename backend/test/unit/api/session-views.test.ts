@@ -1,14 +1,15 @@
 /**
  * GET /api/v1/sessions[/:id] add `detectedHalt` to each session: what this agent saw halted before
- * the record says so (the record stays as stored), null otherwise.
+ * the record says so (the record stays as stored), null otherwise; and every time on the wire is ISO.
  */
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { buildApp } from '../../../src/api/app.js';
+import { commandView, eventView } from '../../../src/api/session-views.js';
 import { AgentMetrics } from '../../../src/metrics/registry.js';
 import { ClusterWatcher } from '../../../src/observer/cluster-watcher.js';
 import type { SessionRecord } from '../../../src/store/records.js';
-import type { SessionDetail, SessionService } from '../../../src/tuning/session/service.js';
+import type { SessionApi, SessionDetail } from '../../../src/tuning/session/service.js';
 import { scrapeOf } from '../metrics/scrapes.js';
 import { FakePatroni, FakePostgres } from '../observer/fakes.js';
 
@@ -47,7 +48,7 @@ function rig(t: TestContext) {
   const sessions = {
     list: async () => [running, done],
     get: async (id: string) => detail(id === running.id ? running : done),
-  } as unknown as SessionService;
+  } as unknown as SessionApi;
   const watcher = new ClusterWatcher({ patroni: new FakePatroni({}, {}), postgres: new FakePostgres(), patroniUrl: 'http://127.0.0.1:8008', pollIntervalMs: 1000 });
   const app = buildApp({
     watcher,
@@ -89,5 +90,59 @@ describe('session views: detectedHalt', () => {
     assert.deepEqual(body.session.detectedHalt, { at: '2026-12-04T18:00:01.250Z', reason: REASON, recorded: false });
     assert.equal(body.failover, null);
     assert.deepEqual(body.iterations, []);
+  });
+});
+
+describe('session views: one time format', () => {
+  it("a failover event's epoch times are ISO strings on the wire, the rest of its detail as recorded", () => {
+    const at = new Date('2026-12-04T18:00:00.000Z');
+    const restoreFailed = eventView({
+      id: 7,
+      sessionId: 's-1',
+      at,
+      type: 'failover_restore_failed',
+      member: 'node2',
+      detail: { attempt: 2, error: 'Patroni refused', failures: 2, backoffMs: 2000, retryAt: at.getTime() + 2000 },
+    });
+    assert.deepEqual(restoreFailed, {
+      id: 7,
+      sessionId: 's-1',
+      at: '2026-12-04T18:00:00.000Z',
+      type: 'failover_restore_failed',
+      member: 'node2',
+      detail: { attempt: 2, error: 'Patroni refused', failures: 2, backoffMs: 2000, retryAt: '2026-12-04T18:00:02.000Z' },
+    });
+    const halted = eventView({
+      id: 8,
+      sessionId: 's-1',
+      at,
+      type: 'failover_phase_changed',
+      member: null,
+      detail: { to: 'halted', phaseEndsAt: null, halt: { at: at.getTime(), changedAt: at.getTime() - 500, reason: 'leader_changed', detectionLatencyMs: 500 } },
+    });
+    assert.deepEqual(halted.detail, {
+      to: 'halted',
+      phaseEndsAt: null,
+      halt: { at: '2026-12-04T18:00:00.000Z', changedAt: '2026-12-04T17:59:59.500Z', reason: 'leader_changed', detectionLatencyMs: 500 },
+    });
+  });
+
+  it("an executed acknowledgement's time in a command's result is an ISO string", () => {
+    const at = new Date('2026-12-04T18:00:00.000Z');
+    const command = commandView({
+      id: 'c-1',
+      kind: 'acknowledge',
+      scope: 'lab',
+      sessionId: 's-1',
+      payload: { by: 'alice', force: false },
+      receivedBy: 'node2',
+      createdAt: at,
+      expiresAt: at,
+      status: 'done',
+      result: { sessionId: 's-1', acknowledgement: { by: 'alice', at: at.getTime(), forced: false, unresolved: null } },
+      handledBy: 'node1',
+      handledAt: at,
+    });
+    assert.deepEqual(command.result, { sessionId: 's-1', acknowledgement: { by: 'alice', at: '2026-12-04T18:00:00.000Z', forced: false, unresolved: null } });
   });
 });

@@ -223,7 +223,7 @@ export class Agent {
     await this.coordinator.acknowledge('no-such-session', 'test-settle').then(
       () => assert.fail('acknowledging an unknown session succeeded'),
       (error: unknown) => {
-        if (!(error instanceof SessionRequestError && error.statusCode === 404)) throw error;
+        if (!(error instanceof SessionRequestError && error.code === 'session_not_found')) throw error;
       },
     );
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -27,7 +27,7 @@ describe('SessionManager in approval mode', () => {
     const session = await h.manager.start(APPROVAL);
     await waitFor(() => h.manager.pendingChange !== null, 'the first candidate waits');
     assert.equal(h.cluster.patches.length, 0);
-    await assert.rejects(h.manager.decide('another-session', { approve: true, by: 'alice' }), (e) => e instanceof SessionRequestError && e.statusCode === 404);
+    await assert.rejects(h.manager.decide('another-session', { approve: true, by: 'alice' }), (e) => e instanceof SessionRequestError && e.code === 'no_pending_change');
 
     const first = h.manager.pendingChange!;
     await h.manager.decide(session.id, { approve: false, by: 'bob', reason: 'not now' });

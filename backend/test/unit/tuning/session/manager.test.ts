@@ -93,7 +93,7 @@ describe('SessionManager.start', () => {
     const h = await managerHarness({ self: 'node2' });
     assert.equal(h.manager.isLeader(), false);
 
-    const error = await refused(h.manager.start(REQUEST), 409, 'not_leader');
+    const error = await refused(h.manager.start(REQUEST), 'not_leader');
 
     assert.deepEqual(error.details, { leader: 'node1' });
     assert.equal(error.message, 'this agent runs beside node2, not the leader node1');
@@ -105,7 +105,7 @@ describe('SessionManager.start', () => {
 
   it('before the first poll: 503 state_unavailable', async () => {
     const h = await managerHarness({ poll: false });
-    await refused(h.manager.start(REQUEST), 503, 'state_unavailable');
+    await refused(h.manager.start(REQUEST), 'state_unavailable');
     await h.manager.close();
   });
 
@@ -116,7 +116,7 @@ describe('SessionManager.start', () => {
     await h.poll();
     assert.equal(h.manager.isLeader(), true, 'pause does not take the lead away');
 
-    const error = await refused(h.manager.start(REQUEST), 409, 'cluster_unhealthy');
+    const error = await refused(h.manager.start(REQUEST), 'cluster_unhealthy');
 
     assert.deepEqual(error.details, { reasons: ['the cluster is paused (maintenance mode)'] });
     assert.deepEqual(await h.store.listSessions(SCOPE), []);
@@ -127,7 +127,7 @@ describe('SessionManager.start', () => {
     const h = await managerHarness();
     const { session, release } = await startHeld(h);
 
-    const error = await refused(h.manager.start(REQUEST), 409, 'session_active');
+    const error = await refused(h.manager.start(REQUEST), 'session_active');
 
     assert.equal(error.message, `session ${session.id} is already active`);
     assert.deepEqual(error.details, { sessionId: session.id });
@@ -142,7 +142,7 @@ describe('SessionManager.start', () => {
     const h = await managerHarness();
     await storedSession(h.store, 'halted-1', 'halted', 'topology changed: leader_changed');
 
-    const error = await refused(h.manager.start(REQUEST), 409, 'session_halted');
+    const error = await refused(h.manager.start(REQUEST), 'session_halted');
 
     assert.ok(error.message.includes('POST /api/v1/sessions/halted-1/acknowledge'), error.message);
     assert.ok(error.message.includes('(topology changed: leader_changed)'), error.message);
@@ -161,7 +161,7 @@ describe('SessionManager.start', () => {
     };
     assert.ok(await h.store.beginFailover({ state: gaveUp, reason: SWITCHOVER_REASON, events: [] }));
 
-    const halted = await refused(h.manager.start(REQUEST), 409, 'session_halted');
+    const halted = await refused(h.manager.start(REQUEST), 'session_halted');
     assert.ok(halted.message.includes('POST /api/v1/sessions/halted-3/acknowledge with {"force": true}'), halted.message);
     assert.ok(!halted.message.includes('once its baseline is restored'), halted.message);
     await h.manager.close();
@@ -173,7 +173,7 @@ describe('SessionManager.start', () => {
     const started = startFailover({ sessionId: 'halted-2', haltedAt: h.clock.now(), reason: SWITCHOVER_REASON, changedAt: h.clock.now() - 1_000 });
     assert.ok(await h.store.beginFailover({ state: started.state, reason: SWITCHOVER_REASON, events: [] }));
 
-    const halted = await refused(h.manager.start(REQUEST), 409, 'session_halted');
+    const halted = await refused(h.manager.start(REQUEST), 'session_halted');
     assert.deepEqual(halted.details, { sessionId: 'halted-2', phase: 'halted' });
     assert.ok(halted.message.includes('POST /api/v1/sessions/halted-2/acknowledge'), halted.message);
     assert.ok(halted.message.includes('failover protocol phase: halted'), halted.message);
@@ -183,7 +183,7 @@ describe('SessionManager.start', () => {
     await h.poll();
     const phase = (await failoverOf(h, 'halted-2'))?.phase;
     assert.ok(phase !== undefined && phase !== 'halted', `the protocol stepped on (phase ${String(phase)})`);
-    const later = await refused(h.manager.start(REQUEST), 409, 'session_halted');
+    const later = await refused(h.manager.start(REQUEST), 'session_halted');
     assert.deepEqual(later.details, { sessionId: 'halted-2', phase });
     await h.manager.close();
   });
@@ -239,7 +239,7 @@ describe('SessionManager: the halt on a poll (DESIGN.md §4 rule 8.1)', () => {
       (await h.manager.haltedSessions()).map((entry) => [entry.session.id, entry.failover?.phase]),
       [[session.id, 'halted']],
     );
-    const refusal = await refused(h.manager.start(REQUEST), 409, 'session_halted');
+    const refusal = await refused(h.manager.start(REQUEST), 'session_halted');
     assert.deepEqual(refusal.details, { sessionId: session.id, phase: 'halted' });
     assert.equal(h.cluster.patches.length, 1, 'still nothing sent: the baseline waits for stabilisation and grace');
     await h.manager.close();
@@ -297,7 +297,7 @@ describe('SessionManager: the halt on a poll (DESIGN.md §4 rule 8.1)', () => {
     h.clock.advance(1_000);
     await h.poll();
     await waitFor(async () => (await h.store.getFailoverState(session.id)) !== null, 'the failover protocol starts');
-    await refused(h.manager.acknowledge(session.id, 'alice'), 409, 'not_awaiting_acknowledgement');
+    await refused(h.manager.acknowledge(session.id, 'alice'), 'not_awaiting_acknowledgement');
 
     // node1 leads timeline 3 throughout: stabilisation (2 s) and grace (3 s) pass, then the baseline goes out.
     for (let poll = 0; poll < 20 && (await failoverOf(h, session.id))?.phase !== 'awaiting_acknowledgement'; poll++) {
@@ -340,9 +340,9 @@ describe('SessionManager.stop', () => {
     assertEverywhere(h, 'work_mem', 4096);
     assert.equal(h.manager.runningSessionId, null);
 
-    const again = await refused(h.manager.stop(session.id), 409, 'session_not_running');
+    const again = await refused(h.manager.stop(session.id), 'session_not_running');
     assert.deepEqual(again.details, { state: 'stopped' });
-    await refused(h.manager.stop('no-such-session'), 404, 'session_not_found');
+    await refused(h.manager.stop('no-such-session'), 'session_not_found');
 
     // A stopped session is not a halt: the failover protocol leaves it alone.
     h.clock.advance(1_000);
@@ -354,7 +354,7 @@ describe('SessionManager.stop', () => {
   it('a session recorded but not run by this agent is not running here: 409', async () => {
     const h = await managerHarness();
     await storedSession(h.store, 'elsewhere', 'running');
-    const error = await refused(h.manager.stop('elsewhere'), 409, 'session_not_running');
+    const error = await refused(h.manager.stop('elsewhere'), 'session_not_running');
     assert.deepEqual(error.details, { state: 'running' });
     await h.manager.close();
   });
@@ -363,17 +363,17 @@ describe('SessionManager.stop', () => {
 describe('SessionManager.acknowledge', () => {
   it("on a replica's agent: 409 not_leader naming the leader", async () => {
     const h = await managerHarness({ self: 'node2' });
-    const error = await refused(h.manager.acknowledge('any-session', 'alice'), 409, 'not_leader');
+    const error = await refused(h.manager.acknowledge('any-session', 'alice'), 'not_leader');
     assert.deepEqual(error.details, { leader: 'node1' });
-    await refused(h.manager.stop('any-session'), 409, 'not_leader');
+    await refused(h.manager.stop('any-session'), 'not_leader');
     await h.manager.close();
   });
 
   it('on the leader: an unknown session is 404, one that is not halted 409 session_not_halted', async () => {
     const h = await managerHarness();
-    await refused(h.manager.acknowledge('no-such-session', 'alice'), 404, 'session_not_found');
+    await refused(h.manager.acknowledge('no-such-session', 'alice'), 'session_not_found');
     await storedSession(h.store, 'busy', 'running');
-    const error = await refused(h.manager.acknowledge('busy', 'alice'), 409, 'session_not_halted');
+    const error = await refused(h.manager.acknowledge('busy', 'alice'), 'session_not_halted');
     assert.deepEqual(error.details, { state: 'running' });
     await h.manager.close();
   });

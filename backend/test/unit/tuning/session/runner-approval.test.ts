@@ -82,7 +82,7 @@ describe('SessionRunner in approval mode', () => {
     const refused = async (h: Harness, changes: Record<string, number | string | boolean>) => {
       await assert.rejects(h.runner.decide({ approve: true, by: 'alice', changes }), (error) => {
         assert.ok(error instanceof SessionRequestError);
-        assert.equal(error.statusCode, 400);
+        assert.equal(error.code, 'invalid_changes');
         refusals.push(error.message);
         return true;
       });
@@ -201,7 +201,7 @@ describe('SessionRunner in approval mode', () => {
     const final = await h.runner.run();
     assert.equal(final.state, 'halted');
     // An approval after the halt finds nothing to approve.
-    await assert.rejects(h.runner.decide({ approve: true, by: 'alice' }), (error) => error instanceof SessionRequestError && error.statusCode === 404);
+    await assert.rejects(h.runner.decide({ approve: true, by: 'alice' }), (error) => error instanceof SessionRequestError && error.code === 'no_pending_change');
     assert.equal(h.cluster.patches.length, 0);
     assert.deepEqual((await h.store.listPendingChanges(SESSION_ID)).map((c) => c.status), ['dropped']);
     assert.equal(await h.store.getPendingChange(SESSION_ID), null);
