@@ -12,9 +12,7 @@ import { patroniFlavourFromEnv } from '../../../test/lab/patroni-flavour.js';
 import { waitFor } from '../../../test/lab/wait.js';
 import { prepareWorkload } from '../../../test/workload/prepare.js';
 import { runWorkload } from '../../../test/workload/run.js';
-import type { CommandRecord, PendingChangeRecord, SessionRecord } from '../../src/store/records.js';
-import type { SessionDetail } from '../../src/tuning/session/service.js';
-import type { RecommendationView } from '../../src/tuning/recommendation.js';
+import type { CommandRecord, PendingChangeRecord, RecommendationView, SessionDetail, SessionRecord } from '../../src/contract/index.js';
 
 const TOKEN = 'integration-token';
 /** Knobs the memory guardrail never refuses, so every candidate waits for a person. */
