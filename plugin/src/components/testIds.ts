@@ -1,0 +1,15 @@
+/** Stable hooks for jest and the Chromium test. */
+export const testIds = {
+  appConfig: {
+    agentUrl: (row: number) => `data-testid agent-url-${row}`,
+    testResult: (row: number) => `data-testid agent-test-result-${row}`,
+    apiToken: 'data-testid api-token',
+    save: 'data-testid save-settings',
+  },
+  fleet: {
+    card: (scope: string) => `data-testid cluster-card-${scope}`,
+  },
+  cluster: {
+    member: (name: string) => `data-testid member-${name}`,
+  },
+};

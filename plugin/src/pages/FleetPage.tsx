@@ -1,0 +1,125 @@
+/** The default page: one card per cluster the configured agents belong to. */
+import React from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { PluginPage } from '@grafana/runtime';
+import { Alert, Badge, Card, LoadingPlaceholder, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
+import type { ActiveSession, ClusterActivity, HaltedSession } from '../api/activity';
+import { loadFleetOverview, type ClusterOverview } from '../api/fleet-overview';
+import { FailedAgents, LoadError, NoAgentsConfigured } from '../components/AgentNotices';
+import { useAgents } from '../components/App/AgentsContext';
+import { testIds } from '../components/testIds';
+import { REFRESH_INTERVAL_MS, clusterPath } from '../constants';
+import { shortId } from '../format';
+import { usePolling } from '../hooks/usePolling';
+
+export default function FleetPage() {
+  const agents = useAgents();
+  const fleet = usePolling(() => loadFleetOverview(agents), REFRESH_INTERVAL_MS, JSON.stringify(agents));
+
+  return (
+    <PluginPage subTitle="Every Patroni cluster the configured agents belong to">
+      {agents.length === 0 ? (
+        <NoAgentsConfigured />
+      ) : fleet.loading ? (
+        <LoadingPlaceholder text="Asking the agents…" />
+      ) : (
+        <Stack direction="column" gap={2}>
+          {fleet.error && <LoadError title="The fleet could not be read" error={fleet.error} />}
+          {fleet.data && (
+            <>
+              {fleet.data.clusters.length === 0 && (
+                <Alert severity="error" title="No agent answers">
+                  None of the {agents.length} configured agents answered; the clusters cannot be shown.
+                </Alert>
+              )}
+              {fleet.data.clusters.map((cluster) => (
+                <ClusterCard key={cluster.scope} cluster={cluster} />
+              ))}
+              <FailedAgents failed={fleet.data.failed} />
+            </>
+          )}
+        </Stack>
+      )}
+    </PluginPage>
+  );
+}
+
+function ClusterCard({ cluster }: { cluster: ClusterOverview }) {
+  const styles = useStyles2(getStyles);
+  const view = cluster.answering.cluster;
+  const up = view.members.filter((member) => member.health === 'up').length;
+  const healthy = view.leader !== null && up === view.members.length;
+  return (
+    <Card data-testid={testIds.fleet.card(cluster.scope)}>
+      <Card.Heading>
+        <TextLink href={clusterPath(cluster.scope)} inline={false}>
+          {cluster.scope}
+        </TextLink>
+      </Card.Heading>
+      <Card.Meta>
+        {[
+          view.leader === null ? 'No leader' : `Leader ${view.leader}`,
+          `${view.members.length} members, ${up} up`,
+          `Timeline ${view.timeline ?? 'unknown'}`,
+          `Read through agent ${cluster.answering.slot + 1} (${view.self ?? 'member unknown'})`,
+        ]}
+      </Card.Meta>
+      <Card.Tags>
+        <Stack direction="row" gap={1}>
+          <Badge color={healthy ? 'green' : 'red'} text={healthy ? 'Healthy' : 'Unhealthy'} icon={healthy ? 'check' : 'exclamation-triangle'} />
+          {view.paused && <Badge color="orange" text="Paused" icon="pause" />}
+        </Stack>
+      </Card.Tags>
+      <Card.Description>
+        {cluster.activity.ok ? (
+          <Activity activity={cluster.activity.value} styles={styles} />
+        ) : (
+          <Text color="error">Sessions could not be read: {cluster.activity.error.message}</Text>
+        )}
+      </Card.Description>
+    </Card>
+  );
+}
+
+function Activity({ activity, styles }: { activity: ClusterActivity; styles: ReturnType<typeof getStyles> }) {
+  return (
+    <Stack direction="column" gap={1}>
+      {activity.halted.map((halted) => (
+        <HaltBanner key={halted.session.id} halted={halted} />
+      ))}
+      {activity.active ? <ActiveProgress active={activity.active} styles={styles} /> : <Text color="secondary">No active session</Text>}
+    </Stack>
+  );
+}
+
+function HaltBanner({ halted: { session, phase } }: { halted: HaltedSession }) {
+  const reason = session.reason ?? session.detectedHalt?.reason ?? 'topology changed';
+  const awaiting = phase === 'awaiting_acknowledgement';
+  return (
+    <Alert severity="error" title={`Session ${shortId(session.id)} halted${awaiting ? ': awaiting acknowledgement' : ''}`}>
+      {reason}
+      {!awaiting && ` — failover protocol ${phase === null ? 'starting' : `phase ${phase.replace(/_/g, ' ')}`}`}
+    </Alert>
+  );
+}
+
+function ActiveProgress({ active: { session, iterationsDone }, styles }: { active: ActiveSession; styles: ReturnType<typeof getStyles> }) {
+  const planned = session.options.iterations;
+  const percent = Math.min(100, Math.round((iterationsDone / planned) * 100));
+  return (
+    <Stack direction="column" gap={0.5}>
+      <Text>
+        Session {shortId(session.id)} {session.state}: iteration {iterationsDone} of {planned}
+      </Text>
+      <div className={styles.bar} role="progressbar" aria-valuenow={iterationsDone} aria-valuemin={0} aria-valuemax={planned}>
+        <div className={styles.fill} style={{ width: `${percent}%` }} />
+      </div>
+    </Stack>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  bar: css({ height: theme.spacing(1), background: theme.colors.background.secondary, borderRadius: theme.shape.radius.default, maxWidth: 400 }),
+  fill: css({ height: '100%', background: theme.colors.primary.main, borderRadius: theme.shape.radius.default }),
+});
