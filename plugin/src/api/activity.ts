@@ -2,7 +2,13 @@
  * What a cluster's sessions need a person to see on the fleet card: the active session with its
  * progress, and every halted session awaiting acknowledgement.
  */
-import type { DetectedHaltView, FailoverPhase, SessionDetail, SessionRecord, SessionState } from '@patroni-tuner/backend/contract';
+import type {
+  DetectedHaltView,
+  FailoverPhase,
+  SessionDetail,
+  SessionRecord,
+  SessionState,
+} from '@patroni-tuner/backend/contract';
 import { agentRequest } from './agent-api';
 
 /** A session as `GET /api/v1/sessions` lists it. */
@@ -31,7 +37,8 @@ export async function listSessions(slot: number): Promise<ListedSession[]> {
   return (await agentRequest<{ sessions: ListedSession[] }>(slot, '/api/v1/sessions')).sessions;
 }
 
-export const sessionDetail = (slot: number, id: string) => agentRequest<SessionDetail>(slot, `/api/v1/sessions/${encodeURIComponent(id)}`);
+export const sessionDetail = (slot: number, id: string) =>
+  agentRequest<SessionDetail>(slot, `/api/v1/sessions/${encodeURIComponent(id)}`);
 
 export async function clusterActivity(slot: number): Promise<ClusterActivity> {
   const sessions = await listSessions(slot);

@@ -42,7 +42,11 @@ export interface AgentRequest {
 }
 
 /** Calls `path` on the agent in `slot`; errors are shown in place by the pages, never as Grafana toasts. */
-export async function agentRequest<T>(slot: number, path: string, { method = 'GET', data }: AgentRequest = {}): Promise<T> {
+export async function agentRequest<T>(
+  slot: number,
+  path: string,
+  { method = 'GET', data }: AgentRequest = {}
+): Promise<T> {
   try {
     const response = await lastValueFrom(
       getBackendSrv().fetch<T>({
@@ -89,12 +93,20 @@ function toAgentError(error: unknown, path: string): AgentRequestError {
   }
   // Grafana's own answers: the proxy could not reach the URL, or refused the signed-in user.
   if (status === 502 || status === 503 || status === 504) {
-    return new AgentRequestError('unreachable', `unreachable: Grafana's proxy answered ${status} ${grafanaMessage(data)}`, status);
+    return new AgentRequestError(
+      'unreachable',
+      `unreachable: Grafana's proxy answered ${status} ${grafanaMessage(data)}`,
+      status
+    );
   }
   if (status === 401 || status === 403) {
     return new AgentRequestError('unauthorized', `refused (${status}): ${grafanaMessage(data)}`, status);
   }
-  return new AgentRequestError('not_agent', `not a Patroni Tuner agent: ${path} answered ${status} ${grafanaMessage(data)}`, status);
+  return new AgentRequestError(
+    'not_agent',
+    `not a Patroni Tuner agent: ${path} answered ${status} ${grafanaMessage(data)}`,
+    status
+  );
 }
 
 function grafanaMessage(data: unknown): string {
@@ -118,7 +130,11 @@ function messageOf(error: unknown): string {
 export async function fetchCluster(slot: number): Promise<ClusterView> {
   const data = await agentRequest<unknown>(slot, '/api/v1/cluster');
   if (!isClusterView(data)) {
-    throw new AgentRequestError('not_agent', 'not a Patroni Tuner agent: /api/v1/cluster did not answer with a cluster', 200);
+    throw new AgentRequestError(
+      'not_agent',
+      'not a Patroni Tuner agent: /api/v1/cluster did not answer with a cluster',
+      200
+    );
   }
   return data;
 }

@@ -65,5 +65,7 @@ export async function discoverFleet(agents: readonly AgentSlot[]): Promise<Fleet
 function chooseAnswering(agents: readonly AnsweringAgent[]): AnsweringAgent {
   const leaders = agents.filter((agent) => agent.cluster.self !== null && agent.cluster.self === agent.cluster.leader);
   const candidates = leaders.length > 0 ? leaders : agents;
-  return candidates.reduce((best, agent) => (Date.parse(agent.cluster.observedAt) > Date.parse(best.cluster.observedAt) ? agent : best));
+  return candidates.reduce((best, agent) =>
+    Date.parse(agent.cluster.observedAt) > Date.parse(best.cluster.observedAt) ? agent : best
+  );
 }

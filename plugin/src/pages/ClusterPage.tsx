@@ -6,7 +6,17 @@ import React, { useMemo } from 'react';
 import { useParams } from 'react-router-dom';
 import type { ClusterView, Member } from '@patroni-tuner/backend/contract';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, Badge, Icon, InteractiveTable, LoadingPlaceholder, Stack, Text, TextLink, type Column } from '@grafana/ui';
+import {
+  Alert,
+  Badge,
+  Icon,
+  InteractiveTable,
+  LoadingPlaceholder,
+  Stack,
+  Text,
+  TextLink,
+  type Column,
+} from '@grafana/ui';
 import { discoverFleet, type AnsweringAgent, type FleetCluster } from '../api/fleet';
 import { FailedAgents, LoadError, NoAgentsConfigured } from '../components/AgentNotices';
 import { useAgents } from '../components/App/AgentsContext';
@@ -24,7 +34,10 @@ export default function ClusterPage() {
   const cluster = fleet.data?.clusters.find((c) => c.scope === scope) ?? null;
 
   return (
-    <PluginPage pageNav={{ text: scope, parentItem: { text: 'Fleet', url: PLUGIN_BASE_URL } }} subTitle={`Patroni cluster ${scope}`}>
+    <PluginPage
+      pageNav={{ text: scope, parentItem: { text: 'Fleet', url: PLUGIN_BASE_URL } }}
+      subTitle={`Patroni cluster ${scope}`}
+    >
       {agents.length === 0 ? (
         <NoAgentsConfigured />
       ) : fleet.loading ? (
@@ -53,7 +66,11 @@ interface MemberRow {
 function ClusterDetail({ cluster }: { cluster: FleetCluster }) {
   const view = cluster.answering.cluster;
   const rows = useMemo(
-    () => view.members.map((member) => ({ member, agent: cluster.agents.find((a) => a.cluster.self === member.name) ?? null })),
+    () =>
+      view.members.map((member) => ({
+        member,
+        agent: cluster.agents.find((a) => a.cluster.self === member.name) ?? null,
+      })),
     [view.members, cluster.agents]
   );
   return (
@@ -75,12 +92,17 @@ function ClusterDetail({ cluster }: { cluster: FleetCluster }) {
 function Summary({ view, answering }: { view: ClusterView; answering: AnsweringAgent }) {
   return (
     <Stack direction="row" gap={2} wrap="wrap" alignItems="center">
-      {view.leader === null ? <Badge color="red" text="No leader" icon="exclamation-triangle" /> : <Text>Leader {view.leader}</Text>}
+      {view.leader === null ? (
+        <Badge color="red" text="No leader" icon="exclamation-triangle" />
+      ) : (
+        <Text>Leader {view.leader}</Text>
+      )}
       <Text>Timeline {view.timeline ?? 'unknown'}</Text>
       {view.paused && <Badge color="orange" text="Paused" icon="pause" />}
       {view.unlocked && <Badge color="red" text="Leader lock free" icon="unlock" />}
       <Text color="secondary">
-        Read through agent {answering.slot + 1} ({view.self ?? 'member unknown'}, {answering.url}) at {formatTime(view.observedAt)}
+        Read through agent {answering.slot + 1} ({view.self ?? 'member unknown'}, {answering.url}) at{' '}
+        {formatTime(view.observedAt)}
       </Text>
     </Stack>
   );
@@ -96,7 +118,11 @@ const COLUMNS: Array<Column<MemberRow>> = [
       </span>
     ),
   },
-  { id: 'role', header: 'Role', cell: ({ row: { original } }) => original.member.role + (original.member.isSync ? ' (sync)' : '') },
+  {
+    id: 'role',
+    header: 'Role',
+    cell: ({ row: { original } }) => original.member.role + (original.member.isSync ? ' (sync)' : ''),
+  },
   {
     id: 'state',
     header: 'State',
@@ -113,7 +139,8 @@ const COLUMNS: Array<Column<MemberRow>> = [
   {
     id: 'pendingRestart',
     header: 'Pending restart',
-    cell: ({ row: { original } }) => (original.member.pendingRestart ? <Badge color="orange" text="Pending restart" /> : 'no'),
+    cell: ({ row: { original } }) =>
+      original.member.pendingRestart ? <Badge color="orange" text="Pending restart" /> : 'no',
   },
   {
     id: 'agent',

@@ -67,7 +67,11 @@ function ClusterCard({ cluster }: { cluster: ClusterOverview }) {
       </Card.Meta>
       <Card.Tags>
         <Stack direction="row" gap={1}>
-          <Badge color={healthy ? 'green' : 'red'} text={healthy ? 'Healthy' : 'Unhealthy'} icon={healthy ? 'check' : 'exclamation-triangle'} />
+          <Badge
+            color={healthy ? 'green' : 'red'}
+            text={healthy ? 'Healthy' : 'Unhealthy'}
+            icon={healthy ? 'check' : 'exclamation-triangle'}
+          />
           {view.paused && <Badge color="orange" text="Paused" icon="pause" />}
         </Stack>
       </Card.Tags>
@@ -88,7 +92,11 @@ function Activity({ activity, styles }: { activity: ClusterActivity; styles: Ret
       {activity.halted.map((halted) => (
         <HaltBanner key={halted.session.id} halted={halted} />
       ))}
-      {activity.active ? <ActiveProgress active={activity.active} styles={styles} /> : <Text color="secondary">No active session</Text>}
+      {activity.active ? (
+        <ActiveProgress active={activity.active} styles={styles} />
+      ) : (
+        <Text color="secondary">No active session</Text>
+      )}
     </Stack>
   );
 }
@@ -97,14 +105,23 @@ function HaltBanner({ halted: { session, phase } }: { halted: HaltedSession }) {
   const reason = session.reason ?? session.detectedHalt?.reason ?? 'topology changed';
   const awaiting = phase === 'awaiting_acknowledgement';
   return (
-    <Alert severity="error" title={`Session ${shortId(session.id)} halted${awaiting ? ': awaiting acknowledgement' : ''}`}>
+    <Alert
+      severity="error"
+      title={`Session ${shortId(session.id)} halted${awaiting ? ': awaiting acknowledgement' : ''}`}
+    >
       {reason}
       {!awaiting && ` — failover protocol ${phase === null ? 'starting' : `phase ${phase.replace(/_/g, ' ')}`}`}
     </Alert>
   );
 }
 
-function ActiveProgress({ active: { session, iterationsDone }, styles }: { active: ActiveSession; styles: ReturnType<typeof getStyles> }) {
+function ActiveProgress({
+  active: { session, iterationsDone },
+  styles,
+}: {
+  active: ActiveSession;
+  styles: ReturnType<typeof getStyles>;
+}) {
   const planned = session.options.iterations;
   const percent = Math.min(100, Math.round((iterationsDone / planned) * 100));
   return (
@@ -112,7 +129,13 @@ function ActiveProgress({ active: { session, iterationsDone }, styles }: { activ
       <Text>
         Session {shortId(session.id)} {session.state}: iteration {iterationsDone} of {planned}
       </Text>
-      <div className={styles.bar} role="progressbar" aria-valuenow={iterationsDone} aria-valuemin={0} aria-valuemax={planned}>
+      <div
+        className={styles.bar}
+        role="progressbar"
+        aria-valuenow={iterationsDone}
+        aria-valuemin={0}
+        aria-valuemax={planned}
+      >
         <div className={styles.fill} style={{ width: `${percent}%` }} />
       </div>
     </Stack>
@@ -120,6 +143,11 @@ function ActiveProgress({ active: { session, iterationsDone }, styles }: { activ
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  bar: css({ height: theme.spacing(1), background: theme.colors.background.secondary, borderRadius: theme.shape.radius.default, maxWidth: 400 }),
+  bar: css({
+    height: theme.spacing(1),
+    background: theme.colors.background.secondary,
+    borderRadius: theme.shape.radius.default,
+    maxWidth: 400,
+  }),
   fill: css({ height: '100%', background: theme.colors.primary.main, borderRadius: theme.shape.radius.default }),
 });

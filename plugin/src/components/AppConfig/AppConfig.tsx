@@ -11,6 +11,7 @@ import { Alert, Button, Field, FieldSet, Icon, Input, SecretInput, Stack, Text }
 import { testConnection, type ConnectionResult } from '../../api/connection-test';
 import { AGENT_SLOTS } from '../../constants';
 import { agentUrlProblem, configuredAgents, withAgentUrls, type AppSettings } from '../../settings';
+import { reloadPage } from '../../utils/reload-page';
 import { testIds } from '../testIds';
 
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
@@ -50,7 +51,8 @@ export default function AppConfig({ plugin }: AppConfigProps) {
   const problems = rows.map((row) => (row.url.trim() === '' ? null : agentUrlProblem(normalise(row.url))));
   const canSave = !saving && problems.every((problem) => problem === null);
 
-  const setRowUrl = (index: number, url: string) => setRows(rows.map((row, i) => (i === index ? { ...row, url } : row)));
+  const setRowUrl = (index: number, url: string) =>
+    setRows(rows.map((row, i) => (i === index ? { ...row, url } : row)));
   const isSaved = (row: Row) => row.savedSlot !== null && normalise(row.url) === row.savedUrl;
 
   const runTest = async (index: number, slot: number) => {
@@ -58,7 +60,8 @@ export default function AppConfig({ plugin }: AppConfigProps) {
     const result = await testConnection(slot);
     setTests((current) => ({ ...current, [index]: { testing: false, result } }));
   };
-  const testAll = () => rows.forEach((row, index) => isSaved(row) && row.savedSlot !== null && runTest(index, row.savedSlot));
+  const testAll = () =>
+    rows.forEach((row, index) => isSaved(row) && row.savedSlot !== null && runTest(index, row.savedSlot));
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
@@ -75,10 +78,11 @@ export default function AppConfig({ plugin }: AppConfigProps) {
         // Only a typed or reset token is sent: any value sent, even empty, replaces the stored secret.
         secureJsonData: tokenConfigured ? undefined : { apiToken: token },
       });
-      // Grafana offers no way to refresh an app's settings in place; the pages read them on load.
-      window.location.reload();
+      reloadPage();
     } catch (error) {
-      setSaveError(isFetchError(error) ? `${error.status} ${error.data?.message ?? error.statusText ?? ''}` : String(error));
+      setSaveError(
+        isFetchError(error) ? `${error.status} ${error.data?.message ?? error.statusText ?? ''}` : String(error)
+      );
       setSaving(false);
     }
   };
@@ -88,20 +92,19 @@ export default function AppConfig({ plugin }: AppConfigProps) {
       <FieldSet label="Agents">
         <Text color="secondary" element="p">
           One URL per database node, as Grafana&apos;s server reaches its Patroni Tuner agent (for example
-          http://db1.example.com:8080). Agents of any number of clusters can be listed; the app groups them by
-          Patroni scope and reads each cluster through an agent that answers. Save before testing a URL.
+          http://db1.example.com:8080). Agents of any number of clusters can be listed; the app groups them by Patroni
+          scope and reads each cluster through an agent that answers. Save before testing a URL.
         </Text>
         {rows.map((row, index) => {
           const test = tests[index];
           return (
-            <Field
-              key={index}
-              label={`Agent ${index + 1}`}
-              invalid={problems[index] !== null}
-              error={problems[index] ?? undefined}
-            >
-              <Stack direction="column" gap={1}>
-                <Stack direction="row" gap={1} alignItems="center">
+            <Stack key={index} direction="column" gap={0}>
+              <Stack direction="row" gap={1} alignItems="flex-end">
+                <Field
+                  label={`Agent ${index + 1}`}
+                  invalid={problems[index] !== null}
+                  error={problems[index] ?? undefined}
+                >
                   <Input
                     width={60}
                     aria-label={`Agent ${index + 1} URL`}
@@ -110,26 +113,30 @@ export default function AppConfig({ plugin }: AppConfigProps) {
                     placeholder="http://db1.example.com:8080"
                     onChange={(event) => setRowUrl(index, event.currentTarget.value)}
                   />
-                  <Button
-                    type="button"
-                    variant="secondary"
-                    disabled={!isSaved(row) || test?.testing === true}
-                    tooltip={isSaved(row) ? undefined : 'Save this URL first: Grafana proxies only saved URLs'}
-                    onClick={() => row.savedSlot !== null && runTest(index, row.savedSlot)}
-                  >
-                    Test connection
-                  </Button>
-                  <Button
-                    type="button"
-                    variant="secondary"
-                    icon="trash-alt"
-                    aria-label={`Remove agent ${index + 1}`}
-                    onClick={() => setRows(rows.filter((_, i) => i !== index))}
-                  />
-                </Stack>
-                {test && <TestResult row={index} state={test} />}
+                </Field>
+                <Field label="">
+                  <Stack direction="row" gap={1}>
+                    <Button
+                      type="button"
+                      variant="secondary"
+                      disabled={!isSaved(row) || test?.testing === true}
+                      tooltip={isSaved(row) ? undefined : 'Save this URL first: Grafana proxies only saved URLs'}
+                      onClick={() => row.savedSlot !== null && runTest(index, row.savedSlot)}
+                    >
+                      Test connection
+                    </Button>
+                    <Button
+                      type="button"
+                      variant="secondary"
+                      icon="trash-alt"
+                      aria-label={`Remove agent ${index + 1}`}
+                      onClick={() => setRows(rows.filter((_, i) => i !== index))}
+                    />
+                  </Stack>
+                </Field>
               </Stack>
-            </Field>
+              {test && <TestResult row={index} state={test} />}
+            </Stack>
           );
         })}
         <Stack direction="row" gap={1}>

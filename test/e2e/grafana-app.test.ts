@@ -1,0 +1,126 @@
+/**
+ * The Grafana app end to end, in real Chromium (Debian's, driven by playwright-core): the built
+ * plugin/dist/module.js loaded as Grafana loads it (harness-server.ts), its plugin proxy forwarding to
+ * the agents of a real lab. Configure three agents, see the fleet's card and the cluster page, then
+ * take the leader's host away (Patroni, PostgreSQL and its agent killed) and see the cluster still
+ * read through a replica's agent. Saves the README's screenshots to docs/screenshots/.
+ * Needs `npm run build` first; run it under the lab lock like every lab test.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { agentEnvFor, startAgent, type AgentProcess } from '../lab/agent-process.js';
+import { Lab } from '../lab/lab.js';
+import { patroniFlavourFromEnv } from '../lab/patroni-flavour.js';
+import { REPO } from '../lab/queries.js';
+import { waitFor } from '../lab/wait.js';
+import { startHarnessServer, type HarnessServer } from './harness-server.js';
+
+const TOKEN = 'e2e-token';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(REPO, 'docs', 'screenshots');
+const CONFIG_PAGE = '/plugins/patronituner-app';
+const FLEET_PAGE = '/a/patronituner-app/';
+
+let lab: Lab;
+let leader: string;
+const agents: Array<{ node: string; agent: AgentProcess }> = [];
+let harness: HarnessServer;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+before(async () => {
+  assert.ok(existsSync(join(REPO, 'plugin', 'dist', 'module.js')), 'plugin/dist/module.js: run `npm run build` first');
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  lab = await Lab.start({ flavour: patroniFlavourFromEnv() });
+  leader = await lab.waitHealthy();
+  for (const node of lab.state.nodes) {
+    agents.push({ node: node.name, agent: await startAgent(agentEnvFor(lab, node.name, { TUNER_API_TOKEN: TOKEN })) });
+  }
+  harness = await startHarnessServer();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+});
+
+after(async () => {
+  await browser?.close();
+  await harness?.close();
+  for (const { agent } of agents) await agent.stop();
+  await lab?.stop();
+});
+
+const text = async (testId: string) => (await page.getByTestId(testId).textContent({ timeout: 30_000 })) ?? '';
+
+/** Waits until the element's text matches, re-reading it as the page refreshes itself. */
+async function waitForText(testId: string, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  return waitFor(
+    async () => {
+      const current = await text(testId);
+      if (!pattern.test(current)) throw new Error(`"${current}" does not match ${pattern}`);
+      return current;
+    },
+    { what: `${testId} to match ${pattern}`, timeoutMs, intervalMs: 500 },
+  );
+}
+
+test('configuration: three agent URLs and the token saved, each URL tested', async () => {
+  await page.goto(`${harness.url}${CONFIG_PAGE}`);
+  for (const [index, { agent }] of agents.entries()) {
+    if (index > 0) await page.getByRole('button', { name: 'Add agent URL' }).click();
+    await page.getByTestId(`data-testid agent-url-${index}`).fill(agent.url);
+  }
+  await page.getByTestId('data-testid api-token').fill(TOKEN);
+  await page.getByTestId('data-testid save-settings').click();
+  // Saving reloads the page, which shows the saved URLs and the token as configured.
+  await waitFor(() => harness.settings().apiToken === TOKEN, { what: 'the settings to be saved' });
+  assert.deepEqual(harness.settings().jsonData, Object.fromEntries(agents.map(({ agent }, i) => [`agentUrl${i}`, agent.url])));
+  await waitFor(async () => (await page.getByTestId('data-testid agent-url-2').inputValue()) === agents[2]!.agent.url, {
+    what: 'the reloaded page to show the saved URLs',
+  });
+  await page.getByRole('button', { name: 'Test all connections' }).click();
+  for (const [index, { node }] of agents.entries()) {
+    await waitForText(`data-testid agent-test-result-${index}`, new RegExp(`Cluster ${lab.state.scope}, member ${node}, Patroni \\d.*token accepted`));
+  }
+  await page.screenshot({ path: join(SCREENSHOTS, 'configuration.png'), fullPage: true });
+});
+
+test('fleet: one card for the lab cluster, read through the leader\'s agent', async () => {
+  await page.goto(`${harness.url}${FLEET_PAGE}`);
+  const leaderSlot = agents.findIndex(({ node }) => node === leader) + 1;
+  const card = await waitForText(`data-testid cluster-card-${lab.state.scope}`, new RegExp(`Leader ${leader}.*3 members, 3 up`));
+  assert.match(card, new RegExp(`Read through agent ${leaderSlot} \\(${leader}\\)`));
+  assert.match(card, /Healthy/);
+  assert.match(card, /No active session/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'fleet.png'), fullPage: true });
+});
+
+test('cluster: every member with its role, the leader marked, and the agent answering for it', async () => {
+  await page.getByRole('link', { name: lab.state.scope }).click();
+  await page.waitForURL(`**/a/patronituner-app/clusters/${lab.state.scope}`);
+  for (const [index, { node }] of agents.entries()) {
+    await waitForText(`data-testid member-${node}`, new RegExp(node));
+    const row = (await page.getByRole('row').filter({ has: page.getByTestId(`data-testid member-${node}`) }).textContent()) ?? '';
+    assert.match(row, node === leader ? /Leader.*primary/ : /replica/, row);
+    assert.match(row, new RegExp(`agent ${index + 1} \\(${agents[index]!.agent.url}\\)`), row);
+  }
+  await page.screenshot({ path: join(SCREENSHOTS, 'cluster.png'), fullPage: true });
+});
+
+test("the leader's host gone: the cluster is still read through a replica's agent", async () => {
+  const leaderAgent = agents.find(({ node }) => node === leader)!;
+  lab.killNode(leader);
+  await leaderAgent.agent.kill();
+  await page.goto(`${harness.url}${FLEET_PAGE}`);
+  const card = await waitForText(`data-testid cluster-card-${lab.state.scope}`, /Read through agent \d \((\w+)\)/);
+  const reader = /Read through agent \d \((\w+)\)/.exec(card)![1];
+  assert.notEqual(reader, leader);
+  const warning = (await page.getByText('1 agent does not answer').locator('..').locator('..').textContent()) ?? '';
+  assert.match(warning, new RegExp(`${leaderAgent.agent.url}.*unreachable`), warning);
+  // Patroni elects a new leader among the replicas; the card follows through the same agents.
+  await waitForText(`data-testid cluster-card-${lab.state.scope}`, new RegExp(`Leader (?!${leader}\\b)\\w+`), 120_000);
+  assert.deepEqual(pageErrors, []);
+});
