@@ -5,4 +5,6 @@
   user: { login: 'admin', name: 'Admin', orgRole: 'Admin', isSignedIn: true, orgId: 1 },
   navTree: [],
 };
+// Where @grafana/ui finds its icons (the harness server serves them from @grafana/ui's package).
+(window as unknown as { __grafana_public_path__: string }).__grafana_public_path__ = '/public/';
 export {};

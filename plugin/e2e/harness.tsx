@@ -12,7 +12,7 @@ import type { AppPlugin, AppPluginMeta, KeyValue } from '@grafana/data';
 import * as grafanaRuntime from '@grafana/runtime';
 import { config, setBackendSrv, type BackendSrv, type BackendSrvRequest, type FetchResponse } from '@grafana/runtime';
 import * as grafanaUi from '@grafana/ui';
-import { ThemeContext } from '@grafana/ui';
+import { GlobalStyles, ThemeContext } from '@grafana/ui';
 import * as React from 'react';
 import * as ReactDOM from 'react-dom';
 import { createRoot } from 'react-dom/client';
@@ -114,16 +114,17 @@ async function main(): Promise<void> {
   const ConfigPage = plugin.configPages![0]!.body;
   root.render(
     <ThemeContext.Provider value={config.theme2}>
+      <GlobalStyles />
       <div style={{ padding: 24, minHeight: '100vh', background: config.theme2.colors.background.canvas }}>
-        <nav style={{ display: 'flex', gap: 16, marginBottom: 16 }}>
-          <grafanaUi.TextLink href={`/a/${PLUGIN_ID}/`} inline={false}>
-            Patroni Tuner
-          </grafanaUi.TextLink>
-          <grafanaUi.TextLink href={`/plugins/${PLUGIN_ID}`} inline={false}>
-            Configuration
-          </grafanaUi.TextLink>
-        </nav>
         <BrowserRouter>
+          <nav style={{ display: 'flex', gap: 16, marginBottom: 16 }}>
+            <grafanaUi.TextLink href={`/a/${PLUGIN_ID}/`} inline={false}>
+              Patroni Tuner
+            </grafanaUi.TextLink>
+            <grafanaUi.TextLink href={`/plugins/${PLUGIN_ID}`} inline={false}>
+              Configuration
+            </grafanaUi.TextLink>
+          </nav>
           <Routes>
             <Route path={`/plugins/${PLUGIN_ID}`} element={<ConfigPage plugin={plugin} query={{}} />} />
             <Route

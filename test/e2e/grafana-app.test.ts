@@ -119,7 +119,7 @@ test("the leader's host gone: the cluster is still read through a replica's agen
   const reader = /Read through agent \d \((\w+)\)/.exec(card)![1];
   assert.notEqual(reader, leader);
   const warning = (await page.getByText('1 agent does not answer').locator('..').locator('..').textContent()) ?? '';
-  assert.match(warning, new RegExp(`${leaderAgent.agent.url}.*unreachable`), warning);
+  assert.match(warning, new RegExp(`${leaderAgent.agent.url}.*Unreachable`), warning);
   // Patroni elects a new leader among the replicas; the card follows through the same agents.
   await waitForText(`data-testid cluster-card-${lab.state.scope}`, new RegExp(`Leader (?!${leader}\\b)\\w+`), 120_000);
   assert.deepEqual(pageErrors, []);

@@ -14,6 +14,8 @@ import { REPO } from '../lab/queries.js';
 const PLUGIN_ID = 'patronituner-app';
 const PLUGIN_DIR = join(REPO, 'plugin');
 const DIST = join(PLUGIN_DIR, 'dist');
+/** Grafana serves @grafana/ui's icons under public/build/img/icons/; the package ships the same files. */
+const ICONS = join(REPO, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
 const PROXY_PREFIX = `/api/plugin-proxy/${PLUGIN_ID}/agents/`;
 const SETTINGS_PATH = `/api/plugins/${PLUGIN_ID}/settings`;
 
@@ -65,13 +67,8 @@ export async function startHarnessServer(): Promise<HarnessServer> {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://harness');
     if (url.pathname === '/harness.js') return send(response, 200, harnessJs, 'application/javascript');
-    if (url.pathname.startsWith(`/public/plugins/${PLUGIN_ID}/`)) {
-      const file = normalize(join(DIST, url.pathname.slice(`/public/plugins/${PLUGIN_ID}/`.length)));
-      if (!file.startsWith(DIST)) return send(response, 404, { message: 'not found' });
-      const body = await readFile(file).catch(() => null);
-      if (body === null) return send(response, 404, { message: 'not found' });
-      return send(response, 200, body, CONTENT_TYPES[extname(file)] ?? 'application/octet-stream');
-    }
+    if (url.pathname.startsWith(`/public/plugins/${PLUGIN_ID}/`)) return sendFile(response, DIST, url.pathname.slice(`/public/plugins/${PLUGIN_ID}/`.length));
+    if (url.pathname.startsWith('/public/build/img/icons/')) return sendFile(response, ICONS, url.pathname.slice('/public/build/img/icons/'.length));
     if (url.pathname === SETTINGS_PATH) {
       if (request.method === 'POST') {
         const body = JSON.parse(await readBody(request)) as { jsonData?: Record<string, unknown>; secureJsonData?: { apiToken?: string } };
@@ -133,6 +130,13 @@ export async function startHarnessServer(): Promise<HarnessServer> {
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+async function sendFile(response: ServerResponse, root: string, relative: string): Promise<void> {
+  const file = normalize(join(root, relative));
+  const body = file.startsWith(root) ? await readFile(file).catch(() => null) : null;
+  if (body === null) return send(response, 404, { message: 'not found' });
+  send(response, 200, body, CONTENT_TYPES[extname(file)] ?? 'application/octet-stream');
 }
 
 function send(response: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {

@@ -34,6 +34,17 @@ export class AgentRequestError extends Error {
   }
 }
 
+const KIND_TITLES: Record<AgentErrorKind, string> = {
+  unreachable: 'Unreachable',
+  unauthorized: 'Token refused',
+  not_agent: 'Not a Patroni Tuner agent',
+  older_agent: 'Older agent version',
+  agent: 'Agent error',
+};
+
+/** What a person reads: the kind of failure, then the detail. */
+export const describeAgentError = (error: AgentRequestError) => `${KIND_TITLES[error.kind]}: ${error.message}`;
+
 export const agentProxyUrl = (slot: number, path: string) => `/api/plugin-proxy/${PLUGIN_ID}/agents/${slot}${path}`;
 
 export interface AgentRequest {
@@ -78,13 +89,13 @@ export function isErrorBody(data: unknown): data is ErrorBody {
 
 function toAgentError(error: unknown, path: string): AgentRequestError {
   if (!isFetchError(error) || !error.status || error.status < 100) {
-    return new AgentRequestError('unreachable', `unreachable: ${messageOf(error)}`, null);
+    return new AgentRequestError('unreachable', `no answer: ${messageOf(error)}`, null);
   }
   const { status, data } = error;
   if (isErrorBody(data)) {
     const { code, message } = data.error;
     if (status === 401 || status === 403) {
-      return new AgentRequestError('unauthorized', `token refused (${status} ${code}): ${message}`, status, data);
+      return new AgentRequestError('unauthorized', `${message} (${status} ${code})`, status, data);
     }
     if (status === 404 && code === 'not_found') {
       return new AgentRequestError('older_agent', `the agent has no ${path}: an older agent version?`, status, data);
@@ -93,20 +104,12 @@ function toAgentError(error: unknown, path: string): AgentRequestError {
   }
   // Grafana's own answers: the proxy could not reach the URL, or refused the signed-in user.
   if (status === 502 || status === 503 || status === 504) {
-    return new AgentRequestError(
-      'unreachable',
-      `unreachable: Grafana's proxy answered ${status} ${grafanaMessage(data)}`,
-      status
-    );
+    return new AgentRequestError('unreachable', `Grafana's proxy answered ${status} ${grafanaMessage(data)}`, status);
   }
   if (status === 401 || status === 403) {
-    return new AgentRequestError('unauthorized', `refused (${status}): ${grafanaMessage(data)}`, status);
+    return new AgentRequestError('unauthorized', `Grafana answered ${status} ${grafanaMessage(data)}`, status);
   }
-  return new AgentRequestError(
-    'not_agent',
-    `not a Patroni Tuner agent: ${path} answered ${status} ${grafanaMessage(data)}`,
-    status
-  );
+  return new AgentRequestError('not_agent', `${path} answered ${status} ${grafanaMessage(data)}`, status);
 }
 
 function grafanaMessage(data: unknown): string {
@@ -130,11 +133,7 @@ function messageOf(error: unknown): string {
 export async function fetchCluster(slot: number): Promise<ClusterView> {
   const data = await agentRequest<unknown>(slot, '/api/v1/cluster');
   if (!isClusterView(data)) {
-    throw new AgentRequestError(
-      'not_agent',
-      'not a Patroni Tuner agent: /api/v1/cluster did not answer with a cluster',
-      200
-    );
+    throw new AgentRequestError('not_agent', '/api/v1/cluster did not answer with a cluster', 200);
   }
   return data;
 }

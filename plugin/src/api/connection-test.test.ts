@@ -19,7 +19,7 @@ test('a wrong token, and an agent without a token, are refused', async () => {
   const wrong = await testConnection(0);
   expect(wrong.ok === false && [wrong.error.kind, wrong.error.message]).toEqual([
     'unauthorized',
-    'token refused (401 unauthorized): missing or wrong bearer token',
+    'missing or wrong bearer token (401 unauthorized)',
   ]);
   backend.answer('POST', TOKEN_PROBE, agentError(403, 'mutations_disabled', 'mutating calls are disabled'));
   const disabled = await testConnection(0);

@@ -37,5 +37,5 @@ async function checkToken(slot: number): Promise<void> {
     }
     throw error;
   }
-  throw new AgentRequestError('not_agent', `not a Patroni Tuner agent: ${TOKEN_PROBE_PATH} was accepted`, 200);
+  throw new AgentRequestError('not_agent', `${TOKEN_PROBE_PATH} was accepted`, 200);
 }

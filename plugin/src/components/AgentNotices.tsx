@@ -1,6 +1,7 @@
 /** Notices every page shows in place of, or beside, its content. */
 import React from 'react';
 import { Alert, LinkButton } from '@grafana/ui';
+import { describeAgentError } from '../api/agent-api';
 import type { FailedAgent } from '../api/fleet';
 import { PLUGIN_ID } from '../constants';
 
@@ -25,7 +26,7 @@ export function FailedAgents({ failed }: { failed: readonly FailedAgent[] }) {
       <ul>
         {failed.map(({ slot, url, error }) => (
           <li key={slot}>
-            Agent {slot + 1} ({url}): {error.message}
+            Agent {slot + 1} ({url}): {describeAgentError(error)}
           </li>
         ))}
       </ul>

@@ -59,14 +59,16 @@ test('with the leader’s agent gone the cluster is read through a replica’s a
   const card = await screen.findByTestId(testIds.fleet.card('main'));
   expect(card).toHaveTextContent('Read through agent 2 (pg2)');
   expect(screen.getByText('1 agent does not answer')).toBeInTheDocument();
-  expect(screen.getByText(/Agent 1 \(http:\/\/db1:8080\): unreachable/)).toBeInTheDocument();
+  expect(
+    screen.getByText(/Agent 1 \(http:\/\/db1:8080\): Unreachable: Grafana's proxy answered 502/)
+  ).toBeInTheDocument();
 });
 
 test('sessions that cannot be read are said on the card, which still shows the cluster', async () => {
   backend.answer('GET', proxied(0, '/api/v1/sessions'), agentError(500, 'internal_error', 'internal error'));
   renderApp('/', SETTINGS);
   const card = await screen.findByTestId(testIds.fleet.card('main'));
-  expect(card).toHaveTextContent('Sessions could not be read: internal error (500 internal_error)');
+  expect(card).toHaveTextContent('Sessions could not be read: Agent error: internal error (500 internal_error)');
   expect(card).toHaveTextContent('Leader pg1');
 });
 

@@ -5,6 +5,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, Card, LoadingPlaceholder, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
 import type { ActiveSession, ClusterActivity, HaltedSession } from '../api/activity';
+import { describeAgentError } from '../api/agent-api';
 import { loadFleetOverview, type ClusterOverview } from '../api/fleet-overview';
 import { FailedAgents, LoadError, NoAgentsConfigured } from '../components/AgentNotices';
 import { useAgents } from '../components/App/AgentsContext';
@@ -79,7 +80,7 @@ function ClusterCard({ cluster }: { cluster: ClusterOverview }) {
         {cluster.activity.ok ? (
           <Activity activity={cluster.activity.value} styles={styles} />
         ) : (
-          <Text color="error">Sessions could not be read: {cluster.activity.error.message}</Text>
+          <Text color="error">Sessions could not be read: {describeAgentError(cluster.activity.error)}</Text>
         )}
       </Card.Description>
     </Card>

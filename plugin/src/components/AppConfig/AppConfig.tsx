@@ -8,6 +8,7 @@ import { lastValueFrom } from 'rxjs';
 import type { AppPluginMeta, PluginConfigPageProps, PluginMeta } from '@grafana/data';
 import { getBackendSrv, isFetchError } from '@grafana/runtime';
 import { Alert, Button, Field, FieldSet, Icon, Input, SecretInput, Stack, Text } from '@grafana/ui';
+import { describeAgentError } from '../../api/agent-api';
 import { testConnection, type ConnectionResult } from '../../api/connection-test';
 import { AGENT_SLOTS } from '../../constants';
 import { agentUrlProblem, configuredAgents, withAgentUrls, type AppSettings } from '../../settings';
@@ -24,14 +25,6 @@ interface Row {
 }
 
 type TestState = { testing: true } | { testing: false; result: ConnectionResult };
-
-const ERROR_TITLES: Record<Extract<ConnectionResult, { ok: false }>['error']['kind'], string> = {
-  unreachable: 'Unreachable',
-  unauthorized: 'Token refused',
-  not_agent: 'Not an agent',
-  older_agent: 'Older agent version',
-  agent: 'Agent error',
-};
 
 const normalise = (url: string) => url.trim().replace(/\/+$/, '');
 
@@ -208,7 +201,7 @@ function TestResult({ row, state }: { row: number; state: TestState }) {
   }
   return (
     <Text color="error" data-testid={testIds.appConfig.testResult(row)}>
-      <Icon name="exclamation-triangle" /> {ERROR_TITLES[result.error.kind]}: {result.error.message}
+      <Icon name="exclamation-triangle" /> {describeAgentError(result.error)}
     </Text>
   );
 }
