@@ -3,7 +3,7 @@
  * plugin/dist/module.js loaded as Grafana loads it (harness-server.ts), its plugin proxy forwarding to
  * the agents of a real lab. Configure three agents, see the fleet's card and the cluster page, then
  * take the leader's host away (Patroni, PostgreSQL and its agent killed) and see the cluster still
- * read through a replica's agent. Saves the README's screenshots to docs/screenshots/.
+ * read through a replica's agent and the new leader. Saves the README's screenshots to docs/screenshots/.
  * Needs `npm run build` first; run it under the lab lock like every lab test.
  */
 import assert from 'node:assert/strict';
@@ -122,5 +122,6 @@ test("the leader's host gone: the cluster is still read through a replica's agen
   assert.match(warning, new RegExp(`${leaderAgent.agent.url}.*Unreachable`), warning);
   // Patroni elects a new leader among the replicas; the card follows through the same agents.
   await waitForText(`data-testid cluster-card-${lab.state.scope}`, new RegExp(`Leader (?!${leader}\\b)\\w+`), 120_000);
+  await page.screenshot({ path: join(SCREENSHOTS, 'fleet-leader-gone.png'), fullPage: true });
   assert.deepEqual(pageErrors, []);
 });
