@@ -9,6 +9,10 @@ import type { AgentConfig } from './config/config.js';
 import { DriftChecker } from './drift/drift-checker.js';
 import { readHostSnapshot } from './host/snapshot.js';
 import { detectStorage } from './host/storage.js';
+import { inferStorage, type StorageInference } from './host/storage-inference.js';
+import { readBlockReadCounters } from './postgres/database-stats.js';
+import { DEFAULT_STATE_DATABASE } from './store/database.js';
+import { workloadDatabases } from './tuning/workload-databases.js';
 import { observedScope, type ClusterWatcher } from './observer/cluster-watcher.js';
 import type { PatroniApi } from './patroni/client.js';
 import { readAutoConfOverrides } from './postgres/autoconf.js';
@@ -45,16 +49,28 @@ export function createTuning(
     admin: postgres,
     members,
   });
-  const hostFacts = async (): Promise<HostFacts> => hostFactsFrom(await readHostSnapshot(), await detectStorage());
+  // Unreadable counters (PostgreSQL down) leave the choice to the setting and the device.
+  const storage = async (): Promise<StorageInference> =>
+    inferStorage({ setting: config.tuning.storage, device: await detectStorage(), reads: await readBlockReadCounters(postgres).catch(() => null) });
+  const hostAssessment = async (): Promise<{ facts: HostFacts; storage: StorageInference }> => {
+    const inference = await storage();
+    return { facts: hostFactsFrom(await readHostSnapshot(), inference.kind), storage: inference };
+  };
   const self = () => watcher.latest?.self ?? null;
-  const leaderPort = liveLeaderPort(patroni, postgres, self);
+  const workload = workloadDatabases(config.tuning.workloadDatabases, config.stateDatabaseUrl === null ? DEFAULT_STATE_DATABASE : null);
+  const leaderPort = liveLeaderPort(patroni, postgres, self, {
+    createExtension: config.tuning.createExtension,
+    workload,
+    transactionsRun: () => postgres.transactionsRun,
+  });
 
   const manager = new SessionManager({
     watcher,
     store: state.local,
     prepareStore: () => state.prepare(),
     createPorts: async (store) => {
-      const host = await hostFacts();
+      const { facts: host, storage: inference } = await hostAssessment();
+      log.info({ storage: inference }, 'storage class for the session');
       return {
         clock: realClock,
         store,
@@ -84,7 +100,10 @@ export function createTuning(
     reverifyIntervalMs: config.driftIntervalMs,
   });
 
-  const catalogue = async () => buildKnobCatalogue(await readSettings(postgres), await hostFacts());
+  const catalogue = async () => {
+    const { facts, storage: inference } = await hostAssessment();
+    return { ...buildKnobCatalogue(await readSettings(postgres), facts), storageInference: inference };
+  };
 
   const drift = new DriftChecker(
     {
@@ -139,9 +158,9 @@ export function createTuning(
         };
       },
       knobs: async () => {
-        const { tunable, excluded, host } = await catalogue();
+        const { tunable, excluded, host, storageInference } = await catalogue();
         return {
-          host,
+          host: { ...host, storageInference },
           tunable: tunable.map((knob) => ({
             ...knob,
             display: {

@@ -10,13 +10,12 @@
  */
 import { parseArgs } from 'node:util';
 import { PatroniClient } from '../../backend/src/patroni/client.js';
-import { readHostSnapshot } from '../../backend/src/host/snapshot.js';
-import { detectStorage } from '../../backend/src/host/storage.js';
+import type { StorageInference } from '../../backend/src/host/storage-inference.js';
 import type { SessionRecord } from '../../backend/src/store/records.js';
 import {
   buildKnobCatalogue,
   currentConfiguration,
-  hostFactsFrom,
+  type HostFacts,
   pgtuneRecommendation,
   repairConfiguration,
   settingMatches,
@@ -110,7 +109,10 @@ async function main(): Promise<void> {
   const prepared = await prepareWorkload(lab.databaseUrl(leader), { scale: options.scale, log: progress });
   const workloadUrl = withDatabase(lab.databaseUrl(leader), DEFAULT_WORKLOAD_DATABASE);
 
-  const catalogue = buildKnobCatalogue(await lab.settings(leader), hostFactsFrom(await readHostSnapshot(), await detectStorage()));
+  // PGTune's advice for the host as the agent sees it, storage class included.
+  const { body: knobs } = await getJson<{ host: HostFacts & { storageInference: StorageInference } }>(`${agent.url}/api/v1/knobs`);
+  progress(`storage class ${knobs.host.storage} (${knobs.host.storageInference.source}: ${knobs.host.storageInference.reason})`);
+  const catalogue = buildKnobCatalogue(await lab.settings(leader), knobs.host);
   const defaults = currentConfiguration(catalogue);
   const pgtune = pgtuneRecommendation(catalogue).parameters as Configuration;
   const candidates: Candidate[] = [

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
+import type { StorageSetting } from '../host/storage-inference.js';
 
 export interface PatroniConnectionConfig {
   url: string;
@@ -41,6 +42,12 @@ export interface AgentConfig {
     memoryThreshold: number;
     /** A candidate whose score is this many times the baseline's is reverted at once. */
     regressionThreshold: number;
+    /** Databases the fallback objective counts; null: all but the in-cluster state database. */
+    workloadDatabases: string[] | null;
+    /** Create the pg_stat_statements extension at a session's start when it is missing (the library preloaded). */
+    createExtension: boolean;
+    /** `auto` infers the storage class from what PostgreSQL measured; `ssd`/`hdd` is the operator's word. */
+    storage: StorageSetting;
   };
 }
 
@@ -77,6 +84,9 @@ export const CONFIG_VARIABLES = {
   TUNER_VERIFY_TIMEOUT: { meaning: 'how long every member may take to show an applied configuration', default: '30s' },
   TUNER_MEMORY_THRESHOLD: { meaning: "share of RAM a candidate's worst-case memory may reach (0.1-1)", default: '0.9' },
   TUNER_REGRESSION_THRESHOLD: { meaning: 'a candidate this many times slower than the baseline is reverted at once (1.01-100)', default: '2' },
+  TUNER_CREATE_EXTENSION: { meaning: "true: a session creates the pg_stat_statements extension in the agent's database on the leader when the library is preloaded but the extension is missing; false: the session says what to run and measures ms per transaction", default: 'false' },
+  TUNER_WORKLOAD_DATABASES: { meaning: "comma-separated databases whose transactions the fallback objective (ms per transaction, without pg_stat_statements) counts; naming them leaves Patroni's and other tools' transactions out", default: null, defaultNote: 'all but the state database' },
+  TUNER_STORAGE: { meaning: "storage class for PGTune's first guess and the random_page_cost range: auto (measured read latency, then cache hit ratio, then the disks' rotational flag), ssd or hdd", default: 'auto' },
   TUNER_LOG_LEVEL: { meaning: 'pino log level', default: 'info' },
 } as const satisfies Record<string, ConfigVariable>;
 
@@ -147,6 +157,9 @@ export function loadConfig(env: Env): AgentConfig {
       verifyTimeoutMs: duration('TUNER_VERIFY_TIMEOUT', read('TUNER_VERIFY_TIMEOUT') ?? DEFAULTS.verifyTimeout),
       memoryThreshold: number('TUNER_MEMORY_THRESHOLD', read('TUNER_MEMORY_THRESHOLD'), DEFAULTS.memoryThreshold, 0.1, 1),
       regressionThreshold: number('TUNER_REGRESSION_THRESHOLD', read('TUNER_REGRESSION_THRESHOLD'), DEFAULTS.regressionThreshold, 1.01, 100),
+      workloadDatabases: databaseList('TUNER_WORKLOAD_DATABASES', read('TUNER_WORKLOAD_DATABASES')),
+      createExtension: boolean('TUNER_CREATE_EXTENSION', read('TUNER_CREATE_EXTENSION'), CONFIG_VARIABLES.TUNER_CREATE_EXTENSION.default),
+      storage: oneOf('TUNER_STORAGE', read('TUNER_STORAGE') ?? CONFIG_VARIABLES.TUNER_STORAGE.default, STORAGE_SETTINGS),
     },
   };
   if ((config.patroni.cert === null) !== (config.patroni.key === null)) {
@@ -178,6 +191,24 @@ function wholeNumber(variable: string, text: string | null, fallback: number, mi
   if (!/^\d+$/.test(text) || value < min || value > max) {
     throw new ConfigError(variable, `expected a whole number from ${min} to ${max}, got "${text}"`);
   }
+  return value;
+}
+
+/** PostgreSQL identifiers as a user types them in a list: `app, reports`; an empty entry is a mistake. */
+function databaseList(variable: string, text: string | null): string[] | null {
+  if (text === null) return null;
+  const names = text.split(',').map((name) => name.trim());
+  if (names.some((name) => name.length === 0 || name.length > 63)) {
+    throw new ConfigError(variable, `expected comma-separated database names, got "${text}"`);
+  }
+  return [...new Set(names)];
+}
+
+const STORAGE_SETTINGS: readonly StorageSetting[] = ['auto', 'ssd', 'hdd'];
+
+function oneOf<T extends string>(variable: string, text: string, allowed: readonly T[]): T {
+  const value = allowed.find((candidate) => candidate === text);
+  if (value === undefined) throw new ConfigError(variable, `expected one of ${allowed.join(', ')}, got "${text}"`);
   return value;
 }
 

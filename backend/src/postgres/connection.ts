@@ -43,6 +43,7 @@ const CLIENT_READ_TIMEOUT_MARGIN_MS = 2_000;
 
 export class PostgresPool implements TransactionalDb {
   readonly #pool: pg.Pool;
+  #transactions = 0;
 
   constructor(options: PostgresPoolOptions) {
     const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
@@ -60,12 +61,24 @@ export class PostgresPool implements TransactionalDb {
     this.#pool.on('error', (error) => onIdleConnectionError?.(toPostgresError(error)));
   }
 
+  /**
+   * Transactions this pool ran that the server answered (committed or rolled back): pg_stat_database
+   * counts them with the workload's, so the tuning objective's fallback takes them out.
+   */
+  get transactionsRun(): number {
+    return this.#transactions;
+  }
+
   async query<Row extends object>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
     try {
       const result = await this.#pool.query(tagStatement(sql), [...params]);
+      this.#transactions += 1;
       return result.rows as Row[];
     } catch (error) {
-      throw toPostgresError(error);
+      const failure = toPostgresError(error);
+      // A statement the server refused rolled its transaction back; one never delivered ran none.
+      if (failure.sqlState !== null) this.#transactions += 1;
+      throw failure;
     }
   }
 
@@ -92,8 +105,10 @@ export class PostgresPool implements TransactionalDb {
     const tx: Queryable = {
       query: async <Row extends object>(sql: string, params?: readonly unknown[]) => (await run(sql, params)).rows as Row[],
     };
+    let answered = false;
     try {
       await run('BEGIN');
+      answered = true;
       const result = await fn(tx);
       // COMMIT of a transaction in which a statement failed (and fn swallowed it) silently rolls back.
       if ((await run('COMMIT')).command === 'ROLLBACK') {
@@ -104,6 +119,8 @@ export class PostgresPool implements TransactionalDb {
       await run('ROLLBACK').catch((rollbackError: unknown) => (connectionError ??= toPostgresError(rollbackError)));
       throw error;
     } finally {
+      // BEGIN … COMMIT or ROLLBACK is one transaction, however many statements ran in it.
+      if (answered) this.#transactions += 1;
       open = false;
       client.removeListener('error', onError);
       // A client whose connection failed is destroyed instead of going back to the pool.

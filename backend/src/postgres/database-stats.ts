@@ -2,6 +2,7 @@
  * Per-database workload counters from pg_stat_database: transactions, blocks, tuples, temp files,
  * deadlocks and IO time. All are cumulative since the last stats reset, so consumers work with deltas.
  */
+import type { BlockReadCounters } from '../host/storage-inference.js';
 import type { Queryable } from './connection.js';
 import type { ServerFacts } from './server-facts.js';
 
@@ -58,4 +59,15 @@ function databaseStatsSql(serverVersionNum: number): string {
 /** Picks the columns from `facts.serverVersionNum`. */
 export async function readDatabaseStats(db: Queryable, facts: ServerFacts): Promise<DatabaseStats[]> {
   return db.query<DatabaseStats>(databaseStatsSql(facts.serverVersionNum));
+}
+
+/** Block reads of all databases summed, for the storage inference; the read time only when track_io_timing is on. */
+export async function readBlockReadCounters(db: Queryable): Promise<BlockReadCounters> {
+  const [row] = await db.query<{ blocksRead: number; blocksHit: number; readTimeMs: number; timed: boolean }>(
+    `SELECT coalesce(sum(blks_read), 0)::float8 AS "blocksRead", coalesce(sum(blks_hit), 0)::float8 AS "blocksHit",
+       coalesce(sum(blk_read_time), 0)::float8 AS "readTimeMs", current_setting('track_io_timing')::boolean AS timed
+  FROM pg_stat_database`,
+  );
+  if (row === undefined) throw new Error('pg_stat_database returned no row');
+  return { blocksRead: row.blocksRead, blocksHit: row.blocksHit, readTimeMs: row.timed ? row.readTimeMs : null };
 }

@@ -34,35 +34,80 @@ function extensionVersionAtLeast(version: string, minimum: readonly number[]): b
   return true;
 }
 
-function statementsAggregateSql(extension: StatementsExtension): string {
+/** The execution-time column and the filter both reads share: top-level statements that are not the agent's. */
+function statementsSource(extension: StatementsExtension): { execTimeColumn: string; from: string } {
   // Extension 1.8 (PostgreSQL 13) split total_time into planning and execution time.
   const execTimeColumn = extensionVersionAtLeast(extension.version, [1, 8]) ? 'total_exec_time' : 'total_time';
   // From 1.9, with pg_stat_statements.track = all, nested statements have their own entries; counting
   // them too would count their time twice.
   const topLevelOnly = extensionVersionAtLeast(extension.version, [1, 9]) ? 'AND toplevel' : '';
   // A null text (the query text file was lost) is not known to be the agent's, so it counts.
-  return `SELECT count(*)::int AS statements, coalesce(sum(calls), 0)::float8 AS calls,
-       coalesce(sum(${execTimeColumn}), 0)::float8 / 1000 AS "totalExecTimeSeconds"
-  FROM ${extension.quotedSchema}.pg_stat_statements
- WHERE (query IS NULL OR left(ltrim(query, E' \\t\\r\\n'), length($1::text)) <> $1::text) ${topLevelOnly}`;
+  return {
+    execTimeColumn,
+    from: `${extension.quotedSchema}.pg_stat_statements
+ WHERE (query IS NULL OR left(ltrim(query, E' \\t\\r\\n'), length($1::text)) <> $1::text) ${topLevelOnly}`,
+  };
 }
 
-export async function readStatementsAggregate(db: Queryable, facts: ServerFacts): Promise<StatementsAggregate> {
+function statementsAggregateSql(extension: StatementsExtension): string {
+  const { execTimeColumn, from } = statementsSource(extension);
+  return `SELECT count(*)::int AS statements, coalesce(sum(calls), 0)::float8 AS calls,
+       coalesce(sum(${execTimeColumn}), 0)::float8 / 1000 AS "totalExecTimeSeconds"
+  FROM ${from}`;
+}
+
+/** One statement's cumulative totals: calls and execution time in ms. */
+export interface StatementTotals {
+  calls: number;
+  execMs: number;
+}
+
+export type StatementsByQuery = { available: true; byQuery: Map<string, StatementTotals> } | { available: false; reason: string };
+
+function statementsByQuerySql(extension: StatementsExtension): string {
+  const { execTimeColumn, from } = statementsSource(extension);
+  // A statement is its shape run by one role in one database; entries without a queryid are one bucket.
+  return `SELECT userid::text || '/' || dbid::text || '/' || coalesce(queryid::text, '-') AS key,
+       sum(calls)::float8 AS calls, sum(${execTimeColumn})::float8 AS "execMs"
+  FROM ${from}
+ GROUP BY 1`;
+}
+
+/** What the workload-wide aggregate sums, per statement: the objective compares windows statement by statement. */
+export async function readStatementsByQuery(db: Queryable, facts: ServerFacts): Promise<StatementsByQuery> {
+  return readStatements(db, facts, async (extension) => {
+    const rows = await db.query<{ key: string } & StatementTotals>(statementsByQuerySql(extension), [AGENT_STATEMENT_TAG]);
+    return { available: true, byQuery: new Map(rows.map(({ key, calls, execMs }) => [key, { calls, execMs }])) };
+  });
+}
+
+/** Runs `read` when pg_stat_statements is usable; an unusable one is a reason, not an error. */
+async function readStatements<T>(
+  db: Queryable,
+  facts: ServerFacts,
+  read: (extension: StatementsExtension) => Promise<T>,
+): Promise<T | { available: false; reason: string }> {
   const extension = facts.statementsExtension;
   if (extension === null) {
     return { available: false, reason: 'pg_stat_statements is not installed in the connected database' };
   }
   try {
-    const [row] = await db.query<{ statements: number; calls: number; totalExecTimeSeconds: number }>(
-      statementsAggregateSql(extension),
-      [AGENT_STATEMENT_TAG],
-    );
-    if (row === undefined) throw new PostgresUnexpectedResultError('pg_stat_statements aggregate returned no row');
-    return { available: true, ...row };
+    return await read(extension);
   } catch (error) {
     if (error instanceof PostgresQueryError && error.sqlState !== null && UNAVAILABLE_SQLSTATES.has(error.sqlState)) {
       return { available: false, reason: error.message };
     }
     throw error;
   }
+}
+
+export async function readStatementsAggregate(db: Queryable, facts: ServerFacts): Promise<StatementsAggregate> {
+  return readStatements(db, facts, async (extension) => {
+    const [row] = await db.query<{ statements: number; calls: number; totalExecTimeSeconds: number }>(
+      statementsAggregateSql(extension),
+      [AGENT_STATEMENT_TAG],
+    );
+    if (row === undefined) throw new PostgresUnexpectedResultError('pg_stat_statements aggregate returned no row');
+    return { available: true as const, ...row };
+  });
 }

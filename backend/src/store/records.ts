@@ -3,6 +3,7 @@
  * the postgresql.auto.conf overrides removed, iterations, every PATCH sent to Patroni, events and
  * commands. Every record is written before the action it describes is taken.
  */
+import type { StatementComparison } from '../tuning/statement-comparison.js';
 import type { Configuration, SuggestionReason } from '../tuning/space.js';
 
 export type SessionState =
@@ -109,6 +110,11 @@ export interface Measurement {
   meanQueryTimeMs: number | null;
   calls: number | null;
   transactionsPerSecond: number;
+  /**
+   * This window against the baseline window, statement by statement (ratio with its 95 % interval);
+   * null for the baseline window itself, without pg_stat_statements, or when too little could be compared.
+   */
+  comparison: StatementComparison | null;
 }
 
 export interface GuardrailVerdict {

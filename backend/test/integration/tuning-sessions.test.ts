@@ -15,9 +15,8 @@ import { waitFor } from '../../../test/lab/wait.js';
 import { prepareWorkload } from '../../../test/workload/prepare.js';
 import { runWorkload } from '../../../test/workload/run.js';
 import type { CommandRecord, SessionRecord } from '../../src/store/records.js';
-import { readHostSnapshot } from '../../src/host/snapshot.js';
-import { detectStorage } from '../../src/host/storage.js';
-import { buildKnobCatalogue, hostFactsFrom, settingMatches, validateParameters } from '../../src/tuning/knobs/index.js';
+import type { StorageInference } from '../../src/host/storage-inference.js';
+import { buildKnobCatalogue, settingMatches, validateParameters, type HostFacts } from '../../src/tuning/knobs/index.js';
 import type { SessionDetail } from '../../src/tuning/session/service.js';
 
 const TOKEN = 'integration-token';
@@ -34,7 +33,9 @@ before(async () => {
   leader = await lab.waitHealthy();
   replica = lab.state.nodes.find((n) => n.name !== leader)!.name;
   const env = { TUNER_API_TOKEN: TOKEN, TUNER_VERIFY_TIMEOUT: '30s' };
-  leaderAgent = await startAgent(agentEnvFor(lab, leader, env));
+  // The leader's storage class is stated, so the catalogue this file checks against is the session's;
+  // the replica's agent infers it.
+  leaderAgent = await startAgent(agentEnvFor(lab, leader, { ...env, TUNER_STORAGE: 'hdd' }));
   replicaAgent = await startAgent(agentEnvFor(lab, replica, env));
   await prepareWorkload(lab.databaseUrl(leader), { scale: 1 });
   // A local override the session must remove: it would beat the DCS.
@@ -60,6 +61,21 @@ async function post(agent: AgentProcess, path: string, body: unknown, token: str
   });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
+
+interface KnobsHost {
+  host: HostFacts & { storageInference: StorageInference };
+}
+const knobsHost = async (agent: AgentProcess) => (await getJson<KnobsHost>(`${agent.url}/api/v1/knobs`)).body;
+
+test('the knobs API says which storage class the catalogue assumes and why: stated, or inferred', async () => {
+  const stated = (await knobsHost(leaderAgent)).host;
+  assert.equal(stated.storage, 'hdd');
+  assert.deepEqual(stated.storageInference, { kind: 'hdd', source: 'setting', reason: 'TUNER_STORAGE=hdd' });
+  const inferred = (await knobsHost(replicaAgent)).host;
+  assert.equal(inferred.storage, inferred.storageInference.kind);
+  assert.ok(['read_latency', 'cache_hit_ratio', 'device'].includes(inferred.storageInference.source), inferred.storageInference.source);
+  assert.match(inferred.storageInference.reason, /\S/);
+});
 
 const detailOf = async (agent: AgentProcess, id: string) => (await getJson<SessionDetail>(`${agent.url}/api/v1/sessions/${id}`)).body;
 
@@ -128,8 +144,8 @@ test('a short session completes: verified everywhere, only tunable parameters se
 
   // No restart-only or excluded parameter was ever sent; every value is valid for this server.
   const allSettings = await lab.settings(leader);
-  // The agent's catalogue: the same host facts it reads (the lab runs on this machine).
-  const catalogue = buildKnobCatalogue(allSettings, hostFactsFrom(await readHostSnapshot(), await detectStorage()));
+  // The agent's catalogue: the host facts it reports.
+  const catalogue = buildKnobCatalogue(allSettings, (await knobsHost(leaderAgent)).host);
   const tunable = new Set<string>(catalogue.tunable.map((k) => k.name));
   assert.ok(detail.patches.length > 0);
   for (const patch of detail.patches) {

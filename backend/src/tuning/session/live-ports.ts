@@ -13,8 +13,10 @@ import { readDatabaseStats } from '../../postgres/database-stats.js';
 import { readInRecovery } from '../../postgres/role.js';
 import { readServerFacts } from '../../postgres/server-facts.js';
 import { parseSettingRow, PG_SETTINGS_COLUMNS, readSettings, SETTINGS_SQL, type PgSettingRow } from '../../postgres/settings.js';
-import { readStatementsAggregate } from '../../postgres/statements.js';
+import { readStatementsStatus } from '../../postgres/statements-status.js';
+import { readStatementsByQuery, type StatementTotals } from '../../postgres/statements.js';
 import type { WorkloadSnapshot } from '../objective.js';
+import type { WorkloadDatabases } from '../workload-databases.js';
 import type { Clock, ClusterPort, ConfigPort, LeaderPort, MemberMemory, MemberSettings } from './ports.js';
 import { startBlockers } from './preconditions.js';
 
@@ -27,7 +29,19 @@ export const realClock: Clock = {
 /** Parameter names go into ALTER SYSTEM unquoted-safe only when they are plain (dotted) identifiers. */
 const PARAMETER_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
 
-export function liveLeaderPort(patroni: PatroniApi, db: Queryable, self: () => string | null): LeaderPort {
+export function liveLeaderPort(
+  patroni: PatroniApi,
+  db: Queryable,
+  self: () => string | null,
+  options: {
+    createExtension: boolean;
+    /** Databases the fallback objective counts. */
+    workload: WorkloadDatabases;
+    /** Transactions `db` has run (PostgresPool.transactionsRun): the agent's own are not the workload. */
+    transactionsRun: () => number;
+  },
+): LeaderPort {
+  let ownDatabase: string | null = null;
   return {
     async checkLeader(held) {
       const [node, cluster, inRecovery] = await Promise.all([patroni.getNodeStatus(), patroni.getCluster(), readInRecovery(db)]);
@@ -68,16 +82,40 @@ export function liveLeaderPort(patroni: PatroniApi, db: Queryable, self: () => s
       await db.query('SELECT pg_reload_conf()');
       return row.now;
     },
+    statementsStatus: () => readStatementsStatus(db, options),
+    transactionsCounted: options.workload.description,
     async workloadSnapshot(): Promise<WorkloadSnapshot> {
       const facts = await readServerFacts(db);
-      const [statements, databases] = await Promise.all([readStatementsAggregate(db, facts), readDatabaseStats(db, facts)]);
+      const statements = await readStatementsByQuery(db, facts);
+      ownDatabase ??= await readCurrentDatabase(db);
+      // Counted before the statistics are read, so the count includes nothing they cannot show yet.
+      const own = options.workload.includes(ownDatabase) ? options.transactionsRun() : 0;
+      const databases = await readDatabaseStats(db, facts);
+      const counted = databases.filter((d) => options.workload.includes(d.datname));
       return {
         takenAtMs: facts.serverTime.getTime(),
-        statements: statements.available ? { calls: statements.calls, totalExecTimeSeconds: statements.totalExecTimeSeconds } : null,
-        transactions: databases.reduce((sum, d) => sum + d.xactCommit + d.xactRollback, 0),
+        statements: statements.available ? statementsSnapshot(statements.byQuery) : null,
+        transactions: counted.reduce((sum, d) => sum + d.xactCommit + d.xactRollback, 0) - own,
       };
     },
   };
+}
+
+async function readCurrentDatabase(db: Queryable): Promise<string> {
+  const [row] = await db.query<{ database: string }>('SELECT current_database() AS database');
+  if (row === undefined) throw new Error('current_database() returned no row');
+  return row.database;
+}
+
+/** The workload-wide totals are the per-statement ones summed. */
+function statementsSnapshot(byQuery: ReadonlyMap<string, StatementTotals>): NonNullable<WorkloadSnapshot['statements']> {
+  let calls = 0;
+  let execMs = 0;
+  for (const totals of byQuery.values()) {
+    calls += totals.calls;
+    execMs += totals.execMs;
+  }
+  return { calls, totalExecTimeSeconds: execMs / 1000, byQuery };
 }
 
 export function liveConfigPort(patroni: PatroniApi): ConfigPort {

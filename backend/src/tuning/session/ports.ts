@@ -7,6 +7,7 @@ import type { AutoConfOverride } from '../../postgres/autoconf.js';
 import type { PgSetting } from '../../postgres/settings.js';
 import type { ParameterValue } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
+import type { StatementsStatus } from '../../postgres/statements-status.js';
 import type { WorkloadSnapshot } from '../objective.js';
 import type { Configuration, Dimension, Suggestion, Trial } from '../space.js';
 
@@ -52,6 +53,10 @@ export interface LeaderPort {
    */
   resetAutoconf(names: readonly string[], signal: AbortSignal): Promise<Date>;
   workloadSnapshot(): Promise<WorkloadSnapshot>;
+  /** Whether pg_stat_statements can measure the workload (creating the extension when the agent may). */
+  statementsStatus(): Promise<StatementsStatus>;
+  /** Whose transactions the fallback objective counts, in words. */
+  readonly transactionsCounted: string;
 }
 
 /** Patroni's dynamic configuration: the only way configuration is changed (safety rule 2). */

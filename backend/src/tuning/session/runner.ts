@@ -11,12 +11,15 @@ import type {
   IterationRecord,
   Measurement,
   MemberVerification,
+  SessionOptions,
   SessionRecord,
   SessionResult,
   SessionState,
 } from '../../store/records.js';
 import { checkMemory, checkRegression, type GuardrailSettings } from '../guardrails.js';
-import { measureWindow, scoreMeasurement } from '../objective.js';
+import { measureWindow, scoreMeasurement, windowStatements } from '../objective.js';
+import { selectObjective } from '../objective-selection.js';
+import type { StatementDeltas } from '../statement-comparison.js';
 import type { Configuration, Trial } from '../space.js';
 import { memoryInputs } from './memory-inputs.js';
 import type { HeldConditions, SessionCatalogue, SessionPorts } from './ports.js';
@@ -105,6 +108,10 @@ export class SessionRunner {
    * the session may not end `failed` now, only halt into the failover protocol (DESIGN.md §4 rule 11).
    */
   #unconfirmed = false;
+  /** What the session measures: the requested objective, or the fallback when pg_stat_statements cannot measure. */
+  #objective: SessionOptions['objective'];
+  /** The baseline window's statements; null before it is measured or without pg_stat_statements. */
+  #referenceStatements: StatementDeltas | null = null;
   /** Patroni's failsafe_mode from the dynamic configuration read at the start; null before. */
   #failsafe: boolean | null = null;
 
@@ -112,6 +119,7 @@ export class SessionRunner {
     this.#ports = ports;
     this.#settings = settings;
     this.#session = session;
+    this.#objective = session.options.objective;
     this.#progress = {
       sessionId: session.id,
       state: session.state,
@@ -194,6 +202,12 @@ export class SessionRunner {
     );
     // Before the first change: the start conditions still hold, and the timeline is pinned.
     await this.#checkRole();
+    // Said once, before anything is measured: which objective, and why (creating the extension, when
+    // the agent may, is the first change).
+    const selection = selectObjective(options.objective, await leader.statementsStatus(), leader.transactionsCounted);
+    this.#objective = selection.objective;
+    await this.#event('objective_selected', { ...selection });
+    this.#throwIfHalted();
     const memory = await this.#memoryLimit();
     let settings = initialSettings;
     if (overrides.length > 0) {
@@ -244,8 +258,8 @@ export class SessionRunner {
     await this.#ports.store.insertIteration(
       this.#iterationRecord(0, 'baseline', baselineConfig, { state: 'measuring', startedAt: started }),
     );
-    const measurement = await this.#measure();
-    const score = scoreMeasurement(measurement, this.#session.options.objective);
+    const measurement = await this.#measure('reference');
+    const score = scoreMeasurement(measurement, this.#objective);
     await this.#ports.store.updateIteration(this.#session.id, 0, {
       state: score === null ? 'failed' : 'measured',
       measurement,
@@ -318,8 +332,8 @@ export class SessionRunner {
       await store.updateIteration(sessionId, number, { state: 'applying', parameters: validation.parameters, verdicts });
       const verification = await this.#apply(number, candidate, validation.parameters, catalogue);
       await store.updateIteration(sessionId, number, { state: 'measuring', verification });
-      const measurement = await this.#measure();
-      const score = scoreMeasurement(measurement, this.#session.options.objective);
+      const measurement = await this.#measure('compared');
+      const score = scoreMeasurement(measurement, this.#objective);
       if (score === null) throw new IterationFailure('no workload was observed during the measurement window');
       const regression = checkRegression(score, baselineScore, this.#settings.guardrails);
       verdicts.push(regression);
@@ -460,7 +474,8 @@ export class SessionRunner {
     await this.#finish(stopped ? 'stopped' : 'completed', result, stopped ? (this.#interruption?.reason ?? null) : null);
   }
 
-  async #measure(): Promise<Measurement> {
+  /** The baseline window is the `reference` every later (`compared`) window is compared with, statement by statement. */
+  async #measure(window: 'reference' | 'compared'): Promise<Measurement> {
     const { clock, leader } = this.#ports;
     const { warmupSeconds, iterationSeconds } = this.#session.options;
     await clock.sleep(warmupSeconds * 1000, this.#windows.signal);
@@ -468,7 +483,8 @@ export class SessionRunner {
     await clock.sleep(iterationSeconds * 1000, this.#windows.signal);
     const after = await leader.workloadSnapshot();
     try {
-      return measureWindow(before, after);
+      if (window === 'reference') this.#referenceStatements = windowStatements(before, after);
+      return measureWindow(before, after, window === 'reference' ? null : this.#referenceStatements);
     } catch (error) {
       throw new IterationFailure(messageOf(error));
     }

@@ -31,7 +31,7 @@ test('defaults follow DESIGN.md §3', () => {
   assert.equal(config.apiToken, null);
   assert.equal(config.stateDatabaseUrl, null);
   assert.equal(config.memberName, null);
-  assert.deepEqual(config.tuning, { verifyTimeoutMs: 30_000, memoryThreshold: 0.9, regressionThreshold: 2 });
+  assert.deepEqual(config.tuning, { verifyTimeoutMs: 30_000, memoryThreshold: 0.9, regressionThreshold: 2, workloadDatabases: null, createExtension: false, storage: 'auto' });
   assert.equal(config.patroni.username, null);
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.patroni));
 });
@@ -54,8 +54,18 @@ test('every variable is read', () => {
     TUNER_VERIFY_TIMEOUT: '45s',
     TUNER_MEMORY_THRESHOLD: '0.8',
     TUNER_REGRESSION_THRESHOLD: '1.5',
+    TUNER_STORAGE: 'hdd',
+    TUNER_CREATE_EXTENSION: 'true',
+    TUNER_WORKLOAD_DATABASES: 'app, reports,app',
   });
-  assert.deepEqual(config.tuning, { verifyTimeoutMs: 45_000, memoryThreshold: 0.8, regressionThreshold: 1.5 });
+  assert.deepEqual(config.tuning, {
+    verifyTimeoutMs: 45_000,
+    memoryThreshold: 0.8,
+    regressionThreshold: 1.5,
+    workloadDatabases: ['app', 'reports'],
+    createExtension: true,
+    storage: 'hdd',
+  });
   assert.equal(config.memberName, 'pg-1');
   assert.equal(config.patroni.url, 'https://10.0.0.5:8008');
   assert.deepEqual(config.listen, { host: '::1', port: 19933 });
@@ -101,6 +111,8 @@ const invalid: Array<[string, Record<string, string>, RegExp]> = [
   ['zero grace', { ...minimal, TUNER_FAILOVER_GRACE: '0s' }, /^TUNER_FAILOVER_GRACE: expected a positive duration/],
   ['memory threshold above 1', { ...minimal, TUNER_MEMORY_THRESHOLD: '1.5' }, /^TUNER_MEMORY_THRESHOLD: expected a number from 0.1 to 1, got "1.5"/],
   ['regression threshold not a number', { ...minimal, TUNER_REGRESSION_THRESHOLD: 'x2' }, /^TUNER_REGRESSION_THRESHOLD: expected a number/],
+  ['workload databases with an empty entry', { ...minimal, TUNER_WORKLOAD_DATABASES: 'app,,reports' }, /^TUNER_WORKLOAD_DATABASES: expected comma-separated database names, got "app,,reports"/],
+  ['storage not a class', { ...minimal, TUNER_STORAGE: 'nvme' }, /^TUNER_STORAGE: expected one of auto, ssd, hdd, got "nvme"/],
   ['verify timeout garbage', { ...minimal, TUNER_VERIFY_TIMEOUT: 'soon' }, /^TUNER_VERIFY_TIMEOUT: expected a positive duration/],
   ['stabilization without unit', { ...minimal, TUNER_STABILIZATION: '30' }, /^TUNER_STABILIZATION: /],
   ['username without password', { ...minimal, TUNER_PATRONI_USERNAME: 'u' }, /^TUNER_PATRONI_PASSWORD: Patroni basic auth needs both/],

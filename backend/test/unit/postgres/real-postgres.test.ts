@@ -16,7 +16,9 @@ import { readServerFacts } from '../../../src/postgres/server-facts.js';
 import { type PgSetting, readSettings, settingInBaseUnits } from '../../../src/postgres/settings.js';
 import { readPostgresSnapshot } from '../../../src/postgres/snapshots.js';
 import { AGENT_STATEMENT_TAG, isAgentStatement } from '../../../src/postgres/statement-tag.js';
-import { readStatementsAggregate, type StatementsAggregate } from '../../../src/postgres/statements.js';
+import { readStatementsAggregate, readStatementsByQuery, type StatementsAggregate } from '../../../src/postgres/statements.js';
+import { readBlockReadCounters } from '../../../src/postgres/database-stats.js';
+import { readStatementsStatus } from '../../../src/postgres/statements-status.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../support/throwaway-postgres.js';
 
 const RELOAD_DEADLINE_MS = 10_000;
@@ -152,6 +154,65 @@ describe('postgres module against a real PostgreSQL', () => {
     }
     const afterAgent = await aggregate();
     assert.deepEqual(afterAgent, afterWorkload);
+  });
+
+  it('reads the workload statement by statement, summing to the aggregate, the agent’s own left out', async () => {
+    const byQuery = async () => {
+      const read = await readStatementsByQuery(db, await readServerFacts(db));
+      assert.ok(read.available, `pg_stat_statements unavailable: ${read.available || read.reason}`);
+      return read.byQuery;
+    };
+    const before = await byQuery();
+    for (let i = 0; i < 7; i += 1) await workload.query('SELECT $1::int + 1 AS per_statement_probe', [i]);
+    const after = await byQuery();
+    const grown = [...after].filter(([key, totals]) => totals.calls - (before.get(key)?.calls ?? 0) === 7);
+    assert.equal(grown.length, 1, 'one statement shape ran 7 times');
+    assert.match(grown[0]![0], /^\d+\/\d+\/-?\d+$/, 'keyed by role, database and queryid');
+    for (let i = 0; i < 3; i += 1) await readPostgresSnapshot(db);
+    assert.deepEqual(await byQuery(), after, 'the agent’s statements are not the workload’s');
+    const aggregate = await readStatementsAggregate(db, await readServerFacts(db));
+    assert.ok(aggregate.available);
+    const summed = [...after.values()].reduce((sum, t) => sum + t.calls, 0);
+    assert.equal(aggregate.calls, summed);
+  });
+
+  it('says whether pg_stat_statements measures, and creates the extension only when allowed', async () => {
+    assert.deepEqual(await readStatementsStatus(db, { createExtension: false }), { available: true, database: 'postgres', created: false });
+    await db.query('CREATE DATABASE statements_status_probe');
+    const url = new URL(server.connectionString);
+    url.pathname = '/statements_status_probe';
+    const probe = new PostgresPool({ connectionString: url.toString(), onIdleConnectionError: () => {} });
+    try {
+      assert.deepEqual(await readStatementsStatus(probe, { createExtension: false }), {
+        available: false,
+        database: 'statements_status_probe',
+        cause: 'extension_missing',
+        message: 'the pg_stat_statements extension is not created in database "statements_status_probe"',
+      });
+      assert.deepEqual(await readStatementsStatus(probe, { createExtension: true }), { available: true, database: 'statements_status_probe', created: true });
+      assert.deepEqual(await readStatementsStatus(probe, { createExtension: true }), { available: true, database: 'statements_status_probe', created: false });
+    } finally {
+      await probe.close();
+      await db.query('DROP DATABASE statements_status_probe');
+    }
+  });
+
+  it('counts the transactions it ran: a statement, a refused statement, a transaction of several as one', async () => {
+    const start = db.transactionsRun;
+    await db.query('SELECT 1');
+    await assert.rejects(db.query('SELECT * FROM no_such_table'), PostgresQueryError);
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT 1');
+      await tx.query('SELECT 2');
+    });
+    assert.equal(db.transactionsRun - start, 3);
+  });
+
+  it('reads block read counters, with the read time only when track_io_timing is on', async () => {
+    const counters = await readBlockReadCounters(db);
+    assert.ok(counters.blocksHit > 0);
+    const timing = (await workload.query<{ track_io_timing: string }>('SHOW track_io_timing')).rows[0]!.track_io_timing;
+    assert.equal(counters.readTimeMs === null, timing === 'off');
   });
 
   it('takes a whole snapshot of a primary', async () => {

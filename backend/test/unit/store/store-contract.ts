@@ -427,7 +427,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
               error: 'connection refused',
             },
           ],
-          measurement: { windowSeconds: 300, meanQueryTimeMs: 0.375, calls: 123456, transactionsPerSecond: 411.52 },
+          measurement: { windowSeconds: 300, meanQueryTimeMs: 0.375, calls: 123456, transactionsPerSecond: 411.52, comparison: null },
           score: 0.375,
           verdicts: [
             { guardrail: 'memory', ok: true, detail: 'bound 3.2 GiB of 8 GiB' },
@@ -437,7 +437,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         });
         const baseline = iteration('s1', 0, { state: 'measured', score: 0.5, parameters: {} });
         const proposed = iteration('s1', 1, {
-          measurement: { windowSeconds: 60, meanQueryTimeMs: null, calls: null, transactionsPerSecond: 0 },
+          measurement: { windowSeconds: 60, meanQueryTimeMs: null, calls: null, transactionsPerSecond: 0, comparison: null },
         });
         await store.insertIteration(measured);
         await store.insertIteration(baseline);
@@ -475,7 +475,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         const update = {
           state: 'reverted' as const,
           verification: [{ member: 'node1', verified: true, mismatches: [], pendingRestart: [], error: null }],
-          measurement: { windowSeconds: 300, meanQueryTimeMs: 2.5, calls: 10, transactionsPerSecond: 1.5 },
+          measurement: { windowSeconds: 300, meanQueryTimeMs: 2.5, calls: 10, transactionsPerSecond: 1.5, comparison: null },
           score: 2.5,
           verdicts: [{ guardrail: 'regression' as const, ok: false, detail: '2.5 ms > 2 × 0.5 ms' }],
           endedAt: at(900_000),

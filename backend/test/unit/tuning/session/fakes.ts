@@ -26,6 +26,7 @@ import { MemoryStore } from '../../../../src/store/memory-store.js';
 import type { SessionOptions, SessionRecord } from '../../../../src/store/records.js';
 import { DEFAULT_GUARDRAILS } from '../../../../src/tuning/guardrails.js';
 import type { HostFacts } from '../../../../src/tuning/knobs/host-facts.js';
+import type { StatementsStatus } from '../../../../src/postgres/statements-status.js';
 import type { WorkloadSnapshot } from '../../../../src/tuning/objective.js';
 import { sessionCatalogue } from '../../../../src/tuning/session/catalogue-adapter.js';
 import type {
@@ -425,6 +426,16 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
     return this.settingsOf(this.leaderName);
   }
 
+  /** What statementsStatus answers: pg_stat_statements usable unless a test says otherwise. */
+  statements: StatementsStatus = { available: true, database: 'postgres', created: false };
+
+  readonly transactionsCounted = 'every database but patroni_tuner (the state store)';
+
+  async statementsStatus(): Promise<StatementsStatus> {
+    this.log.push('statementsStatus');
+    return this.statements;
+  }
+
   async readAutoconfOverrides(): Promise<AutoConfOverride[]> {
     this.log.push('readAutoconfOverrides');
     const lines: AutoConfOverride[] = [...this.autoconf].map(([name, setting], index) => ({
@@ -473,7 +484,12 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
     this.#counters.at = now;
     const snapshot: WorkloadSnapshot = {
       takenAtMs: now,
-      statements: { calls: this.#counters.calls, totalExecTimeSeconds: this.#counters.execSeconds },
+      // One statement shape: compared with itself, its ratio is the mean's.
+      statements: !this.statements.available ? null : {
+        calls: this.#counters.calls,
+        totalExecTimeSeconds: this.#counters.execSeconds,
+        byQuery: new Map([['workload', { calls: this.#counters.calls, execMs: this.#counters.execSeconds * 1000 }]]),
+      },
       transactions: this.#counters.transactions,
     };
     this.#snapshots += 1;

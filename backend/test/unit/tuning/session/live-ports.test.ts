@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import type { MemberDatabases } from '../../../../src/cluster/member-databases.js';
 import type { Queryable } from '../../../../src/postgres/connection.js';
 import { liveLeaderPort, liveMemberMemory } from '../../../../src/tuning/session/live-ports.js';
+import { workloadDatabases } from '../../../../src/tuning/workload-databases.js';
 import { editedCluster, FakePatroni } from '../../observer/fakes.js';
 import { GIB } from './fakes.js';
 import { recordedJson } from './manager-support.js';
@@ -23,6 +24,7 @@ class ScriptedSql implements Queryable {
   }
 }
 
+const LEADER_OPTIONS = { createExtension: false, workload: workloadDatabases(null, 'patroni_tuner'), transactionsRun: () => 0 };
 const MARK = new Date('2025-01-01T12:00:00Z');
 
 function leaderDb(): ScriptedSql {
@@ -34,7 +36,7 @@ function leaderDb(): ScriptedSql {
 }
 
 function primary(cluster: unknown = recordedJson('cluster.json'), node: unknown = recordedJson('patroni-primary.json')) {
-  return liveLeaderPort(new FakePatroni(node, cluster), leaderDb(), () => 'node1');
+  return liveLeaderPort(new FakePatroni(node, cluster), leaderDb(), () => 'node1', LEADER_OPTIONS);
 }
 
 describe('liveLeaderPort.checkLeader', () => {
@@ -63,7 +65,7 @@ describe('liveLeaderPort.checkLeader', () => {
 describe('liveLeaderPort.resetAutoconf and readSettingsLoadedAfter', () => {
   it('resets each name, takes the mark, then reloads; a halt during a reset stops the rest', async () => {
     const db = leaderDb();
-    const port = liveLeaderPort(new FakePatroni(recordedJson('patroni-primary.json'), recordedJson('cluster.json')), db, () => 'node1');
+    const port = liveLeaderPort(new FakePatroni(recordedJson('patroni-primary.json'), recordedJson('cluster.json')), db, () => 'node1', LEADER_OPTIONS);
     assert.equal((await port.resetAutoconf(['work_mem', 'random_page_cost'], new AbortController().signal)).getTime(), MARK.getTime());
     assert.deepEqual(db.statements.slice(-4), [
       'ALTER SYSTEM RESET work_mem',
@@ -77,7 +79,7 @@ describe('liveLeaderPort.resetAutoconf and readSettingsLoadedAfter', () => {
       if (sql.startsWith('ALTER SYSTEM')) halts.abort(new Error('topology changed: paused'));
       return [{ now: MARK }];
     });
-    const haltedPort = liveLeaderPort(new FakePatroni(recordedJson('patroni-primary.json'), recordedJson('cluster.json')), halted, () => 'node1');
+    const haltedPort = liveLeaderPort(new FakePatroni(recordedJson('patroni-primary.json'), recordedJson('cluster.json')), halted, () => 'node1', LEADER_OPTIONS);
     await assert.rejects(haltedPort.resetAutoconf(['work_mem', 'random_page_cost'], halts.signal), /topology changed: paused/);
     assert.deepEqual(halted.statements, ['ALTER SYSTEM RESET work_mem'], 'no second reset, no reload');
   });
@@ -91,7 +93,7 @@ describe('liveLeaderPort.resetAutoconf and readSettingsLoadedAfter', () => {
         ? [{ name: 'work_mem', setting: '4096', unit: 'kB', vartype: 'integer', context: 'user', min_val: '64', max_val: '2147483647', enumvals: null, source: 'default', sourcefile: null, pending_restart: false, boot_val: '4096', reset_val: '4096' }]
         : [];
     });
-    const port = liveLeaderPort(new FakePatroni(recordedJson('patroni-primary.json'), recordedJson('cluster.json')), db, () => 'node1');
+    const port = liveLeaderPort(new FakePatroni(recordedJson('patroni-primary.json'), recordedJson('cluster.json')), db, () => 'node1', LEADER_OPTIONS);
     assert.equal(await port.readSettingsLoadedAfter(MARK), null);
     loaded = true;
     assert.deepEqual((await port.readSettingsLoadedAfter(MARK))?.map((s) => [s.name, s.setting]), [['work_mem', 4096]]);

@@ -312,7 +312,7 @@ describe('SessionRunner: measurement and validation failures', () => {
     const iterations = await h.store.listIterations(SESSION_ID);
     assert.deepEqual(states(iterations), ['0:failed']);
     assert.equal(iterations[0]!.error, 'no workload was observed during the baseline window');
-    assert.deepEqual(iterations[0]!.measurement, { windowSeconds: 10, meanQueryTimeMs: null, calls: 0, transactionsPerSecond: 0 });
+    assert.deepEqual(iterations[0]!.measurement, { windowSeconds: 10, meanQueryTimeMs: null, calls: 0, transactionsPerSecond: 0, comparison: null });
     assert.deepEqual(await h.store.listPatches(SESSION_ID), []);
     assert.deepEqual(h.cluster.patches, []);
     assert.deepEqual(h.cluster.log.filter((c) => c === 'checkLeader'), ['checkLeader'], 'only the check before the first change');

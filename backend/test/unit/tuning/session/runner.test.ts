@@ -91,6 +91,10 @@ describe('SessionRunner: a session that finds a better configuration', () => {
       assert.equal(iteration.measurement?.calls, 1000);
       assert.equal(iteration.measurement?.transactionsPerSecond, 50);
       assert.equal(iteration.error, null);
+      // Every window after the baseline is compared with it statement by statement (one statement here).
+      const comparison = iteration.measurement?.comparison ?? null;
+      if (n === 0) assert.equal(comparison, null);
+      else assertClose(comparison?.ratio, scores[n]! / scores[0]!, `ratio of iteration ${n}`);
     });
     assert.deepEqual(
       iterations.map((i) => i.parameters),
@@ -168,6 +172,7 @@ describe('SessionRunner: a session that finds a better configuration', () => {
     const events = (await h.store.listEvents(SESSION_ID)).map((e) => e.type);
     assert.deepEqual(events, [
       'session_preparing',
+      'objective_selected',
       'session_running',
       'session_finishing',
       'final_configuration_applied',
@@ -445,5 +450,32 @@ describe('SessionRunner: guardrails', () => {
     assert.equal(final.state, 'completed');
     assert.equal(final.result?.bestIteration, 3);
     assertInForce(h.cluster, { work_mem: 16384, random_page_cost: 1.1, commit_delay: 0 });
+  });
+});
+
+describe('SessionRunner: the objective said at the start', () => {
+  const selected = async (h: Awaited<ReturnType<typeof sessionHarness>>) =>
+    (await h.store.listEvents(SESSION_ID)).filter((e) => e.type === 'objective_selected').map((e) => e.detail);
+
+  it('pg_stat_statements usable: the mean statement time, said once before the baseline window', async () => {
+    const h = await sessionHarness({ script: [{ changes: { work_mem: 8192 } }] });
+    await h.runner.run();
+    assert.deepEqual(await selected(h), [
+      { requested: 'mean_query_time', objective: 'mean_query_time', source: 'pg_stat_statements', reason: 'pg_stat_statements in database "postgres"', action: null },
+    ]);
+    assert.ok(h.cluster.log.indexOf('statementsStatus') < h.cluster.log.indexOf('snapshot'));
+  });
+
+  it('the extension missing: ms per transaction, with the statement to run, and the scores follow it', async () => {
+    const h = await sessionHarness({ script: [{ changes: { work_mem: 8192 } }] });
+    h.cluster.statements = { available: false, database: 'app', cause: 'extension_missing', message: 'the pg_stat_statements extension is not created in database "app"' };
+    await h.runner.run();
+    const [detail] = await selected(h);
+    assert.equal(detail?.objective, 'throughput');
+    assert.equal(detail?.source, 'pg_stat_database');
+    assert.match(String(detail?.action), /^CREATE EXTENSION pg_stat_statements; -- as a superuser, in database "app" on the leader, or set TUNER_CREATE_EXTENSION=true$/);
+    const iterations = await h.store.listIterations(SESSION_ID);
+    // 50 transactions/s in every window of the fake: 20 ms per transaction.
+    for (const iteration of iterations) assertClose(iteration.score, 20, `score of iteration ${iteration.number}`);
   });
 });
