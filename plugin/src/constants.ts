@@ -13,3 +13,5 @@ export const AGENT_SLOTS = 20;
 export const REFRESH_INTERVAL_MS = 5000;
 
 export const clusterPath = (scope: string) => `${PLUGIN_BASE_URL}/clusters/${encodeURIComponent(scope)}`;
+
+export const sessionsPath = (scope: string) => `${clusterPath(scope)}/sessions`;

@@ -45,3 +45,15 @@ export function describeEvent(event: RecentEvent): string {
 }
 
 export const shortId = (id: string) => id.slice(0, 8);
+
+/** "2h 05m", "3m 20s", "45s": how long from `from` to `to`. */
+export function formatDuration(fromMs: number, toMs: number): string {
+  const seconds = Math.max(0, Math.round((toMs - fromMs) / 1000));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) {
+    return `${h}h ${String(m).padStart(2, '0')}m`;
+  }
+  return m > 0 ? `${m}m ${String(s).padStart(2, '0')}s` : `${s}s`;
+}

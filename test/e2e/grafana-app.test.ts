@@ -1,9 +1,11 @@
 /**
  * The Grafana app end to end, in real Chromium (Debian's, driven by playwright-core): the built
  * plugin/dist/module.js loaded as Grafana loads it (harness-server.ts), its plugin proxy forwarding to
- * the agents of a real lab. Configure three agents, see the fleet's card and the cluster page, then
- * take the leader's host away (Patroni, PostgreSQL and its agent killed) and see the cluster still
- * read through a replica's agent and the new leader. Saves the README's screenshots to docs/screenshots/.
+ * the agents of a real lab under the reference workload. Configure three agents, start a session (through
+ * the agent's API: the start form comes later), see its progress on the fleet's card, the cluster page
+ * and the sessions page, then take the leader's host away (Patroni, PostgreSQL and its agent killed) and
+ * see the cluster still read through a replica's agent, the halt banner and the new leader. Saves the
+ * README's screenshots to docs/screenshots/.
  * Needs `npm run build` first; run it under the lab lock like every lab test.
  */
 import assert from 'node:assert/strict';
@@ -16,9 +18,14 @@ import { Lab } from '../lab/lab.js';
 import { patroniFlavourFromEnv } from '../lab/patroni-flavour.js';
 import { REPO } from '../lab/queries.js';
 import { waitFor } from '../lab/wait.js';
+import { prepareWorkload } from '../workload/prepare.js';
+import { runWorkload } from '../workload/run.js';
 import { startHarnessServer, type HarnessServer } from './harness-server.js';
 
 const TOKEN = 'e2e-token';
+/** Short protocol timings, so a halt reaches the acknowledgement while the test watches. */
+const AGENT_ENV = { TUNER_API_TOKEN: TOKEN, TUNER_STABILIZATION: '3s', TUNER_FAILOVER_GRACE: '6s' };
+const SESSION = { iterations: 40, iterationSeconds: 3, warmupSeconds: 1 };
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(REPO, 'docs', 'screenshots');
 const CONFIG_PAGE = '/plugins/patronituner-app';
@@ -31,6 +38,9 @@ let harness: HarnessServer;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
+const workloadStop = new AbortController();
+let workload: Promise<unknown>;
+let sessionId: string;
 
 before(async () => {
   assert.ok(existsSync(join(REPO, 'plugin', 'dist', 'module.js')), 'plugin/dist/module.js: run `npm run build` first');
@@ -38,8 +48,14 @@ before(async () => {
   lab = await Lab.start({ flavour: patroniFlavourFromEnv() });
   leader = await lab.waitHealthy();
   for (const node of lab.state.nodes) {
-    agents.push({ node: node.name, agent: await startAgent(agentEnvFor(lab, node.name, { TUNER_API_TOKEN: TOKEN })) });
+    agents.push({ node: node.name, agent: await startAgent(agentEnvFor(lab, node.name, AGENT_ENV)) });
   }
+  await prepareWorkload(lab.databaseUrl(leader), { scale: 1 });
+  workload = runWorkload(async () => lab.databaseUrl((await lab.leaderName()) ?? leader), {
+    clients: 2,
+    durationMs: 30 * 60_000,
+    signal: workloadStop.signal,
+  });
   harness = await startHarnessServer();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
@@ -47,6 +63,8 @@ before(async () => {
 });
 
 after(async () => {
+  workloadStop.abort();
+  await workload?.catch(() => undefined);
   await browser?.close();
   await harness?.close();
   for (const { agent } of agents) await agent.stop();
@@ -88,13 +106,33 @@ test('configuration: three agent URLs and the token saved, each URL tested', asy
   await page.screenshot({ path: join(SCREENSHOTS, 'configuration.png'), fullPage: true });
 });
 
-test('fleet: one card for the lab cluster, read through the leader\'s agent', async () => {
+test("a session started on the leader's agent: its progress on the fleet's card", async () => {
+  const leaderAgent = agents.find(({ node }) => node === leader)!.agent;
+  // The leader's agent starts it once it sees every member healthy (a fresh lab may still be settling).
+  const started = await waitFor(
+    async () => {
+      const response = await fetch(`${leaderAgent.url}/api/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify(SESSION),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const body = (await response.json()) as { session?: { id: string }; error?: { code: string; message: string } };
+      if (response.status !== 201) throw new Error(`${response.status}: ${JSON.stringify(body)}`);
+      return body.session!;
+    },
+    { what: "the leader's agent to start a session", timeoutMs: 120_000, intervalMs: 1000 },
+  );
+  sessionId = started.id;
   await page.goto(`${harness.url}${FLEET_PAGE}`);
   const leaderSlot = agents.findIndex(({ node }) => node === leader) + 1;
-  const card = await waitForText(`data-testid cluster-card-${lab.state.scope}`, new RegExp(`Leader ${leader}.*3 members, 3 up`));
+  const card = await waitForText(
+    `data-testid cluster-card-${lab.state.scope}`,
+    new RegExp(`Leader ${leader}.*3 members, 3 up.*Session ${sessionId.slice(0, 8)} running: iteration [1-9]\\d* of ${SESSION.iterations}`),
+    120_000,
+  );
   assert.match(card, new RegExp(`Read through agent ${leaderSlot} \\(${leader}\\)`));
   assert.match(card, /Healthy/);
-  assert.match(card, /No active session/);
   await page.screenshot({ path: join(SCREENSHOTS, 'fleet.png'), fullPage: true });
 });
 
@@ -110,7 +148,22 @@ test('cluster: every member with its role, the leader marked, and the agent answ
   await page.screenshot({ path: join(SCREENSHOTS, 'cluster.png'), fullPage: true });
 });
 
-test("the leader's host gone: the cluster is still read through a replica's agent", async () => {
+test("sessions: the running session with its iterations done of planned", async () => {
+  await page.getByRole('link', { name: 'Sessions' }).click();
+  await page.waitForURL(`**/a/patronituner-app/clusters/${lab.state.scope}/sessions`);
+  const row = await waitFor(
+    async () => {
+      const text = (await page.getByRole('row').filter({ has: page.getByTestId(`data-testid session-${sessionId}`) }).textContent({ timeout: 30_000 })) ?? '';
+      if (!new RegExp(`running.*mean query time|running.*throughput`).test(text)) throw new Error(text);
+      return text;
+    },
+    { what: 'the session row', timeoutMs: 60_000, intervalMs: 500 },
+  );
+  assert.match(row, new RegExp(`\\d+ / ${SESSION.iterations}`), row);
+  await page.screenshot({ path: join(SCREENSHOTS, 'sessions.png'), fullPage: true });
+});
+
+test("the leader's host gone: the cluster is still read through a replica's agent, with the halt's banner", async () => {
   const leaderAgent = agents.find(({ node }) => node === leader)!;
   lab.killNode(leader);
   await leaderAgent.agent.kill();
@@ -120,6 +173,7 @@ test("the leader's host gone: the cluster is still read through a replica's agen
   assert.notEqual(reader, leader);
   const warning = (await page.getByText('1 agent does not answer').locator('..').locator('..').textContent()) ?? '';
   assert.match(warning, new RegExp(`${leaderAgent.agent.url}.*Unreachable`), warning);
+  await waitForText(`data-testid cluster-card-${lab.state.scope}`, new RegExp(`Session ${sessionId.slice(0, 8)} halted`), 60_000);
   // Patroni elects a new leader among the replicas; the card follows through the same agents.
   await waitForText(`data-testid cluster-card-${lab.state.scope}`, new RegExp(`Leader (?!${leader}\\b)\\w+`), 120_000);
   await page.screenshot({ path: join(SCREENSHOTS, 'fleet-leader-gone.png'), fullPage: true });

@@ -9,6 +9,9 @@ export const testIds = {
   fleet: {
     card: (scope: string) => `data-testid cluster-card-${scope}`,
   },
+  sessions: {
+    row: (id: string) => `data-testid session-${id}`,
+  },
   cluster: {
     member: (name: string) => `data-testid member-${name}`,
   },

@@ -11,6 +11,7 @@ import {
   Badge,
   Icon,
   InteractiveTable,
+  LinkButton,
   LoadingPlaceholder,
   Stack,
   Text,
@@ -21,7 +22,7 @@ import { discoverFleet, type AnsweringAgent, type FleetCluster } from '../api/fl
 import { FailedAgents, LoadError, NoAgentsConfigured } from '../components/AgentNotices';
 import { useAgents } from '../components/App/AgentsContext';
 import { testIds } from '../components/testIds';
-import { PLUGIN_BASE_URL, REFRESH_INTERVAL_MS } from '../constants';
+import { PLUGIN_BASE_URL, REFRESH_INTERVAL_MS, sessionsPath } from '../constants';
 import { describeEvent, formatBytes, formatTime } from '../format';
 import { usePolling } from '../hooks/usePolling';
 
@@ -75,7 +76,12 @@ function ClusterDetail({ cluster }: { cluster: FleetCluster }) {
   );
   return (
     <Stack direction="column" gap={2}>
-      <Summary view={view} answering={cluster.answering} />
+      <Stack direction="row" justifyContent="space-between" alignItems="center">
+        <Summary view={view} answering={cluster.answering} />
+        <LinkButton href={sessionsPath(cluster.scope)} variant="secondary" icon="history">
+          Sessions
+        </LinkButton>
+      </Stack>
       <InteractiveTable<MemberRow> columns={COLUMNS} data={rows} getRowId={(row) => row.member.name} />
       <Alert severity="info" title="Host and PostgreSQL metrics per member">
         CPU, memory, disk, TPS and connections per member are in the{' '}

@@ -3,14 +3,14 @@ import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, Badge, Card, LoadingPlaceholder, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
+import { Alert, Badge, Card, LinkButton, LoadingPlaceholder, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
 import type { ActiveSession, ClusterActivity, HaltedSession } from '../api/activity';
 import { describeAgentError } from '../api/agent-api';
 import { loadFleetOverview, type ClusterOverview } from '../api/fleet-overview';
 import { FailedAgents, LoadError, NoAgentsConfigured } from '../components/AgentNotices';
 import { useAgents } from '../components/App/AgentsContext';
 import { testIds } from '../components/testIds';
-import { REFRESH_INTERVAL_MS, clusterPath } from '../constants';
+import { REFRESH_INTERVAL_MS, clusterPath, sessionsPath } from '../constants';
 import { shortId } from '../format';
 import { usePolling } from '../hooks/usePolling';
 
@@ -83,6 +83,14 @@ function ClusterCard({ cluster }: { cluster: ClusterOverview }) {
           <Text color="error">Sessions could not be read: {describeAgentError(cluster.activity.error)}</Text>
         )}
       </Card.Description>
+      <Card.Actions>
+        <LinkButton href={clusterPath(cluster.scope)} variant="secondary" icon="sitemap">
+          Members
+        </LinkButton>
+        <LinkButton href={sessionsPath(cluster.scope)} variant="secondary" icon="history">
+          Sessions
+        </LinkButton>
+      </Card.Actions>
     </Card>
   );
 }

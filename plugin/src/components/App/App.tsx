@@ -6,6 +6,7 @@ import { AgentsContext } from './AgentsContext';
 
 const FleetPage = React.lazy(() => import('../../pages/FleetPage'));
 const ClusterPage = React.lazy(() => import('../../pages/ClusterPage'));
+const SessionsPage = React.lazy(() => import('../../pages/SessionsPage'));
 
 function App({ meta }: AppRootProps<AppSettings>) {
   const agents = useMemo(() => configuredAgents(meta.jsonData), [meta.jsonData]);
@@ -13,6 +14,7 @@ function App({ meta }: AppRootProps<AppSettings>) {
     <AgentsContext.Provider value={agents}>
       <Routes>
         <Route path="clusters/:scope" element={<ClusterPage />} />
+        <Route path="clusters/:scope/sessions" element={<SessionsPage />} />
         <Route path="*" element={<FleetPage />} />
       </Routes>
     </AgentsContext.Provider>
