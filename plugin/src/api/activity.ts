@@ -14,7 +14,7 @@ import { agentRequest } from './agent-api';
 /** A session as `GET /api/v1/sessions` lists it. */
 export type ListedSession = SessionRecord & { detectedHalt: DetectedHaltView | null };
 
-const ACTIVE_STATES: ReadonlySet<SessionState> = new Set(['pending', 'preparing', 'running', 'finishing']);
+export const ACTIVE_STATES: ReadonlySet<SessionState> = new Set(['pending', 'preparing', 'running', 'finishing']);
 
 export interface ActiveSession {
   session: ListedSession;

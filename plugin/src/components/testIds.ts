@@ -11,6 +11,7 @@ export const testIds = {
   },
   sessions: {
     row: (id: string) => `data-testid session-${id}`,
+    start: 'data-testid start-session',
   },
   cluster: {
     member: (name: string) => `data-testid member-${name}`,

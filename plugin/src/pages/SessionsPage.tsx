@@ -1,6 +1,6 @@
 /**
  * A cluster's tuning sessions, newest first: state, start, duration, iterations done of planned and
- * the improvement found. (Starting a session from here comes with the start form.)
+ * the improvement found; and the form that starts one.
  */
 import React from 'react';
 import { useParams } from 'react-router-dom';
@@ -10,6 +10,7 @@ import { SESSIONS_SHOWN, loadSessionsOverview, type SessionRow } from '../api/se
 import { FailedAgents, LoadError, NoAgentsConfigured } from '../components/AgentNotices';
 import { useAgents } from '../components/App/AgentsContext';
 import { SessionStateBadge } from '../components/SessionStateBadge';
+import { StartSessionForm } from '../components/StartSessionForm';
 import { testIds } from '../components/testIds';
 import { PLUGIN_BASE_URL, REFRESH_INTERVAL_MS, clusterPath } from '../constants';
 import { formatDuration, formatTime, shortId } from '../format';
@@ -44,6 +45,15 @@ export default function SessionsPage() {
             <Alert severity="error" title={`No agent answers for cluster ${scope}`}>
               None of the agents that answer belongs to this cluster. Agents that do not answer are listed below.
             </Alert>
+          )}
+          {data?.cluster && (
+            <StartSessionForm
+              slot={data.cluster.answering.slot}
+              cluster={data.cluster.answering.cluster}
+              active={data.active}
+              halted={data.halted}
+              onStarted={overview.reload}
+            />
           )}
           {data?.cluster && data.sessions.length === 0 && (
             <Text color="secondary">No tuning session yet on this cluster.</Text>
