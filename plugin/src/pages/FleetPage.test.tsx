@@ -29,13 +29,13 @@ test('one card per cluster: leader, members, timeline, the answering agent and t
   expect(card).toHaveTextContent('3 members, 3 up');
   expect(card).toHaveTextContent('Timeline 3');
   expect(card).toHaveTextContent('Read through agent 1 (pg1)');
-  expect(card).toHaveTextContent('Healthy');
+  expect(card).toHaveTextContent('All members up');
   expect(card).toHaveTextContent('Session 6f1c2d3e running: iteration 5 of 20');
   expect(within(card).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '5');
   expect(within(card).getByRole('link', { name: 'main' })).toHaveAttribute('href', '/a/patronituner-app/clusters/main');
   const billing = screen.getByTestId(testIds.fleet.card('billing'));
   expect(billing).toHaveTextContent('No leader');
-  expect(billing).toHaveTextContent('Unhealthy');
+  expect(billing).toHaveTextContent('No leader');
   expect(billing).toHaveTextContent('No active session');
 });
 

@@ -50,7 +50,10 @@ function ClusterCard({ cluster }: { cluster: ClusterOverview }) {
   const styles = useStyles2(getStyles);
   const view = cluster.answering.cluster;
   const up = view.members.filter((member) => member.health === 'up').length;
-  const healthy = view.leader !== null && up === view.members.length;
+  const down = view.members.length - up;
+  const health =
+    view.leader === null ? 'No leader' : down > 0 ? `${down} member${down === 1 ? '' : 's'} down` : 'All members up';
+  const healthy = health === 'All members up';
   return (
     <Card data-testid={testIds.fleet.card(cluster.scope)}>
       <Card.Heading>
@@ -68,11 +71,7 @@ function ClusterCard({ cluster }: { cluster: ClusterOverview }) {
       </Card.Meta>
       <Card.Tags>
         <Stack direction="row" gap={1}>
-          <Badge
-            color={healthy ? 'green' : 'red'}
-            text={healthy ? 'Healthy' : 'Unhealthy'}
-            icon={healthy ? 'check' : 'exclamation-triangle'}
-          />
+          <Badge color={healthy ? 'green' : 'red'} text={health} icon={healthy ? 'check' : 'exclamation-triangle'} />
           {view.paused && <Badge color="orange" text="Paused" icon="pause" />}
         </Stack>
       </Card.Tags>
