@@ -3,7 +3,8 @@
  * plugin/dist/module.js loaded as Grafana loads it (harness-server.ts), its plugin proxy forwarding to
  * the agents of a real lab under the reference workload. Configure three agents, start a session with
  * the form, see its progress on the sessions page and the fleet's card, the cluster page, then take the leader's host away (Patroni, PostgreSQL and its agent killed) and
- * see the cluster still read through a replica's agent, the halt banner and the new leader. Saves the
+ * see the cluster still read through a replica's agent, the new leader and the halt's banner, and
+ * acknowledge the halt from it. Saves the
  * README's screenshots to docs/screenshots/.
  * Needs `npm run build` first; run it under the lab lock like every lab test.
  */
@@ -19,6 +20,7 @@ import { REPO } from '../lab/queries.js';
 import { waitFor } from '../lab/wait.js';
 import { prepareWorkload } from '../workload/prepare.js';
 import { runWorkload } from '../workload/run.js';
+import type { SessionDetail } from '@patroni-tuner/backend/contract';
 import { startHarnessServer, type HarnessServer } from './harness-server.js';
 
 const TOKEN = 'e2e-token';
@@ -169,7 +171,7 @@ test('cluster: every member with its role, the leader marked, and the agent answ
   await page.screenshot({ path: join(SCREENSHOTS, 'cluster.png'), fullPage: true });
 });
 
-test("the leader's host gone: the cluster is still read through a replica's agent, with the halt's banner", async () => {
+test("the leader's host gone: the cluster is still read through a replica's agent, the halt acknowledged from its banner", async () => {
   const leaderAgent = agents.find(({ node }) => node === leader)!;
   lab.killNode(leader);
   await leaderAgent.agent.kill();
@@ -189,5 +191,14 @@ test("the leader's host gone: the cluster is still read through a replica's agen
   // Patroni elects a new leader among the replicas; the card follows through the same agents.
   await waitForText(`data-testid cluster-card-${lab.state.scope}`, new RegExp(`Leader (?!${leader}\\b)\\w+`), 120_000);
   await page.screenshot({ path: join(SCREENSHOTS, 'fleet-leader-gone.png'), fullPage: true });
+  // Acknowledged from the card, through an agent that still answers, in the signed-in user's name.
+  const banner = page.getByTestId(`data-testid halt-${sessionId}`);
+  await banner.getByRole('button', { name: 'Acknowledge' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Acknowledge' }).click();
+  await banner.waitFor({ state: 'detached', timeout: 60_000 });
+  const survivor = agents.find(({ node }) => node !== leader)!.agent;
+  const detail = (await (await fetch(`${survivor.url}/api/v1/sessions/${sessionId}`)).json()) as SessionDetail;
+  assert.equal(detail.session.state, 'acknowledged');
+  assert.equal(detail.failover?.acknowledgement?.by, 'admin');
   assert.deepEqual(pageErrors, []);
 });

@@ -5,6 +5,7 @@
  */
 import type { CommandRecord, SessionOptions, SessionRecord } from '@patroni-tuner/backend/contract';
 import { agentRequest } from './agent-api';
+import { followCommand } from './commands';
 
 export type StartRequest = Pick<SessionOptions, 'iterations' | 'iterationSeconds' | 'warmupSeconds' | 'objective'>;
 
@@ -19,20 +20,11 @@ export async function startSession(slot: number, request: StartRequest, commandP
   if ('session' in answer) {
     return { started: true, sessionId: answer.session.id, via: 'leader' };
   }
-  let command = answer.command;
-  while (command.status === 'pending') {
-    await new Promise((resolve) => setTimeout(resolve, commandPollMs));
-    command = (await agentRequest<{ command: CommandRecord }>(slot, `/api/v1/commands/${command.id}`)).command;
+  const outcome = await followCommand(slot, answer.command, commandPollMs);
+  if (outcome.done && typeof outcome.result.sessionId === 'string') {
+    return { started: true, sessionId: outcome.result.sessionId, via: 'command' };
   }
-  const result = command.result ?? {};
-  if (command.status === 'done' && typeof result.sessionId === 'string') {
-    return { started: true, sessionId: result.sessionId, via: 'command' };
-  }
-  const error = result.error as { message?: unknown } | undefined;
-  return {
-    started: false,
-    reason: typeof error?.message === 'string' ? error.message : `the command was ${command.status}`,
-  };
+  return { started: false, reason: outcome.done ? 'the command gave no session' : outcome.reason };
 }
 
 /** The form's fields and the limits the agent's schema enforces, checked before anything is sent. */

@@ -8,6 +8,7 @@ export const testIds = {
   },
   fleet: {
     card: (scope: string) => `data-testid cluster-card-${scope}`,
+    halt: (sessionId: string) => `data-testid halt-${sessionId}`,
   },
   sessions: {
     row: (id: string) => `data-testid session-${id}`,

@@ -4,10 +4,11 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, Card, LinkButton, LoadingPlaceholder, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
-import type { ActiveSession, ClusterActivity, HaltedSession } from '../api/activity';
+import type { ActiveSession, ClusterActivity } from '../api/activity';
 import { describeAgentError } from '../api/agent-api';
 import { loadFleetOverview, type ClusterOverview } from '../api/fleet-overview';
 import { FailedAgents, LoadError, NoAgentsConfigured } from '../components/AgentNotices';
+import { HaltBanner } from '../components/HaltBanner';
 import { useAgents } from '../components/App/AgentsContext';
 import { testIds } from '../components/testIds';
 import { REFRESH_INTERVAL_MS, clusterPath, sessionsPath } from '../constants';
@@ -35,7 +36,7 @@ export default function FleetPage() {
                 </Alert>
               )}
               {fleet.data.clusters.map((cluster) => (
-                <ClusterCard key={cluster.scope} cluster={cluster} />
+                <ClusterCard key={cluster.scope} cluster={cluster} reload={fleet.reload} />
               ))}
               <FailedAgents failed={fleet.data.failed} />
             </>
@@ -46,7 +47,7 @@ export default function FleetPage() {
   );
 }
 
-function ClusterCard({ cluster }: { cluster: ClusterOverview }) {
+function ClusterCard({ cluster, reload }: { cluster: ClusterOverview; reload: () => void }) {
   const styles = useStyles2(getStyles);
   const view = cluster.answering.cluster;
   const up = view.members.filter((member) => member.health === 'up').length;
@@ -77,7 +78,7 @@ function ClusterCard({ cluster }: { cluster: ClusterOverview }) {
       </Card.Tags>
       <Card.Description>
         {cluster.activity.ok ? (
-          <Activity activity={cluster.activity.value} styles={styles} />
+          <Activity slot={cluster.answering.slot} activity={cluster.activity.value} styles={styles} reload={reload} />
         ) : (
           <Text color="error">Sessions could not be read: {describeAgentError(cluster.activity.error)}</Text>
         )}
@@ -94,11 +95,21 @@ function ClusterCard({ cluster }: { cluster: ClusterOverview }) {
   );
 }
 
-function Activity({ activity, styles }: { activity: ClusterActivity; styles: ReturnType<typeof getStyles> }) {
+function Activity({
+  slot,
+  activity,
+  styles,
+  reload,
+}: {
+  slot: number;
+  activity: ClusterActivity;
+  styles: ReturnType<typeof getStyles>;
+  reload: () => void;
+}) {
   return (
     <Stack direction="column" gap={1}>
       {activity.halted.map((halted) => (
-        <HaltBanner key={halted.session.id} halted={halted} />
+        <HaltBanner key={halted.session.id} slot={slot} halted={halted} onAcknowledged={reload} />
       ))}
       {activity.active ? (
         <ActiveProgress active={activity.active} styles={styles} />
@@ -106,20 +117,6 @@ function Activity({ activity, styles }: { activity: ClusterActivity; styles: Ret
         <Text color="secondary">No active session</Text>
       )}
     </Stack>
-  );
-}
-
-function HaltBanner({ halted: { session, phase } }: { halted: HaltedSession }) {
-  const reason = session.reason ?? session.detectedHalt?.reason ?? 'topology changed';
-  const awaiting = phase === 'awaiting_acknowledgement';
-  return (
-    <Alert
-      severity="error"
-      title={`Session ${shortId(session.id)} halted${awaiting ? ': awaiting acknowledgement' : ''}`}
-    >
-      {reason}
-      {!awaiting && ` — failover protocol ${phase === null ? 'starting' : `phase ${phase.replace(/_/g, ' ')}`}`}
-    </Alert>
   );
 }
 
