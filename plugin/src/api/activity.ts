@@ -26,6 +26,8 @@ export interface HaltedSession {
   session: ListedSession;
   /** Null before the protocol recorded its first phase, or when the agent saw the halt first. */
   phase: FailoverPhase | null;
+  /** When the current phase ends on its own (end of stabilisation, grace or a restore's backoff), epoch ms. */
+  phaseEndsAt: number | null;
 }
 
 export interface ClusterActivity {
@@ -51,7 +53,10 @@ export async function clusterActivity(slot: number): Promise<ClusterActivity> {
   ]);
   return {
     active: active === null || !activeDetail ? null : { session: active, iterationsDone: iterationsDone(activeDetail) },
-    halted: halted.map((session, index) => ({ session, phase: haltedDetails[index]?.failover?.phase ?? null })),
+    halted: halted.map((session, index) => {
+      const failover = haltedDetails[index]?.failover ?? null;
+      return { session, phase: failover?.phase ?? null, phaseEndsAt: failover?.phaseEndsAt ?? null };
+    }),
   };
 }
 

@@ -23,11 +23,11 @@ beforeEach(() => {
   inPhase('awaiting_acknowledgement');
 });
 
-function inPhase(phase: string) {
+function inPhase(phase: string, phaseEndsAt: number | null = null) {
   backend.answer(
     'GET',
     proxied(0, `/api/v1/sessions/${HALTED.id}`),
-    ok(sessionDetail(HALTED, 2, { failover: { phase } as never }))
+    ok(sessionDetail(HALTED, 2, { failover: { phase, phaseEndsAt } as never }))
   );
 }
 
@@ -40,11 +40,16 @@ async function acknowledgeAndConfirm(button: string) {
   await userEvent.click(within(dialog).getByRole('button', { name: button }));
 }
 
-test('while the protocol runs, Acknowledge is disabled and the phase is shown', async () => {
-  inPhase('stabilising');
+test('while the protocol runs, Acknowledge is disabled and the phase is shown with a live countdown', async () => {
+  inPhase('grace', Date.now() + 125_000);
   renderApp('/', SETTINGS);
   const banner = await screen.findByTestId(testIds.fleet.halt(HALTED.id));
-  expect(banner).toHaveTextContent('topology changed: leader_changed — failover protocol phase stabilising');
+  expect(banner).toHaveTextContent(
+    /topology changed: leader_changed — failover protocol phase grace, ends in 2m 0[45]s/
+  );
+  const secondsLeft = () => Number(/ends in 2m (\d\d)s/.exec(banner.textContent ?? '')?.[1]);
+  const first = secondsLeft();
+  await waitFor(() => expect(secondsLeft()).toBeLessThan(first), { timeout: 3000 });
   expect(within(banner).getByRole('button', { name: 'Acknowledge' })).toHaveAttribute('aria-disabled', 'true');
 });
 

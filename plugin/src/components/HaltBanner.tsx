@@ -9,7 +9,8 @@ import { Alert, Button, ConfirmModal, Stack, Text } from '@grafana/ui';
 import { acknowledgeHalt } from '../api/acknowledge';
 import type { HaltedSession } from '../api/activity';
 import { AgentRequestError, describeAgentError } from '../api/agent-api';
-import { shortId } from '../format';
+import { formatDuration, shortId } from '../format';
+import { useNow } from '../hooks/useNow';
 import { testIds } from './testIds';
 
 export interface HaltBannerProps {
@@ -20,7 +21,8 @@ export interface HaltBannerProps {
 
 const signedInLogin = (): string => config.bootData.user?.login ?? '';
 
-export function HaltBanner({ slot, halted: { session, phase }, onAcknowledged }: HaltBannerProps) {
+export function HaltBanner({ slot, halted: { session, phase, phaseEndsAt }, onAcknowledged }: HaltBannerProps) {
+  const now = useNow(phaseEndsAt !== null);
   const [confirming, setConfirming] = useState<{ force: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
@@ -65,6 +67,7 @@ export function HaltBanner({ slot, halted: { session, phase }, onAcknowledged }:
         <span>
           {reason}
           {!awaiting && ` — failover protocol ${phase === null ? 'starting' : `phase ${phase.replace(/_/g, ' ')}`}`}
+          {!awaiting && phaseEndsAt !== null && `, ends in ${formatDuration(now, Math.max(now, phaseEndsAt))}`}
         </span>
         <Stack direction="row" gap={1}>
           <Button
