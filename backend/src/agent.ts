@@ -69,6 +69,7 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
       probe(tuning.manager.haltedSessions()),
       tuning.manager.detectedHalts(),
     ]);
+    const pending = tuning.manager.pendingChange;
     return {
       host,
       postgres: pgSnapshot,
@@ -79,6 +80,8 @@ export function createAgent(config: AgentConfig, logger: FastifyServerOptions['l
       failover: halted.ok ? halted.value : [],
       failoverReadOk: halted.ok,
       detectedHalts,
+      approval:
+        pending === null ? null : { sessionId: pending.sessionId, pendingChangeId: pending.id, waitedSeconds: Math.max(0, (Date.now() - pending.createdAt.getTime()) / 1000) },
       drift: { report: tuning.drift.latest, correctionsTotal: tuning.drift.correctionsTotal },
     };
   });

@@ -3,6 +3,7 @@
  * all on this node's Patroni and PostgreSQL. Kept apart from agent.ts so observation stays small.
  */
 import type { KnobRouteOptions } from './api/knob-routes.js';
+import type { RecommendationRouteOptions } from './api/recommendation-routes.js';
 import type { SessionRouteOptions } from './api/session-routes.js';
 import { MemberDatabases } from './cluster/member-databases.js';
 import type { AgentConfig } from './config/config.js';
@@ -20,9 +21,10 @@ import type { PostgresPool } from './postgres/connection.js';
 import { readSettings } from './postgres/settings.js';
 import { StateDatabase } from './state/state-database.js';
 import { DEFAULT_FAILOVER_SETTINGS } from './tuning/failover/index.js';
+import { recommend } from './tuning/recommendation.js';
 import { buildKnobCatalogue, formatForDisplay, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
 import { sessionCatalogue } from './tuning/session/catalogue-adapter.js';
-import { liveClusterPort, liveConfigPort, liveLeaderPort, liveMemberMemory, realClock } from './tuning/session/live-ports.js';
+import { liveClusterPort, liveConfigPort, liveLeaderPort, liveMemberMemory, readWorkloadSignals, realClock } from './tuning/session/live-ports.js';
 import { SessionManager, type SessionLog } from './tuning/session/manager.js';
 import { gpOptimizer } from './tuning/session/optimizer-port.js';
 import { SessionService } from './tuning/session/service.js';
@@ -33,7 +35,7 @@ export interface Tuning {
   drift: DriftChecker;
   /** Starts the command loop and the drift checks. */
   start(): void;
-  routes: SessionRouteOptions & KnobRouteOptions;
+  routes: SessionRouteOptions & KnobRouteOptions & RecommendationRouteOptions;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,11 @@ export function createTuning(
     createPorts: async (store) => {
       const { facts: host, storage: inference } = await hostAssessment();
       log.info({ storage: inference }, 'storage class for the session');
+      // Priors are a head start, not a requirement: unreadable counters leave PGTune's candidate alone.
+      const signals = await readWorkloadSignals(postgres, workload).catch((error: unknown) => {
+        log.warn({ err: error }, 'workload signals unreadable: no search priors');
+        return null;
+      });
       return {
         clock: realClock,
         store,
@@ -78,7 +85,7 @@ export function createTuning(
         config: liveConfigPort(patroni),
         cluster: liveClusterPort(patroni, members),
         optimizer: gpOptimizer,
-        catalogue: (settings, knobs) => sessionCatalogue(settings, host, knobs),
+        catalogue: (settings, knobs) => sessionCatalogue(settings, host, knobs, signals),
         hostMemoryBytes: host.memoryBytes,
         memberMemory: liveMemberMemory(patroni, members),
         member: self() ?? 'unknown',
@@ -138,6 +145,7 @@ export function createTuning(
   };
   const driftLoop = new Periodic(config.driftIntervalMs, () => drift.check(), (error) => log.warn({ err: error }, 'drift check failed'));
 
+  const sessions = new SessionService(manager, watcher, state, { commandTtlMs: config.commandTtlMs });
   return {
     manager,
     drift,
@@ -146,7 +154,17 @@ export function createTuning(
       driftLoop.start();
     },
     routes: {
-      sessions: new SessionService(manager, watcher, state, { commandTtlMs: config.commandTtlMs }),
+      sessions,
+      recommendation: () =>
+        recommend({
+          catalogue,
+          sessions: () => sessions.list(),
+          history: async (sessionId) => {
+            const { iterations, baseline } = await sessions.get(sessionId);
+            return { iterations, baseline };
+          },
+          scope: () => observedScope(watcher.latest) ?? 'unknown',
+        }),
       drift: () => drift.latest,
       detectedHalt: (session) => manager.detectedHalt(session),
       apiToken: config.apiToken,

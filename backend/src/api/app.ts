@@ -13,8 +13,10 @@ import { redact } from '../config/config.js';
 import type { AgentMetrics } from '../metrics/registry.js';
 import type { ClusterWatcher } from '../observer/cluster-watcher.js';
 import { SessionRequestError } from '../tuning/session/errors.js';
+import { approvalRoutes } from './approval-routes.js';
 import { ApiError, errorBody } from './errors.js';
 import { knobRoutes, type KnobRouteOptions } from './knob-routes.js';
+import { recommendationRoutes, type RecommendationRouteOptions } from './recommendation-routes.js';
 import { sessionRoutes, type SessionRouteOptions } from './session-routes.js';
 import { formatValidationErrors } from './validation.js';
 import { clusterView, healthView } from './views.js';
@@ -23,7 +25,7 @@ export interface AppDependencies {
   watcher: ClusterWatcher;
   metrics: AgentMetrics;
   /** The tuning API; absent in an agent built for observation only (and in tests of it). */
-  tuning?: SessionRouteOptions & KnobRouteOptions;
+  tuning?: SessionRouteOptions & KnobRouteOptions & Partial<RecommendationRouteOptions>;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -78,6 +80,8 @@ export function buildApp({ watcher, metrics, tuning, logger = false }: AppDepend
   if (tuning) {
     void app.register(sessionRoutes, tuning);
     void app.register(knobRoutes, tuning);
+    void app.register(approvalRoutes, tuning);
+    if (tuning.recommendation) void app.register(recommendationRoutes, { recommendation: tuning.recommendation });
   }
 
   return app;

@@ -1,5 +1,6 @@
 /** The session API of DESIGN.md §3. Bodies are checked by JSON schema; unknown fields are refused. */
 import type { FastifyInstance } from 'fastify';
+import { formatDuration, parseDuration } from '../config/duration.js';
 import type { SessionRecord } from '../store/records.js';
 import type { DetectedHalt } from '../tuning/session/detected-halt.js';
 import type { SessionService } from '../tuning/session/service.js';
@@ -16,6 +17,10 @@ export interface SessionRouteOptions {
   detectedHalt: (session: SessionRecord) => DetectedHalt | null;
 }
 
+const MIN_APPROVAL_TIMEOUT_MS = 1_000;
+/** A week: a change older than that describes a workload that is gone. */
+const MAX_APPROVAL_TIMEOUT_MS = 7 * 24 * 3_600_000;
+
 const startBody = {
   type: 'object',
   additionalProperties: false,
@@ -26,6 +31,15 @@ const startBody = {
     objective: { type: 'string', enum: ['mean_query_time', 'throughput'] },
     knobs: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, maxItems: 100 },
     seed: { type: 'integer', minimum: 0, maximum: 2147483647 },
+    /** `each`: every configuration waits for a person's approval (DESIGN.md §4 rule 13). */
+    approval: { type: 'string', enum: ['none', 'each'] },
+    /** How long a pending change waits for a decision: milliseconds, or a duration such as `30m` or `1h`. */
+    approvalTimeout: {
+      anyOf: [
+        { type: 'integer', minimum: MIN_APPROVAL_TIMEOUT_MS, maximum: MAX_APPROVAL_TIMEOUT_MS },
+        { type: 'string', pattern: '^\\d+(\\.\\d+)?(ms|s|m|h)$' },
+      ],
+    },
   },
 } as const;
 
@@ -56,6 +70,8 @@ interface StartBody {
   objective?: 'mean_query_time' | 'throughput';
   knobs?: string[];
   seed?: number;
+  approval?: 'none' | 'each';
+  approvalTimeout?: number | string;
 }
 
 export async function sessionRoutes(app: FastifyInstance, { sessions, apiToken, knobNames, detectedHalt }: SessionRouteOptions): Promise<void> {
@@ -73,9 +89,9 @@ export async function sessionRoutes(app: FastifyInstance, { sessions, apiToken, 
     '/api/v1/sessions',
     { schema: { body: startBody }, preValidation: authenticate },
     async (request, reply) => {
-      const body = request.body ?? {};
+      const { approvalTimeout, ...body } = request.body ?? {};
       if (body.knobs !== undefined) await checkKnobs(body.knobs, knobNames);
-      const outcome = await sessions.start(body);
+      const outcome = await sessions.start({ ...body, ...(approvalTimeout !== undefined ? { approvalTimeoutMs: approvalTimeoutMs(approvalTimeout) } : {}) });
       if (outcome.executed) return reply.status(201).send({ session: outcome.session });
       return reply.status(202).send({ command: outcome.command, leader: outcome.leader });
     },
@@ -105,6 +121,15 @@ export async function sessionRoutes(app: FastifyInstance, { sessions, apiToken, 
   app.get<{ Params: { id: string } }>('/api/v1/commands/:id', { schema: { params: idParams } }, async (request) => ({
     command: await sessions.command(request.params.id),
   }));
+}
+
+/** The start option approvalTimeout in ms; 400 naming it when a duration is out of bounds. */
+function approvalTimeoutMs(value: number | string): number {
+  const ms = typeof value === 'number' ? value : parseDuration(value);
+  if (ms === null || ms < MIN_APPROVAL_TIMEOUT_MS || ms > MAX_APPROVAL_TIMEOUT_MS) {
+    throw new ApiError(400, 'invalid_request', `body/approvalTimeout must be between ${formatDuration(MIN_APPROVAL_TIMEOUT_MS)} and ${formatDuration(MAX_APPROVAL_TIMEOUT_MS)}`);
+  }
+  return ms;
 }
 
 async function checkKnobs(knobs: readonly string[], knobNames: SessionRouteOptions['knobNames']): Promise<void> {

@@ -25,6 +25,14 @@ export type {
   CommandKind,
   CommandStatus,
   CommandRecord,
+  ApprovalMode,
+  PendingChangeReason,
+  PendingChangeStatus,
+  PendingChangeRecord,
+  PendingChangeContext,
+  MemoryVerdict,
+  ValueChange,
 } from '../store/records.js';
+export type { ApproveBody, RejectBody } from '../api/approval-routes.js';
 export type { FailoverPhase, FailoverState, HaltRecord, RestoreProgress, UnresolvedRestore, Acknowledgement } from '../tuning/failover/state.js';
 export type { Member } from '../topology/model.js';

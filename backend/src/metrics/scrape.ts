@@ -22,6 +22,8 @@ export interface Scrape {
   failoverReadOk: boolean;
   /** Active sessions this agent saw halted before their record says so (SessionManager.detectedHalts). */
   detectedHalts: ReadonlyArray<DetectedHalt & { sessionId: string }>;
+  /** The change the running session awaits a person's decision on (approval mode), and how long it has waited. */
+  approval: { sessionId: string; pendingChangeId: number; waitedSeconds: number } | null;
   /** This node's last drift check; null when the agent has no drift checker (tests). */
   drift: { report: DriftReport | null; correctionsTotal: number } | null;
 }

@@ -37,9 +37,17 @@ export const tuningFamilies: FamilySpec<Scrape>[] = [
     const t = s.tuning;
     return t && t.baselineScore !== null && t.bestScore ? single(t.baselineScore / t.bestScore, { session: t.sessionId }) : [];
   }),
-  counter('pgtuner_tuning_iterations_total', 'Finished iterations of the session, by outcome (rejected = refused by the memory guardrail).', (s) => {
+  counter('pgtuner_tuning_iterations_total', 'Finished iterations of the session, by outcome (rejected = refused by the memory guardrail, or in approval mode by a person).', (s) => {
     const t = s.tuning;
     return t ? Object.entries(t.outcomes).map(([outcome, value]) => ({ labels: { session: t.sessionId, outcome }, value })) : [];
+  }),
+  gauge('pgtuner_tuning_approval_pending', 'Approval mode: 1 while the session waits for a person to approve or reject a configuration.', (s) => {
+    const session = s.approval?.sessionId ?? s.tuning?.sessionId;
+    return session === undefined ? [] : single(bool(s.approval !== null), { session });
+  }),
+  gauge('pgtuner_tuning_approval_waiting_seconds', 'How long the pending change has waited for a decision; 0 when none waits.', (s) => {
+    const session = s.approval?.sessionId ?? s.tuning?.sessionId;
+    return session === undefined ? [] : single(s.approval?.waitedSeconds ?? 0, { session });
   }),
   gauge(
     'pgtuner_tuning_halt_detected',

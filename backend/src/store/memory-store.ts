@@ -11,6 +11,7 @@ import type {
   EventRecord,
   IterationRecord,
   PatchRecord,
+  PendingChangeRecord,
   SessionRecord,
   SessionState,
 } from './records.js';
@@ -25,7 +26,10 @@ import {
   StaleRecordError,
   type IterationUpdate,
   type NewCommand,
+  type NewPendingChange,
   type NewSession,
+  PendingChangeDecidedError,
+  type PendingChangeDecision,
   RecordNotFoundError,
   SessionConflictError,
   SessionStateError,
@@ -114,6 +118,30 @@ function copyFailover(f: FailoverRecord): FailoverRecord {
   return { state: parseFailoverState(json(f.state)), revision: f.revision };
 }
 
+function copyPendingChange(p: PendingChangeRecord): PendingChangeRecord {
+  return {
+    id: p.id,
+    sessionId: p.sessionId,
+    iteration: p.iteration,
+    reason: p.reason,
+    replaces: p.replaces,
+    configuration: json(p.configuration),
+    parameters: json(p.parameters),
+    vsBaseline: json(p.vsBaseline),
+    vsBest: json(p.vsBest),
+    memory: json(p.memory),
+    prediction: json(p.prediction),
+    context: json(p.context),
+    createdAt: date(p.createdAt),
+    expiresAt: date(p.expiresAt),
+    status: p.status,
+    decidedBy: p.decidedBy,
+    decidedAt: dateOrNull(p.decidedAt),
+    changes: json(p.changes),
+    decisionReason: p.decisionReason,
+  };
+}
+
 function copyCommand(c: CommandRecord): CommandRecord {
   return {
     id: c.id,
@@ -155,6 +183,7 @@ export class MemoryStore implements Store {
   readonly #events: EventRecord[] = [];
   readonly #commands = new Map<string, { record: CommandRecord; seq: number }>();
   readonly #failovers = new Map<string, FailoverRecord>();
+  readonly #pendingChanges: PendingChangeRecord[] = [];
   #seq = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -344,6 +373,54 @@ export class MemoryStore implements Store {
     }
     // PostgreSQL's ORDER BY name, value (code-point order for these ASCII strings).
     return new Map([...values.keys()].sort().map((name) => [name, [...values.get(name)!].sort()]));
+  }
+
+  async insertPendingChange(change: NewPendingChange): Promise<PendingChangeRecord> {
+    this.#requireSession(change.sessionId);
+    if (this.#pendingChanges.some((p) => p.sessionId === change.sessionId && p.status === 'pending')) {
+      throw new DuplicateRecordError(`a pending change of session ${change.sessionId}`);
+    }
+    if (change.replaces !== null && !this.#pendingChanges.some((p) => p.id === change.replaces)) {
+      throw new RecordNotFoundError(`session ${change.sessionId}`);
+    }
+    const stored = copyPendingChange({
+      ...change,
+      id: this.#pendingChanges.length + 1,
+      status: 'pending',
+      decidedBy: null,
+      decidedAt: null,
+      changes: null,
+      decisionReason: null,
+    });
+    this.#pendingChanges.push(stored);
+    return copyPendingChange(stored);
+  }
+
+  async getPendingChange(sessionId: string): Promise<PendingChangeRecord | null> {
+    const found = this.#pendingChanges.find((p) => p.sessionId === sessionId && p.status === 'pending');
+    return found === undefined ? null : copyPendingChange(found);
+  }
+
+  async listPendingChanges(sessionId: string): Promise<PendingChangeRecord[]> {
+    return this.#pendingChanges.filter((p) => p.sessionId === sessionId).map(copyPendingChange);
+  }
+
+  async decidePendingChange(id: number, decision: PendingChangeDecision): Promise<PendingChangeRecord> {
+    const index = this.#pendingChanges.findIndex((p) => p.id === id);
+    const current = this.#pendingChanges[index];
+    if (current === undefined) throw new RecordNotFoundError(`pending change ${id}`);
+    if (current.status !== 'pending') throw new PendingChangeDecidedError(id, current.status);
+    const decided = copyPendingChange({
+      ...current,
+      status: decision.status,
+      decidedBy: decision.by,
+      decidedAt: decision.at,
+      changes: decision.changes ?? null,
+      decisionReason: decision.reason ?? null,
+    });
+    this.#pendingChanges[index] = decided;
+    await this.appendEvent({ ...decision.event, sessionId: current.sessionId });
+    return copyPendingChange(decided);
   }
 
   async insertCommand(command: NewCommand): Promise<CommandRecord> {

@@ -173,10 +173,43 @@ DROP INDEX commands_pending;
 CREATE INDEX commands_pending ON commands (scope, created_at, seq) WHERE status = 'pending';
 `;
 
+const V4_APPROVAL = `
+-- Approval mode: every configuration a session would apply first waits here for a person's decision.
+CREATE TABLE pending_changes (
+  id bigserial PRIMARY KEY,
+  session_id text NOT NULL REFERENCES sessions (id),
+  iteration integer,
+  reason text NOT NULL CHECK (reason IN ('first', 'initial', 'model', 'remeasure', 'restore_best', 'final_best', 'revert_to_baseline', 'keep_current')),
+  replaces bigint REFERENCES pending_changes (id),
+  configuration jsonb NOT NULL,
+  parameters jsonb NOT NULL,
+  vs_baseline jsonb NOT NULL,
+  vs_best jsonb NOT NULL,
+  memory jsonb,
+  prediction jsonb,
+  context jsonb NOT NULL,
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL,
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'dropped')),
+  decided_by text,
+  decided_at timestamptz,
+  changes jsonb,
+  decision_reason text
+);
+-- At most one change awaits a decision per session.
+CREATE UNIQUE INDEX pending_changes_one_per_session ON pending_changes (session_id) WHERE status = 'pending';
+CREATE INDEX pending_changes_by_session ON pending_changes (session_id, id);
+
+-- Decisions reach the leader's agent as commands, like the other mutations.
+ALTER TABLE commands DROP CONSTRAINT commands_kind_check;
+ALTER TABLE commands ADD CONSTRAINT commands_kind_check CHECK (kind IN ('start', 'stop', 'acknowledge', 'approve', 'reject'));
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: V1_INITIAL },
   { version: 2, name: 'failover protocol state', sql: V2_FAILOVER },
   { version: 3, name: 'commands scoped by cluster, with an expiry', sql: V3_SCOPED_COMMANDS },
+  { version: 4, name: 'approval mode: pending changes', sql: V4_APPROVAL },
 ];
 
 /** Throws when versions are not positive, strictly increasing integers or a name is empty. */

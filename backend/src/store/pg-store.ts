@@ -22,6 +22,9 @@ import type {
   MemberVerification,
   ParameterValue,
   PatchRecord,
+  PendingChangeReason,
+  PendingChangeRecord,
+  PendingChangeStatus,
   SessionOptions,
   SessionRecord,
   SessionResult,
@@ -39,7 +42,10 @@ import {
   StaleRecordError,
   type IterationUpdate,
   type NewCommand,
+  type NewPendingChange,
   type NewSession,
+  PendingChangeDecidedError,
+  type PendingChangeDecision,
   RecordNotFoundError,
   SessionConflictError,
   SessionStateError,
@@ -65,6 +71,8 @@ const ITERATION_COLUMNS =
   'session_id, number, state, reason, candidate, parameters, verification, measurement, score, verdicts, started_at, ended_at, error';
 const PATCH_COLUMNS = 'id, session_id, iteration, body, sent_at, outcome, error';
 const EVENT_COLUMNS = 'id, session_id, at, type, member, detail';
+const PENDING_COLUMNS =
+  'id, session_id, iteration, reason, replaces, configuration, parameters, vs_baseline, vs_best, memory, prediction, context, created_at, expires_at, status, decided_by, decided_at, changes, decision_reason';
 const COMMAND_COLUMNS = 'id, kind, scope, session_id, payload, received_by, created_at, expires_at, status, result, handled_by, handled_at';
 
 const SQL = {
@@ -104,7 +112,8 @@ const SQL = {
       score = CASE WHEN $11::boolean THEN $12::double precision ELSE score END,
       verdicts = CASE WHEN $13::boolean THEN $14::jsonb ELSE verdicts END,
       ended_at = CASE WHEN $15::boolean THEN $16::timestamptz ELSE ended_at END,
-      error = CASE WHEN $17::boolean THEN $18::text ELSE error END
+      error = CASE WHEN $17::boolean THEN $18::text ELSE error END,
+      candidate = CASE WHEN $19::boolean THEN $20::jsonb ELSE candidate END
     WHERE session_id = $1 AND number = $2
     RETURNING ${ITERATION_COLUMNS}`,
   listIterations: `SELECT ${ITERATION_COLUMNS} FROM iterations WHERE session_id = $1 ORDER BY number`,
@@ -149,6 +158,25 @@ const SQL = {
       JOIN sessions ON sessions.id = patches.session_id,
            jsonb_each_text(patches.body -> 'postgresql' -> 'parameters') AS parameter
      WHERE sessions.scope = $1 AND parameter.value IS NOT NULL`,
+
+  insertPendingChange: `INSERT INTO pending_changes (session_id, iteration, reason, replaces, configuration, parameters, vs_baseline, vs_best,
+      memory, prediction, context, created_at, expires_at)
+    VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11::jsonb, $12, $13)
+    RETURNING ${PENDING_COLUMNS}`,
+  getPendingChange: `SELECT ${PENDING_COLUMNS} FROM pending_changes WHERE session_id = $1 AND status = 'pending'`,
+  listPendingChanges: `SELECT ${PENDING_COLUMNS} FROM pending_changes WHERE session_id = $1 ORDER BY id`,
+  /** Only a change still pending is decided; its event goes in with the decision. */
+  decidePendingChange: `WITH decided AS (
+      UPDATE pending_changes SET status = $2, decided_by = $3, decided_at = $4, changes = $5::jsonb, decision_reason = $6
+       WHERE id = $1 AND status = 'pending'
+      RETURNING ${PENDING_COLUMNS}
+    ), logged AS (
+      INSERT INTO events (session_id, at, type, member, detail)
+      SELECT session_id, $7, $8, $9, $10::jsonb FROM decided
+      RETURNING id
+    )
+    SELECT * FROM decided`,
+  pendingChangeStatus: 'SELECT status FROM pending_changes WHERE id = $1',
 
   insertCommand: `INSERT INTO commands (id, kind, scope, session_id, payload, received_by, created_at, expires_at)
     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)
@@ -241,6 +269,52 @@ interface EventRow {
   type: string;
   member: string | null;
   detail: Record<string, unknown>;
+}
+
+interface PendingRow {
+  id: string;
+  session_id: string;
+  iteration: number | null;
+  reason: PendingChangeReason;
+  replaces: string | null;
+  configuration: PendingChangeRecord['configuration'];
+  parameters: PendingChangeRecord['parameters'];
+  vs_baseline: PendingChangeRecord['vsBaseline'];
+  vs_best: PendingChangeRecord['vsBest'];
+  memory: PendingChangeRecord['memory'];
+  prediction: PendingChangeRecord['prediction'];
+  context: PendingChangeRecord['context'];
+  created_at: Date;
+  expires_at: Date;
+  status: PendingChangeStatus;
+  decided_by: string | null;
+  decided_at: Date | null;
+  changes: PendingChangeRecord['changes'];
+  decision_reason: string | null;
+}
+
+function toPendingChange(row: PendingRow): PendingChangeRecord {
+  return {
+    id: toId(row.id),
+    sessionId: row.session_id,
+    iteration: row.iteration,
+    reason: row.reason,
+    replaces: row.replaces === null ? null : toId(row.replaces),
+    configuration: row.configuration,
+    parameters: row.parameters,
+    vsBaseline: row.vs_baseline,
+    vsBest: row.vs_best,
+    memory: row.memory,
+    prediction: row.prediction,
+    context: row.context,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    status: row.status,
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at,
+    changes: row.changes,
+    decisionReason: row.decision_reason,
+  };
 }
 
 interface CommandRow {
@@ -532,6 +606,7 @@ export class PgStore implements Store {
       ...field(update, 'verdicts', json),
       ...field(update, 'endedAt'),
       ...field(update, 'error'),
+      ...field(update, 'candidate', json),
     ]);
     if (row === undefined) throw new RecordNotFoundError(`iteration ${number} of session ${sessionId}`);
     return toIteration(row);
@@ -621,6 +696,59 @@ export class PgStore implements Store {
     for (const { name, value } of rows) values.set(name, [...(values.get(name) ?? []), value]);
     // Code-point order, whatever the database's collation.
     return new Map([...values.keys()].sort().map((name) => [name, values.get(name)!.sort()]));
+  }
+
+  async insertPendingChange(change: NewPendingChange): Promise<PendingChangeRecord> {
+    try {
+      const [row] = await this.#db.query<PendingRow>(SQL.insertPendingChange, [
+        change.sessionId,
+        change.iteration,
+        change.reason,
+        change.replaces,
+        json(change.configuration),
+        json(change.parameters),
+        json(change.vsBaseline),
+        json(change.vsBest),
+        jsonOrNull(change.memory),
+        jsonOrNull(change.prediction),
+        json(change.context),
+        change.createdAt,
+        change.expiresAt,
+      ]);
+      return toPendingChange(expectRow(row, 'INSERT … RETURNING'));
+    } catch (error) {
+      throw insertError(error, `a pending change of session ${change.sessionId}`, change.sessionId);
+    }
+  }
+
+  async getPendingChange(sessionId: string): Promise<PendingChangeRecord | null> {
+    const [row] = await this.#db.query<PendingRow>(SQL.getPendingChange, [sessionId]);
+    return row === undefined ? null : toPendingChange(row);
+  }
+
+  async listPendingChanges(sessionId: string): Promise<PendingChangeRecord[]> {
+    const rows = await this.#db.query<PendingRow>(SQL.listPendingChanges, [sessionId]);
+    return rows.map(toPendingChange);
+  }
+
+  async decidePendingChange(id: number, decision: PendingChangeDecision): Promise<PendingChangeRecord> {
+    const { event } = decision;
+    const [row] = await this.#db.query<PendingRow>(SQL.decidePendingChange, [
+      id,
+      decision.status,
+      decision.by,
+      decision.at,
+      jsonOrNull(decision.changes ?? null),
+      decision.reason ?? null,
+      event.at,
+      event.type,
+      event.member,
+      json(event.detail),
+    ]);
+    if (row !== undefined) return toPendingChange(row);
+    const [current] = await this.#db.query<{ status: PendingChangeStatus }>(SQL.pendingChangeStatus, [id]);
+    if (current === undefined) throw new RecordNotFoundError(`pending change ${id}`);
+    throw new PendingChangeDecidedError(id, current.status);
   }
 
   async insertCommand(command: NewCommand): Promise<CommandRecord> {

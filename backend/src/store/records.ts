@@ -34,11 +34,23 @@ export interface SessionOptions {
   /** Knob names to tune; all tunable knobs when empty. */
   knobs: string[];
   seed: number;
+  /**
+   * `each`: every configuration the session would apply waits as a pending change until a person
+   * approves it (DESIGN.md §4 rule 13). Absent in sessions recorded before approval mode: `none`.
+   */
+  approval?: ApprovalMode;
+  /** How long a pending change may wait for a decision before it is dropped (approval `each`). */
+  approvalTimeoutMs?: number;
 }
 
+export type ApprovalMode = 'none' | 'each';
+
 export interface SessionResult {
-  /** Which configuration the session ended on. */
-  final: 'best' | 'baseline';
+  /**
+   * Which configuration the session ended on; `current` when, in approval mode, no one approved a
+   * move to the best or the baseline and the cluster kept the (verified) configuration in force.
+   */
+  final: 'best' | 'baseline' | 'current';
   bestIteration: number | null;
   baselineScore: number | null;
   bestScore: number | null;
@@ -118,7 +130,8 @@ export interface Measurement {
 }
 
 export interface GuardrailVerdict {
-  guardrail: 'memory' | 'regression' | 'error';
+  /** `approval`: a person rejected the candidate (approval mode). */
+  guardrail: 'memory' | 'regression' | 'error' | 'approval';
   ok: boolean;
   detail: string;
 }
@@ -163,7 +176,7 @@ export interface EventRecord {
   detail: Record<string, unknown>;
 }
 
-export type CommandKind = 'start' | 'stop' | 'acknowledge';
+export type CommandKind = 'start' | 'stop' | 'acknowledge' | 'approve' | 'reject';
 export type CommandStatus = 'pending' | 'done' | 'rejected';
 
 export interface CommandRecord {
@@ -183,4 +196,98 @@ export interface CommandRecord {
   result: Record<string, unknown> | null;
   handledBy: string | null;
   handledAt: Date | null;
+}
+
+/** Why the session proposes a pending change: the optimizer's reason for a candidate, or the session's step. */
+export type PendingChangeReason =
+  /** PGTune's first guess. */
+  | 'first'
+  /** Exploration: the space-filling design. */
+  | 'initial'
+  | 'model'
+  | 'remeasure'
+  /** Back to the best known configuration after a failed or regressed candidate. */
+  | 'restore_best'
+  /** The session ends on its best configuration. */
+  | 'final_best'
+  | 'revert_to_baseline'
+  /** After a completed session whose final change was not decided in time: the configuration in force stays. */
+  | 'keep_current';
+
+/**
+ * What a pending change is now: `pending` awaits a person; `approved` and `rejected` are a person's
+ * decisions; `expired` was not decided within the session's approvalTimeout; `dropped` was cut off
+ * by a halt, a stop or the session's end. Only an approved change is ever applied.
+ */
+export type PendingChangeStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'dropped';
+
+/** The memory guardrail's verdict on a pending configuration, with the numbers behind it. */
+export interface MemoryVerdict {
+  ok: boolean;
+  detail: string;
+  /** The worst-case memory of the configuration. */
+  boundBytes: number;
+  /** The share of the smallest member's memory it may reach. */
+  limitBytes: number;
+  hostMemoryBytes: number;
+  boundBy: string | null;
+}
+
+/** A value of the pending configuration next to the one it is compared with. */
+export interface ValueChange {
+  from: ParameterValue | null;
+  to: ParameterValue;
+}
+
+/** Where the runner was when it proposed the change: enough to resume after an agent restart. */
+export interface PendingChangeContext {
+  /** The configuration in force (verified) when the change was proposed. */
+  current: Record<string, ParameterValue>;
+  best: { configuration: Record<string, ParameterValue>; score: number; iteration: number };
+  baselineScore: number;
+  /** The timeline the session holds the cluster to. */
+  timeline: number | null;
+  /** Whether the session had ended its iterations (the final change or its fallback). */
+  ending: boolean;
+  /** Whether a PATCH was sent by this session before the change was proposed. */
+  sent: boolean;
+  /** Whether the last change sent was verified on every member (the cluster is on `current`). */
+  verified: boolean;
+  /** Whether a PATCH went out since the cluster was last verified on its best or baseline configuration. */
+  unconfirmed: boolean;
+  /** The objective the session measures (the requested one, or its fallback). */
+  objective: SessionOptions['objective'];
+  /** The baseline window's statements every later window is compared with; null without pg_stat_statements. */
+  referenceStatements: Record<string, { calls: number; execMs: number }> | null;
+}
+
+export interface PendingChangeRecord {
+  id: number;
+  sessionId: string;
+  /** The iteration a candidate would be measured as; null for a restore, the final change and fallbacks. */
+  iteration: number | null;
+  reason: PendingChangeReason;
+  /** The expired change this one was proposed instead of (the timeout's fallback); null otherwise. */
+  replaces: number | null;
+  /** The whole configuration the cluster would be on, in pg_settings units. */
+  configuration: Record<string, ParameterValue>;
+  /** What would be sent in PATCH /config (`postgresql.parameters`), null removing a parameter. */
+  parameters: Record<string, string | null>;
+  /** Knobs whose value differs from the baseline's, and from the best configuration so far. */
+  vsBaseline: Record<string, ValueChange>;
+  vsBest: Record<string, ValueChange>;
+  memory: MemoryVerdict | null;
+  /** The model's predicted score (the objective, lower is better) with its standard deviation, when the model proposed it. */
+  prediction: { score: number; sd: number } | null;
+  context: PendingChangeContext;
+  createdAt: Date;
+  /** Dropped (never applied) when not decided by then. */
+  expiresAt: Date;
+  status: PendingChangeStatus;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  /** The reviewer's adjustments (pg_settings units), applied over `configuration`. */
+  changes: Record<string, ParameterValue> | null;
+  /** Why it was rejected, expired or dropped. */
+  decisionReason: string | null;
 }

@@ -3,7 +3,7 @@
  * store implementations and the contract tests. Each list is built from a `Record<Union, …>`, so adding a member to a union
  * in records.ts fails to compile here until it is listed (and a migration widens the CHECK constraint).
  */
-import type { CommandKind, CommandStatus, IterationState, SessionState } from './records.js';
+import type { CommandKind, CommandStatus, IterationState, PendingChangeReason, PendingChangeStatus, SessionState } from './records.js';
 import { TERMINAL_SESSION_STATES } from './records.js';
 
 const SESSION_STATE_SET: Record<SessionState, true> = {
@@ -29,8 +29,20 @@ const ITERATION_STATE_SET: Record<IterationState, true> = {
   reverted: true,
 };
 
-const COMMAND_KIND_SET: Record<CommandKind, true> = { start: true, stop: true, acknowledge: true };
+const COMMAND_KIND_SET: Record<CommandKind, true> = { start: true, stop: true, acknowledge: true, approve: true, reject: true };
 const COMMAND_STATUS_SET: Record<CommandStatus, true> = { pending: true, done: true, rejected: true };
+
+const PENDING_CHANGE_STATUS_SET: Record<PendingChangeStatus, true> = { pending: true, approved: true, rejected: true, expired: true, dropped: true };
+const PENDING_CHANGE_REASON_SET: Record<PendingChangeReason, true> = {
+  first: true,
+  initial: true,
+  model: true,
+  remeasure: true,
+  restore_best: true,
+  final_best: true,
+  revert_to_baseline: true,
+  keep_current: true,
+};
 
 export const SESSION_STATES = Object.keys(SESSION_STATE_SET) as readonly SessionState[];
 /** pending, preparing, running, finishing and halted: at most one per scope. */
@@ -38,6 +50,8 @@ export const ACTIVE_SESSION_STATES: readonly SessionState[] = SESSION_STATES.fil
 export const ITERATION_STATES = Object.keys(ITERATION_STATE_SET) as readonly IterationState[];
 export const COMMAND_KINDS = Object.keys(COMMAND_KIND_SET) as readonly CommandKind[];
 export const COMMAND_STATUSES = Object.keys(COMMAND_STATUS_SET) as readonly CommandStatus[];
+export const PENDING_CHANGE_STATUSES = Object.keys(PENDING_CHANGE_STATUS_SET) as readonly PendingChangeStatus[];
+export const PENDING_CHANGE_REASONS = Object.keys(PENDING_CHANGE_REASON_SET) as readonly PendingChangeReason[];
 
 export function isActiveSessionState(state: SessionState): boolean {
   return !TERMINAL_SESSION_STATES.has(state);

@@ -7,6 +7,8 @@ import type {
   EventRecord,
   IterationRecord,
   PatchRecord,
+  PendingChangeRecord,
+  PendingChangeStatus,
   SessionRecord,
   SessionState,
 } from './records.js';
@@ -105,8 +107,33 @@ export interface SessionUpdateGuard {
 export type NewCommand = Omit<CommandRecord, 'status' | 'result' | 'handledBy' | 'handledAt'>;
 
 export type IterationUpdate = Partial<
-  Pick<IterationRecord, 'state' | 'parameters' | 'verification' | 'measurement' | 'score' | 'verdicts' | 'endedAt' | 'error'>
+  Pick<IterationRecord, 'state' | 'candidate' | 'parameters' | 'verification' | 'measurement' | 'score' | 'verdicts' | 'endedAt' | 'error'>
 >;
+
+export type NewPendingChange = Omit<PendingChangeRecord, 'id' | 'status' | 'decidedBy' | 'decidedAt' | 'changes' | 'decisionReason'>;
+
+export interface PendingChangeDecision {
+  status: Exclude<PendingChangeStatus, 'pending'>;
+  /** The person (approved, rejected) or `tuner` (expired, dropped). */
+  by: string;
+  at: Date;
+  changes?: Record<string, PendingChangeRecord['configuration'][string]> | null;
+  reason?: string | null;
+  /** Stored with the decision, in the same write, before anything is applied. */
+  event: NewEvent;
+}
+
+/** Thrown when a decision is recorded for a pending change that is no longer pending. */
+export class PendingChangeDecidedError extends Error {
+  override readonly name = 'PendingChangeDecidedError';
+  readonly code = 'PGT_STORE_PENDING_DECIDED';
+  constructor(
+    readonly id: number,
+    readonly status: PendingChangeStatus,
+  ) {
+    super(`pending change ${id} is already ${status}`);
+  }
+}
 
 /**
  * The only way to the state database. Implementations: PostgreSQL (production) and in-memory (unit
@@ -161,6 +188,22 @@ export interface Store {
    * RecordNotFoundError when the session has no failover state.
    */
   saveFailoverState(input: SaveFailover): Promise<FailoverRecord>;
+
+  /**
+   * Records a change awaiting approval. Rejects with DuplicateRecordError when the session already
+   * has one pending, RecordNotFoundError for an unknown session.
+   */
+  insertPendingChange(change: NewPendingChange): Promise<PendingChangeRecord>;
+  /** The session's change awaiting a decision, if any. */
+  getPendingChange(sessionId: string): Promise<PendingChangeRecord | null>;
+  /** Every change the session proposed, oldest first. */
+  listPendingChanges(sessionId: string): Promise<PendingChangeRecord[]>;
+  /**
+   * Records the decision on a pending change with its event, in one write. Throws
+   * PendingChangeDecidedError (and writes nothing) when it is no longer pending,
+   * RecordNotFoundError when there is no such change.
+   */
+  decidePendingChange(id: number, decision: PendingChangeDecision): Promise<PendingChangeRecord>;
 
   /** Every value the tuner sent for each parameter in PATCH /config, across the scope's sessions (removals excluded). */
   listPatchedValues(scope: string): Promise<Map<string, string[]>>;

@@ -45,4 +45,6 @@ export interface Suggestion {
   config: Configuration;
   /** Why this configuration: a given first candidate, the space-filling design, the surrogate model, or a re-measure of the incumbent. */
   reason: SuggestionReason;
+  /** The model's predicted score (lower is better) and its standard deviation, for a 'model' proposal. */
+  prediction?: { score: number; sd: number };
 }

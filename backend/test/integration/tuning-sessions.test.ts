@@ -281,12 +281,20 @@ test('pausing the cluster mid-session halts it; nothing is sent after the pause'
     what: 'the session to propose its first candidate',
     timeoutMs: 120_000,
   });
-  const paused = await fetch(`${lab.restUrl(leader)}/config`, {
-    method: 'PATCH',
-    headers: { authorization: lab.restAuthHeader, 'content-type': 'application/json' },
-    body: JSON.stringify({ pause: true }),
-    signal: AbortSignal.timeout(10_000),
-  });
+  // Patroni's PATCH /config is a compare-and-set on the DCS: one racing the session's own PATCH
+  // answers 409 Conflict and changes nothing, so it is sent again, as patronictl's user would.
+  const paused = await waitFor(
+    async () => {
+      const response = await fetch(`${lab.restUrl(leader)}/config`, {
+        method: 'PATCH',
+        headers: { authorization: lab.restAuthHeader, 'content-type': 'application/json' },
+        body: JSON.stringify({ pause: true }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      return response.status === 409 ? false : response;
+    },
+    { what: 'Patroni to take the pause without a conflicting write', timeoutMs: 30_000, intervalMs: 100 },
+  );
   assert.equal(paused.status, 200, await paused.text());
   const pausedAt = Date.now();
   const detail = await waitForEnd(sessionId);

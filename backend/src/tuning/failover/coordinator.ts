@@ -16,7 +16,7 @@ import { observedScope, type ClusterObservation } from '../../observer/cluster-w
 import { isMissingStateStore } from '../../store/database.js';
 import type { SessionRecord } from '../../store/records.js';
 import { ACTIVE_SESSION_STATES } from '../../store/states.js';
-import { StaleRecordError, type FailoverRecord, type NewEvent, type Store } from '../../store/store.js';
+import { PendingChangeDecidedError, StaleRecordError, type FailoverRecord, type NewEvent, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
 import type { Topology } from '../../topology/model.js';
 import { hasHealthyLeader } from '../../topology/predicates.js';
@@ -58,6 +58,11 @@ export interface CoordinatorDeps {
   verifiedMembers(sessionId: string, members: readonly string[]): Promise<string[]>;
   /** What this process did with a session; null when it never ran it (e.g. before a restart). */
   localRun(sessionId: string): LocalRun | null;
+  /**
+   * A session this agent executed before it restarted that can go on where it was (an approval-mode
+   * session waiting for a decision: nothing is in flight): resumes it and says true; false to abort it.
+   */
+  resumeRun?(session: SessionRecord): Promise<boolean>;
   /** The wall clock (epoch ms): timestamps people read. */
   now(): number;
   /** A monotonic clock (ms, any origin, never steps): every wait and deadline. */
@@ -243,6 +248,7 @@ export class FailoverCoordinator {
     }
     if (local?.kind === 'running' || local?.kind === 'ended') return;
     if (local?.kind === 'halted') return this.#begin(session, local.detection);
+    if (session.executor === self && local === null && (await this.#deps.resumeRun?.(session)) === true) return;
     if (session.executor === self) return this.#abort(session, local === null ? 'the agent executing it restarted' : 'its runner lost the state store');
     return this.#begin(session, this.#detectionFor(session.executor, self));
   }
@@ -272,6 +278,7 @@ export class FailoverCoordinator {
     });
     const record = await this.#deps.store.beginFailover({ state: started.state, reason: detection.reason, events: eventsOf(started) });
     if (record) {
+      await this.#dropPending(session, `the session was halted: ${detection.reason}`);
       this.#ownRevisions.set(session.id, record.revision);
       this.#deps.log.warn(
         { session: session.id, reason: detection.reason, detectionLatencyMs: record.state.halt.detectionLatencyMs },
@@ -384,9 +391,33 @@ export class FailoverCoordinator {
       }
     }
     this.#abortRetries.delete(session.id);
+    await this.#dropPending(session, `the session was aborted: ${why}`);
     await store.updateSession(session.id, { state: 'aborted', reason, endedAt: new Date(now()) }, { from: [session.state] });
     await store.appendEvent(event('session_aborted', { reason, ...(changedBySomeoneElse.length > 0 ? { changedBySomeoneElse } : {}) }));
     this.#deps.log.warn({ session: session.id, reason }, 'tuning session aborted');
+  }
+
+  /**
+   * Approval mode: a change that waited for a person's decision when its session was halted or
+   * aborted here is dropped, never applied (the runner drops its own; this covers a session whose
+   * runner is gone).
+   */
+  async #dropPending(session: SessionRecord, why: string): Promise<void> {
+    const { store, now } = this.#deps;
+    const pending = await store.getPendingChange(session.id).catch((error: unknown) => (isMissingStateStore(error) ? null : Promise.reject(error)));
+    if (pending === null) return;
+    const at = new Date(now());
+    try {
+      await store.decidePendingChange(pending.id, {
+        status: 'dropped',
+        by: 'tuner',
+        at,
+        reason: why,
+        event: { sessionId: session.id, at, type: 'approval_dropped', member: null, detail: { pendingChange: pending.id, reason: pending.reason, why } },
+      });
+    } catch (error) {
+      if (!(error instanceof PendingChangeDecidedError)) throw error;
+    }
   }
 
   /** Saves a transition that changed something, with its events; returns the record now stored. */

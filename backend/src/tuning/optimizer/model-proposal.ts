@@ -32,6 +32,8 @@ export interface ModelProposal {
   /** log EI on standardised targets. */
   logEi: number;
   model: GaussianProcess;
+  /** The posterior at `config` in the scores' own units. */
+  prediction: { score: number; sd: number };
 }
 
 export interface ModelProposalOptions {
@@ -117,6 +119,8 @@ export function proposeByModel(
     }
     if (current.value > winner.value) winner = current;
   }
-  return { config: winner.config, logEi: winner.value, model };
+  const posterior = model.predict(encodeConfiguration(winner.config, space, layout, 'repaired candidate'));
+  const prediction = { score: mean + posterior.mean * scale, sd: Math.sqrt(posterior.variance) * scale };
+  return { config: winner.config, logEi: winner.value, model, prediction };
 }
 

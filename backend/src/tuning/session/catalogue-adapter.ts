@@ -11,6 +11,8 @@ import {
   type HostFacts,
   type KnobCatalogue,
 } from '../knobs/index.js';
+import { searchPriors, withPriors, type WorkloadSignals } from '../knobs/priors.js';
+import type { Configuration } from '../space.js';
 import type { SessionCatalogue } from './ports.js';
 
 /** Thrown when a session names knobs that are not tunable on this server. */
@@ -31,15 +33,25 @@ export function restrictCatalogue(catalogue: KnobCatalogue, knobs: readonly stri
   return { ...catalogue, tunable };
 }
 
-export function sessionCatalogue(settings: readonly PgSetting[], host: HostFacts, knobs: readonly string[]): SessionCatalogue {
+/** `signals`: the workload's counters at the session's start, for the search priors; null when unread. */
+export function sessionCatalogue(
+  settings: readonly PgSetting[],
+  host: HostFacts,
+  knobs: readonly string[],
+  signals: WorkloadSignals | null,
+): SessionCatalogue {
   const catalogue = restrictCatalogue(buildKnobCatalogue(settings, host), knobs);
   const names = catalogue.tunable.map((k) => k.name);
+  const pgtune = pgtuneFirstCandidate(catalogue);
+  const priors = signals === null ? [] : searchPriors(signals, catalogue, pgtune);
+  const repair = (config: Configuration) => repairConfiguration(config, catalogue).config;
   return {
     names,
     space: toSearchSpace(catalogue),
-    firstCandidates: [pgtuneFirstCandidate(catalogue)],
+    firstCandidates: priors.length === 0 ? [pgtune] : [pgtune, repair(withPriors(pgtune, priors))],
+    priors,
     currentValues: (current) => currentConfiguration(restrictCatalogue(buildKnobCatalogue(current, host), names)),
-    repair: (config) => repairConfiguration(config, catalogue).config,
+    repair,
     validate: (changes, options) => {
       const result = validateParameters(changes, catalogue, { allowOutsideSearchRange: options?.restore === true });
       return result.ok ? { ok: true, parameters: result.parameters } : { ok: false, errors: result.errors };

@@ -17,6 +17,9 @@ export class SessionRequestError extends Error {
       | 'acknowledger_required'
       | 'force_required'
       | 'command_not_found'
+      | 'no_pending_change'
+      | 'invalid_changes'
+      | 'pending_change_decided'
       | 'state_unavailable',
     message: string,
     /** Extra fields for the error body, e.g. the leader's name or the active session. */

@@ -17,6 +17,8 @@ import { readStatementsStatus } from '../../postgres/statements-status.js';
 import { readStatementsByQuery, type StatementTotals } from '../../postgres/statements.js';
 import type { WorkloadSnapshot } from '../objective.js';
 import type { WorkloadDatabases } from '../workload-databases.js';
+import type { WorkloadSignals } from '../knobs/priors.js';
+import { readCheckpointStats } from '../../postgres/checkpoints.js';
 import type { Clock, ClusterPort, ConfigPort, LeaderPort, MemberMemory, MemberSettings } from './ports.js';
 import { startBlockers } from './preconditions.js';
 
@@ -105,6 +107,22 @@ async function readCurrentDatabase(db: Queryable): Promise<string> {
   const [row] = await db.query<{ database: string }>('SELECT current_database() AS database');
   if (row === undefined) throw new Error('current_database() returned no row');
   return row.database;
+}
+
+/** The workload's counters at a session's start, for the search priors (tuning/knobs/priors.ts). */
+export async function readWorkloadSignals(db: Queryable, workload: WorkloadDatabases): Promise<WorkloadSignals> {
+  const facts = await readServerFacts(db);
+  const [databases, checkpoints] = await Promise.all([readDatabaseStats(db, facts), readCheckpointStats(db, facts)]);
+  const counted = databases.filter((d) => workload.includes(d.datname));
+  const sum = (field: 'blksHit' | 'blksRead' | 'tempFiles' | 'tempBytes') => counted.reduce((total, d) => total + d[field], 0);
+  return {
+    blocksHit: sum('blksHit'),
+    blocksRead: sum('blksRead'),
+    tempFiles: sum('tempFiles'),
+    tempBytes: sum('tempBytes'),
+    checkpointsTimed: checkpoints.timed,
+    checkpointsRequested: checkpoints.requested,
+  };
 }
 
 /** The workload-wide totals are the per-statement ones summed. */

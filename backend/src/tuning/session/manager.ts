@@ -6,7 +6,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { observedScope, type ClusterObservation, type ClusterWatcher } from '../../observer/cluster-watcher.js';
-import type { SessionOptions, SessionRecord } from '../../store/records.js';
+import type { PendingChangeRecord, SessionOptions, SessionRecord } from '../../store/records.js';
 import { expiredCommandResult } from '../../store/states.js';
 import { SessionConflictError, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
@@ -18,7 +18,7 @@ import { DetectedHalts, UNHALTED_ACTIVE_STATES, type DetectedHalt } from './dete
 import { SessionRequestError } from './errors.js';
 import type { SessionPorts } from './ports.js';
 import { startBlockers } from './preconditions.js';
-import { SessionRunner, type RunnerSettings, type SessionProgress } from './runner.js';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, SessionRunner, type ApprovalDecision, type RunnerSettings, type SessionProgress } from './runner.js';
 
 export interface SessionLog {
   info(detail: Record<string, unknown>, message: string): void;
@@ -53,6 +53,8 @@ export const DEFAULT_SESSION_OPTIONS: Omit<SessionOptions, 'seed'> = {
   warmupSeconds: 30,
   objective: 'mean_query_time',
   knobs: [],
+  approval: 'none',
+  approvalTimeoutMs: DEFAULT_APPROVAL_TIMEOUT_MS,
 };
 
 export class SessionManager {
@@ -83,6 +85,7 @@ export class SessionManager {
       restoreBaseline: async (sessionId, members, signal) => (await restorer()).restore(sessionId, members, signal),
       verifiedMembers: async (sessionId, members) => (await restorer()).verifiedMembers(sessionId, members),
       localRun: (sessionId) => this.#local.get(sessionId) ?? null,
+      resumeRun: (session) => this.#resume(session),
       now: deps.now ?? Date.now,
       monotonic: deps.monotonic ?? (() => performance.now()),
       settings: deps.failover,
@@ -164,6 +167,21 @@ export class SessionManager {
       throw error;
     }
     return session;
+  }
+
+  /** The change the running session awaits a decision on (approval mode), if any. */
+  get pendingChange(): PendingChangeRecord | null {
+    return this.#runner?.pendingChange ?? null;
+  }
+
+  /** A person's decision on `sessionId`'s pending change; the runner records it before it acts on it. */
+  async decide(sessionId: string, decision: ApprovalDecision): Promise<PendingChangeRecord> {
+    this.#requireLeader();
+    const runner = this.#runner;
+    if (runner === null || runner.sessionId !== sessionId) {
+      throw new SessionRequestError(404, 'no_pending_change', `session ${sessionId} has no change awaiting approval on this agent`);
+    }
+    return runner.decide(decision);
   }
 
   /** A person acknowledges the failover halt of `sessionId`: the session ends, and a new one may start. */
@@ -257,6 +275,9 @@ export class SessionManager {
           const by = typeof command.payload.by === 'string' ? command.payload.by : '';
           const { failover } = await this.acknowledge(command.sessionId, by, { force: command.payload.force === true });
           outcome = { status: 'done', result: { sessionId: command.sessionId, acknowledgement: failover.acknowledgement } };
+        } else if ((command.kind === 'approve' || command.kind === 'reject') && command.sessionId !== null) {
+          const decided = await this.decide(command.sessionId, decisionOf(command.kind, command.payload));
+          outcome = { status: 'done', result: { sessionId: command.sessionId, pendingChange: decided } };
         } else {
           outcome = { status: 'rejected', result: { error: { code: 'unsupported_command', message: `cannot execute ${command.kind} yet` } } };
         }
@@ -269,14 +290,31 @@ export class SessionManager {
     }
   }
 
-  #launch(session: SessionRecord, ports: SessionPorts): void {
+  /**
+   * After a restart: an approval-mode session this agent executed that waits for a decision goes on
+   * waiting (its change is applied only if approved); any other is aborted by the coordinator.
+   */
+  async #resume(session: SessionRecord): Promise<boolean> {
+    if (session.options.approval !== 'each' || (session.state !== 'running' && session.state !== 'finishing') || this.#runner !== null) return false;
+    const pending = await this.#deps.store.getPendingChange(session.id);
+    if (pending === null) return false;
+    const ports = await this.#deps.createPorts(this.#deps.store);
+    this.#local.set(session.id, { kind: 'running' });
+    this.#launch(session, ports, pending);
+    return true;
+  }
+
+  #launch(session: SessionRecord, ports: SessionPorts, resumeAt: PendingChangeRecord | null = null): void {
     const runner = new SessionRunner(ports, this.#deps.runnerSettings, session);
     this.#runner = runner;
     this.#lastRunner = runner;
-    this.#deps.log.info({ session: session.id, options: session.options }, 'tuning session started');
+    this.#deps.log.info(
+      { session: session.id, options: session.options, ...(resumeAt ? { pendingChange: resumeAt.id } : {}) },
+      resumeAt ? 'tuning session resumed: a change awaits approval' : 'tuning session started',
+    );
     // A poll between the start checks and now reached no runner: the latest one is checked here.
     this.#holdStartConditions(this.#deps.watcher.latest);
-    this.#running = runner.run().then(
+    this.#running = (resumeAt ? runner.resume(resumeAt) : runner.run()).then(
       (final) => {
         this.#deps.log.info({ session: final.id, state: final.state, result: final.result, reason: final.reason }, 'tuning session ended');
         this.#local.set(session.id, this.#afterRun(runner));
@@ -351,4 +389,12 @@ export class SessionManager {
     }
     return observation;
   }
+}
+
+/** A forwarded approve or reject command's payload as the runner takes it. */
+function decisionOf(kind: 'approve' | 'reject', payload: Record<string, unknown>): ApprovalDecision {
+  const by = typeof payload.by === 'string' ? payload.by : 'api';
+  if (kind === 'reject') return { approve: false, by, ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}) };
+  const changes = payload.changes;
+  return { approve: true, by, ...(changes !== null && typeof changes === 'object' ? { changes: changes as Record<string, string | number | boolean> } : {}) };
 }

@@ -8,6 +8,7 @@ import type { PgSetting } from '../../postgres/settings.js';
 import type { ParameterValue } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import type { StatementsStatus } from '../../postgres/statements-status.js';
+import type { SearchPrior } from '../knobs/priors.js';
 import type { WorkloadSnapshot } from '../objective.js';
 import type { Configuration, Dimension, Suggestion, Trial } from '../space.js';
 
@@ -86,8 +87,10 @@ export interface SessionCatalogue {
   /** The knobs this session tunes. */
   names: readonly string[];
   space: readonly Dimension[];
-  /** Hardware-aware starting points, tried first. */
+  /** Hardware-aware starting points, tried first: PGTune's, then PGTune's moved by the workload's signals. */
   firstCandidates: readonly Configuration[];
+  /** What the workload's signals moved in the second first candidate, and why; empty when nothing stood out. */
+  priors: readonly SearchPrior[];
   /** The effective value of every tuned knob, in pg_settings units. */
   currentValues(settings: readonly PgSetting[]): Configuration;
   /** Cross-knob rules applied to a suggestion (random_page_cost ≥ seq_page_cost …). */

@@ -20,6 +20,7 @@ import type {
   EventRecord,
   IterationRecord,
   PatchRecord,
+  PendingChangeRecord,
   SessionRecord,
 } from '../../store/records.js';
 import { expiredCommandResult } from '../../store/states.js';
@@ -27,12 +28,15 @@ import type { Store } from '../../store/store.js';
 import type { FailoverState } from '../failover/index.js';
 import { SessionRequestError } from './errors.js';
 import type { SessionManager, StartRequest } from './manager.js';
+import type { ApprovalDecision } from './runner.js';
 
 /** Recorded as a command for the leader's agent. */
 export type Forwarded = { executed: false; command: CommandRecord; leader: string };
 
 /** Executed here (the leader's agent), or recorded as a command for the leader's agent. */
 export type RequestOutcome = { executed: true; session: SessionRecord } | Forwarded;
+
+export type DecisionOutcome = { executed: true; pendingChange: PendingChangeRecord } | Forwarded;
 
 export type AcknowledgeOutcome = { executed: true; session: SessionRecord; failover: FailoverState } | Forwarded;
 
@@ -45,6 +49,8 @@ export interface SessionDetail {
   events: EventRecord[];
   /** The failover protocol's state, when the session was halted. */
   failover: FailoverState | null;
+  /** Approval mode: every change the session proposed and what became of it, oldest first. */
+  pendingChanges: PendingChangeRecord[];
 }
 
 export interface SessionServiceOptions {
@@ -54,14 +60,14 @@ export interface SessionServiceOptions {
 }
 
 export class SessionService {
-  readonly #manager: Pick<SessionManager, 'isLeader' | 'start' | 'stop' | 'acknowledge'>;
+  readonly #manager: Pick<SessionManager, 'isLeader' | 'start' | 'stop' | 'acknowledge' | 'decide'>;
   readonly #watcher: { readonly latest: ClusterObservation | null };
   readonly #state: StateStores;
   readonly #commandTtlMs: number;
   readonly #now: () => number;
 
   constructor(
-    manager: Pick<SessionManager, 'isLeader' | 'start' | 'stop' | 'acknowledge'>,
+    manager: Pick<SessionManager, 'isLeader' | 'start' | 'stop' | 'acknowledge' | 'decide'>,
     watcher: { readonly latest: ClusterObservation | null },
     state: StateStores,
     options: SessionServiceOptions,
@@ -94,16 +100,17 @@ export class SessionService {
       async (store): Promise<SessionDetail | null> => {
         const session = await store.getSession(sessionId);
         if (session === null) return null;
-        const [baseline, autoconfRemovals, iterations, patches, events, failover] = await Promise.all([
+        const [baseline, autoconfRemovals, iterations, patches, events, failover, pendingChanges] = await Promise.all([
           store.getBaseline(sessionId),
           store.listAutoconfRemovals(sessionId),
           store.listIterations(sessionId),
           store.listPatches(sessionId),
           store.listEvents(sessionId),
-          // A store created before migration 2 reached this copy has no failover table yet.
+          // A store created before migration 2 (4) reached this copy has no failover (pending changes) table yet.
           store.getFailoverState(sessionId).catch((error: unknown) => (isMissingStateStore(error) ? null : Promise.reject(error))),
+          store.listPendingChanges(sessionId).catch((error: unknown) => (isMissingStateStore(error) ? [] : Promise.reject(error))),
         ]);
-        return { session, baseline, autoconfRemovals, iterations, patches, events, failover: failover?.state ?? null };
+        return { session, baseline, autoconfRemovals, iterations, patches, events, failover: failover?.state ?? null, pendingChanges };
       },
       null,
     );
@@ -119,6 +126,21 @@ export class SessionService {
     const force = options.force === true;
     if (this.#manager.isLeader()) return { executed: true, ...(await this.#manager.acknowledge(sessionId, by, { force })) };
     return this.#forward('acknowledge', sessionId, { by, force });
+  }
+
+  /** The change `sessionId` awaits a decision on, from the first copy of the store that answers. */
+  async pendingChange(sessionId: string): Promise<PendingChangeRecord> {
+    const pending = await this.#read(`the pending change of session ${sessionId}`, (store) => store.getPendingChange(sessionId), null);
+    if (!pending) throw new SessionRequestError(404, 'no_pending_change', `session ${sessionId} has no change awaiting approval`);
+    return pending;
+  }
+
+  /** A person's decision on the pending change; executed by the leader's agent, forwarded by the others. */
+  async decide(sessionId: string, decision: ApprovalDecision): Promise<DecisionOutcome> {
+    if (this.#manager.isLeader()) return { executed: true, pendingChange: await this.#manager.decide(sessionId, decision) };
+    return decision.approve
+      ? this.#forward('approve', sessionId, { by: decision.by, ...(decision.changes ? { changes: decision.changes } : {}) })
+      : this.#forward('reject', sessionId, { by: decision.by, ...(decision.reason ? { reason: decision.reason } : {}) });
   }
 
   /**

@@ -42,6 +42,7 @@ function rig(t: TestContext) {
     patches: [],
     events: [],
     failover: null,
+    pendingChanges: [],
   });
   const sessions = {
     list: async () => [running, done],

@@ -437,6 +437,16 @@ describe('AgentMetrics.render: tuning', () => {
     assert.equal(valueOf(parsed, 'pgtuner_tuning_best_improvement_ratio', { session }), 1.6);
     assert.equal(valueOf(parsed, 'pgtuner_tuning_iterations_total', { session, outcome: 'rejected' }), 1);
     assert.equal(valueOf(parsed, 'pgtuner_tuning_iterations_total', { session, outcome: 'measured' }), 4);
+    assert.equal(valueOf(parsed, 'pgtuner_tuning_approval_pending', { session }), 0);
+    assert.equal(valueOf(parsed, 'pgtuner_tuning_approval_waiting_seconds', { session }), 0);
+  });
+
+  it('approval mode: a change waiting for a decision, and for how long', async () => {
+    const { watcher } = await polledRig();
+    const session = 'e7c1f3a0-0000-4000-8000-000000000003';
+    const parsed = await render(scrapeOf(watcher, { approval: { sessionId: session, pendingChangeId: 4, waitedSeconds: 95.5 } }));
+    assert.equal(valueOf(parsed, 'pgtuner_tuning_approval_pending', { session }), 1);
+    assert.equal(valueOf(parsed, 'pgtuner_tuning_approval_waiting_seconds', { session }), 95.5);
   });
 });
 

@@ -146,7 +146,7 @@ export function watcherRig(): WatcherRig {
 /** What agent.ts gathers for one scrape, with the host and PostgreSQL parts given. */
 export function scrapeOf(
   watcher: ClusterWatcher,
-  parts: Partial<Pick<Scrape, 'host' | 'postgres' | 'tuning' | 'failover' | 'failoverReadOk' | 'drift' | 'detectedHalts'>> = {},
+  parts: Partial<Pick<Scrape, 'host' | 'postgres' | 'tuning' | 'failover' | 'failoverReadOk' | 'drift' | 'detectedHalts' | 'approval'>> = {},
 ): Scrape {
   return {
     host: parts.host ?? { ok: true, value: hostSnapshot() },
@@ -158,6 +158,7 @@ export function scrapeOf(
     failover: parts.failover ?? [],
     failoverReadOk: parts.failoverReadOk ?? true,
     detectedHalts: parts.detectedHalts ?? [],
+    approval: parts.approval ?? null,
     drift: parts.drift ?? null,
   };
 }

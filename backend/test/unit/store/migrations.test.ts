@@ -3,13 +3,14 @@ import { describe, it } from 'node:test';
 import { MIGRATIONS, validateMigrations } from '../../../src/store/migrations.js';
 
 describe('migration list', () => {
-  it('starts at version 1 with the initial schema, then the failover state, then scoped commands', () => {
+  it('starts at version 1 with the initial schema, then the failover state, scoped commands and pending changes', () => {
     assert.deepEqual(
       MIGRATIONS.map(({ version, name }) => ({ version, name })),
       [
         { version: 1, name: 'initial schema' },
         { version: 2, name: 'failover protocol state' },
         { version: 3, name: 'commands scoped by cluster, with an expiry' },
+        { version: 4, name: 'approval mode: pending changes' },
       ],
     );
     assert.doesNotThrow(() => validateMigrations(MIGRATIONS));

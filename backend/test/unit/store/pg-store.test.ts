@@ -16,7 +16,7 @@ import type { SessionState } from '../../../src/store/records.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../support/throwaway-postgres.js';
 import { describeStoreContract, FakeClock, newSession } from './store-contract.js';
 
-const STORE_TABLES = ['autoconf_removals', 'baselines', 'commands', 'events', 'failover_states', 'iterations', 'patches', 'sessions'];
+const STORE_TABLES = ['autoconf_removals', 'baselines', 'commands', 'events', 'failover_states', 'iterations', 'patches', 'pending_changes', 'sessions'];
 const TRUNCATE_ALL = `TRUNCATE ${STORE_TABLES.join(', ')} RESTART IDENTITY`;
 /** How long a test waits for a condition it polls for before it fails. */
 const WAIT_DEADLINE_MS = 10_000;
@@ -121,12 +121,13 @@ describe('state store on a real PostgreSQL', () => {
   describe('migrate', () => {
     it('creates every schema version once and records it; a second run applies nothing', async () => {
       const db = await freshDatabase('migrate_once');
-      assert.deepEqual(await migrate(db), { applied: [1, 2, 3], version: 3 });
-      assert.deepEqual(await migrate(db), { applied: [], version: 3 });
+      assert.deepEqual(await migrate(db), { applied: [1, 2, 3, 4], version: 4 });
+      assert.deepEqual(await migrate(db), { applied: [], version: 4 });
       assert.deepEqual(await versions(db), [
         { version: 1, name: 'initial schema' },
         { version: 2, name: 'failover protocol state' },
         { version: 3, name: 'commands scoped by cluster, with an expiry' },
+        { version: 4, name: 'approval mode: pending changes' },
       ]);
       const [recorded] = await db.query<{ applied_at: Date }>('SELECT applied_at FROM schema_migrations');
       assert.ok(recorded?.applied_at instanceof Date);
@@ -136,7 +137,7 @@ describe('state store on a real PostgreSQL', () => {
       );
       assert.deepEqual(
         tables.map((t) => t.table_name),
-        [...STORE_TABLES.slice(0, 7), 'schema_migrations', 'sessions'],
+        [...STORE_TABLES.slice(0, 8), 'schema_migrations', 'sessions'],
       );
       const indexes = await db.query<{ indexname: string; indexdef: string }>(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'sessions' AND indexname = 'sessions_one_active_per_scope'",
@@ -151,7 +152,7 @@ describe('state store on a real PostgreSQL', () => {
       const insert = `INSERT INTO commands (id, kind, session_id, payload, received_by, created_at, status) VALUES ($1, 'start', NULL, '{}', 'node2', $2, $3)`;
       await db.query(insert, ['old-pending', new Date('2025-03-01T10:00:00Z'), 'pending']);
       await db.query(insert, ['old-done', new Date('2025-03-01T09:00:00Z'), 'done']);
-      assert.deepEqual(await migrate(db), { applied: [3], version: 3 });
+      assert.deepEqual(await migrate(db, MIGRATIONS.slice(0, 3)), { applied: [3], version: 3 });
       const store = new PgStore(db);
       const pending = await store.getCommand('old-pending');
       assert.equal(pending?.status, 'rejected');
@@ -166,7 +167,7 @@ describe('state store on a real PostgreSQL', () => {
       const v2: Migration = { version: 12, name: 'extra table', sql: 'CREATE TABLE extra (x integer); INSERT INTO extra VALUES (2)' };
       const v3: Migration = { version: 13, name: 'broken', sql: 'CREATE TABLE half_done (x integer); SELECT 1 / 0' };
       const v4: Migration = { version: 14, name: 'after broken', sql: 'CREATE TABLE after_broken (x integer)' };
-      assert.deepEqual(await migrate(db, [...MIGRATIONS, v2]), { applied: [1, 2, 3, 12], version: 12 });
+      assert.deepEqual(await migrate(db, [...MIGRATIONS, v2]), { applied: [1, 2, 3, 4, 12], version: 12 });
       await assert.rejects(migrate(db, [...MIGRATIONS, v2, v3, v4]), (error) => {
         assert.ok(error instanceof PostgresQueryError);
         assert.equal(error.sqlState, '22012'); // division_by_zero
@@ -174,7 +175,7 @@ describe('state store on a real PostgreSQL', () => {
       });
       assert.deepEqual(
         (await versions(db)).map((v) => v.version),
-        [1, 2, 3, 12],
+        [1, 2, 3, 4, 12],
       );
       assert.equal(await tableExists(db, 'half_done'), false);
       assert.equal(await tableExists(db, 'after_broken'), false);
@@ -192,12 +193,12 @@ describe('state store on a real PostgreSQL', () => {
       const [a, b] = [poolOn('migrate_race'), poolOn('migrate_race')];
       const outcomes = await Promise.all([migrate(a), migrate(b)]);
       // Each migration was applied by one of the two, never by both.
-      assert.deepEqual(outcomes.flatMap((o) => o.applied).sort(), [1, 2, 3]);
+      assert.deepEqual(outcomes.flatMap((o) => o.applied).sort(), [1, 2, 3, 4]);
       assert.deepEqual(
         outcomes.map((o) => o.version),
-        [3, 3],
+        [4, 4],
       );
-      assert.deepEqual((await versions(a)).map((v) => v.version), [1, 2, 3]);
+      assert.deepEqual((await versions(a)).map((v) => v.version), [1, 2, 3, 4]);
     });
 
     it('waits for the advisory lock another agent holds', async () => {
@@ -216,7 +217,7 @@ describe('state store on a real PostgreSQL', () => {
       assert.equal(await tableExists(db, 'schema_migrations'), false);
 
       await holder.query('COMMIT');
-      assert.deepEqual(await migrating, { applied: [1, 2, 3], version: 3 });
+      assert.deepEqual(await migrating, { applied: [1, 2, 3, 4], version: 4 });
     });
   });
 

@@ -16,7 +16,9 @@ import { TERMINAL_SESSION_STATES } from '../../../src/store/records.js';
 import { ACTIVE_SESSION_STATES, SESSION_STATES } from '../../../src/store/states.js';
 import {
   DuplicateRecordError,
+  type NewPendingChange,
   type NewSession,
+  PendingChangeDecidedError,
   RecordNotFoundError,
   SessionConflictError,
   SessionStateError,
@@ -469,8 +471,10 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         await store.insertIteration(original);
         await store.insertIteration(iteration('s1', 4));
 
+        // A reviewer's adjusted candidate replaces the proposed one (approval mode).
+        assert.deepEqual((await store.updateIteration('s1', 3, { candidate: { work_mem: 12288 } })).candidate, { work_mem: 12288 });
         const applying = await store.updateIteration('s1', 3, { state: 'applying', parameters: { work_mem: '12MB' } });
-        assert.deepEqual(applying, { ...original, state: 'applying', parameters: { work_mem: '12MB' } });
+        assert.deepEqual(applying, { ...original, candidate: { work_mem: 12288 }, state: 'applying', parameters: { work_mem: '12MB' } });
 
         const update = {
           state: 'reverted' as const,
@@ -482,7 +486,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
           error: 'regression: 5× the baseline',
         };
         const reverted = await store.updateIteration('s1', 3, update);
-        const expected: IterationRecord = { ...original, parameters: { work_mem: '12MB' }, ...update };
+        const expected: IterationRecord = { ...original, candidate: { work_mem: 12288 }, parameters: { work_mem: '12MB' }, ...update };
         assert.deepEqual(reverted, expected);
 
         const cleared = await store.updateIteration('s1', 3, { measurement: null, score: null, error: null, endedAt: null });
@@ -568,6 +572,109 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
           store.appendEvent({ sessionId: 'ghost', at: at(0), type: 'x', member: null, detail: {} }),
           RecordNotFoundError,
         );
+      });
+    });
+
+    describe('pending changes', () => {
+      const change = (sessionId: string, overrides: Partial<NewPendingChange> = {}): NewPendingChange => ({
+        sessionId,
+        iteration: 1,
+        reason: 'model',
+        replaces: null,
+        configuration: { work_mem: 8192, random_page_cost: 1.1 },
+        parameters: { work_mem: '8192kB', random_page_cost: '1.1' },
+        vsBaseline: { work_mem: { from: 4096, to: 8192 }, random_page_cost: { from: 4, to: 1.1 } },
+        vsBest: { work_mem: { from: 4096, to: 8192 } },
+        memory: { ok: true, detail: 'worst-case memory 1.00 GiB vs 90 % of 16.00 GiB', boundBytes: 2 ** 30, limitBytes: 0.9 * 16 * 2 ** 30, hostMemoryBytes: 16 * 2 ** 30, boundBy: 'member node2' },
+        prediction: { score: 8.5, sd: 1.25 },
+        context: {
+          current: { work_mem: 4096, random_page_cost: 4 },
+          best: { configuration: { work_mem: 4096, random_page_cost: 4 }, score: 12.5, iteration: 0 },
+          baselineScore: 12.5,
+          timeline: 3,
+          ending: false,
+          sent: false,
+          verified: true,
+          unconfirmed: false,
+          objective: 'mean_query_time',
+          referenceStatements: { '42': { calls: 10, execMs: 125 } },
+        },
+        createdAt: at(1_000),
+        expiresAt: at(3_601_000),
+        ...overrides,
+      });
+      const event = (type: string, detail: Record<string, unknown> = {}) => ({ sessionId: 's1', at: at(2_000), type, member: 'node1', detail });
+
+      it('stores a pending change as given, one per session at a time, and lists every change oldest first', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        await store.createSession(newSession('s2', 'other'));
+        assert.equal(await store.getPendingChange('s1'), null);
+        const first = await store.insertPendingChange(change('s1'));
+        assert.deepEqual(first, { ...change('s1'), id: first.id, status: 'pending', decidedBy: null, decidedAt: null, changes: null, decisionReason: null });
+        assert.deepEqual(await store.getPendingChange('s1'), first);
+        await rejectsWith(store.insertPendingChange(change('s1', { iteration: 2 })), DuplicateRecordError);
+        // Another session's change is its own.
+        const other = await store.insertPendingChange(change('s2', { memory: null, prediction: null }));
+        assert.equal(other.memory, null);
+        assert.equal(other.prediction, null);
+        await rejectsWith(store.insertPendingChange(change('ghost')), RecordNotFoundError);
+
+        await store.decidePendingChange(first.id, { status: 'expired', by: 'tuner', at: at(3_601_000), reason: 'not decided within 1h', event: event('approval_expired') });
+        assert.equal(await store.getPendingChange('s1'), null);
+        const fallback = await store.insertPendingChange(change('s1', { iteration: null, reason: 'revert_to_baseline', replaces: first.id, prediction: null }));
+        assert.equal(fallback.replaces, first.id);
+        assert.deepEqual(
+          (await store.listPendingChanges('s1')).map((p) => [p.id, p.status, p.reason]),
+          [
+            [first.id, 'expired', 'model'],
+            [fallback.id, 'pending', 'revert_to_baseline'],
+          ],
+        );
+        assert.deepEqual(await store.listPendingChanges('none'), []);
+      });
+
+      it('records a decision with its event in one write, once', async () => {
+        const store = await makeStore(new FakeClock().now);
+        await store.createSession(newSession('s1'));
+        const pending = await store.insertPendingChange(change('s1'));
+        const approved = await store.decidePendingChange(pending.id, {
+          status: 'approved',
+          by: 'alice',
+          at: at(2_000),
+          changes: { work_mem: 16384 },
+          event: event('approval_approved', { by: 'alice', changes: { work_mem: 16384 } }),
+        });
+        assert.deepEqual(approved, { ...pending, status: 'approved', decidedBy: 'alice', decidedAt: at(2_000), changes: { work_mem: 16384 }, decisionReason: null });
+        assert.deepEqual(await store.listPendingChanges('s1'), [approved]);
+        assert.deepEqual(
+          (await store.listEvents('s1')).map((e) => [e.type, e.member, e.detail]),
+          [['approval_approved', 'node1', { by: 'alice', changes: { work_mem: 16384 } }]],
+        );
+
+        // A second decision is refused and writes nothing, not even its event.
+        await rejectsWith(
+          store.decidePendingChange(pending.id, { status: 'rejected', by: 'bob', at: at(3_000), reason: 'no', event: event('approval_rejected') }),
+          PendingChangeDecidedError,
+          (error) => assert.equal(error.status, 'approved'),
+        );
+        assert.equal((await store.listEvents('s1')).length, 1);
+        assert.deepEqual(await store.listPendingChanges('s1'), [approved]);
+        await rejectsWith(
+          store.decidePendingChange(pending.id + 1000, { status: 'dropped', by: 'tuner', at: at(3_000), event: event('approval_dropped') }),
+          RecordNotFoundError,
+        );
+
+        const rejected = await store.decidePendingChange((await store.insertPendingChange(change('s1', { iteration: 2 }))).id, {
+          status: 'rejected',
+          by: 'bob',
+          at: at(4_000),
+          reason: 'not during business hours',
+          event: event('approval_rejected', { by: 'bob' }),
+        });
+        assert.equal(rejected.status, 'rejected');
+        assert.equal(rejected.decisionReason, 'not during business hours');
+        assert.equal(rejected.changes, null);
       });
     });
 

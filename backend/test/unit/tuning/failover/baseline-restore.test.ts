@@ -21,7 +21,7 @@ async function world() {
   const cluster = new FakeCluster(clock, { dcs: { max_connections: 100, work_mem: '4MB', random_page_cost: '4' } });
   await store.createSession({ id: SESSION, scope: 'lab', options: { ...SESSION_OPTIONS, knobs: KNOBS }, executor: 'node1' });
   const settings = await cluster.readSettings();
-  const catalogue = sessionCatalogue(settings, HOST_16G, KNOBS);
+  const catalogue = sessionCatalogue(settings, HOST_16G, KNOBS, null);
   await store.saveBaseline({ sessionId: SESSION, dcsParameters: { ...cluster.dcs }, effective: catalogue.currentValues(settings), recordedAt: new Date(clock.now()) });
   const restorer = new BaselineRestorer({
     store,
@@ -29,7 +29,7 @@ async function world() {
     config: cluster,
     cluster,
     clock,
-    catalogue: (s, knobs) => sessionCatalogue(s, HOST_16G, knobs),
+    catalogue: (s, knobs) => sessionCatalogue(s, HOST_16G, knobs, null),
     verifyTimeoutMs: 2_000,
     verifyPollMs: 500,
   });

@@ -35,6 +35,10 @@ test('the same history, space and options give the same suggestion; different se
   const b = suggest(structuredClone(history), structuredClone(mixedSpace) as Dimension[], { seed: 1 });
   assert.equal(a.reason, 'model');
   assert.deepEqual(a, b);
+  // A model proposal says what the model expects of it, in the scores' own units.
+  const scores = history.map((t) => t.score!);
+  assert.ok(a.prediction !== undefined && Number.isFinite(a.prediction.score) && a.prediction.sd > 0);
+  assert.ok(a.prediction.score > Math.min(...scores) - 3 * (Math.max(...scores) - Math.min(...scores)));
   const others = [2, 3, 4].map((seed) => suggest(history, mixedSpace, { seed }));
   assert.ok(others.some((o) => configurationKey(o.config, mixedSpace) !== configurationKey(a.config, mixedSpace)));
   assert.notDeepEqual(suggest([], mixedSpace, { seed: 1 }), suggest([], mixedSpace, { seed: 2 }));

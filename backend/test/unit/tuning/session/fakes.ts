@@ -26,6 +26,7 @@ import { MemoryStore } from '../../../../src/store/memory-store.js';
 import type { SessionOptions, SessionRecord } from '../../../../src/store/records.js';
 import { DEFAULT_GUARDRAILS } from '../../../../src/tuning/guardrails.js';
 import type { HostFacts } from '../../../../src/tuning/knobs/host-facts.js';
+import type { WorkloadSignals } from '../../../../src/tuning/knobs/priors.js';
 import type { StatementsStatus } from '../../../../src/postgres/statements-status.js';
 import type { WorkloadSnapshot } from '../../../../src/tuning/objective.js';
 import { sessionCatalogue } from '../../../../src/tuning/session/catalogue-adapter.js';
@@ -614,6 +615,8 @@ export interface HarnessOptions {
   host?: HostFacts;
   settings?: Partial<RunnerSettings>;
   cluster?: FakeClusterOptions;
+  /** The workload's counters the catalogue's search priors come from; none by default. */
+  signals?: WorkloadSignals;
 }
 
 export interface Harness {
@@ -648,7 +651,7 @@ export async function sessionHarness(options: HarnessOptions = {}): Promise<Harn
     config: cluster,
     cluster,
     optimizer: options.optimizer ?? scripted.optimizer,
-    catalogue: (settings, knobs) => sessionCatalogue(settings, host, knobs),
+    catalogue: (settings, knobs) => sessionCatalogue(settings, host, knobs, options.signals ?? null),
     hostMemoryBytes: options.hostMemoryBytes ?? host.memoryBytes,
     memberMemory: () => cluster.readMemberMemory(),
     member: cluster.leaderName,
@@ -660,7 +663,7 @@ export async function sessionHarness(options: HarnessOptions = {}): Promise<Harn
 /** The baseline of the recorded server, as the catalogue reads it (pg_settings units). */
 export function baselineConfiguration(): Configuration {
   const settings = fixtureSettings();
-  return sessionCatalogue(settings, HOST_16G, []).currentValues(settings);
+  return sessionCatalogue(settings, HOST_16G, [], null).currentValues(settings);
 }
 
 /** `actual` equals `expected` up to float noise from counter arithmetic (relative 1e-9). */

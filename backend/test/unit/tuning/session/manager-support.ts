@@ -68,13 +68,15 @@ export interface ManagerHarnessOptions {
   script?: readonly ScriptStep[];
   /** The session ports' cluster (e.g. postgresql.auto.conf overrides on the leader). */
   cluster?: FakeClusterOptions;
+  /** Another harness's clock, store and cluster: the same node after its agent restarted. */
+  restartOf?: Pick<ManagerHarness, 'clock' | 'store' | 'cluster'>;
 }
 
 export async function managerHarness(options: ManagerHarnessOptions = {}): Promise<ManagerHarness> {
   const self = options.self ?? 'node1';
-  const clock = new FakeClock();
-  const store = new MemoryStore({ clock: () => new Date(clock.now()) });
-  const cluster = new FakeCluster(clock, options.cluster);
+  const clock = options.restartOf?.clock ?? new FakeClock();
+  const store = options.restartOf?.store ?? new MemoryStore({ clock: () => new Date(clock.now()) });
+  const cluster = options.restartOf?.cluster ?? new FakeCluster(clock, options.cluster);
   const leads = self === 'node1';
   const patroni = new FakePatroni(recordedJson(leads ? 'patroni-primary.json' : 'patroni-replica.json'), recordedJson('cluster.json'));
   // A replica's agent asks the leader's own REST API (its api_url in /cluster).
@@ -97,7 +99,7 @@ export async function managerHarness(options: ManagerHarnessOptions = {}): Promi
       config: cluster,
       cluster,
       optimizer: scripted.optimizer,
-      catalogue: (settings, knobs) => sessionCatalogue(settings, HOST_16G, knobs),
+      catalogue: (settings, knobs) => sessionCatalogue(settings, HOST_16G, knobs, null),
       hostMemoryBytes: HOST_16G.memoryBytes,
       memberMemory: () => cluster.readMemberMemory(),
       member: self,

@@ -22,7 +22,7 @@ import {
   type FakeCluster,
 } from './fakes.js';
 
-const TUNABLE = new Set(sessionCatalogue(fixtureSettings(), HOST_16G, []).names);
+const TUNABLE = new Set(sessionCatalogue(fixtureSettings(), HOST_16G, [], null).names);
 
 /** Every member shows `expected` (pg_settings units). */
 function assertInForce(cluster: FakeCluster, expected: Record<string, number | string | boolean>): void {
@@ -477,5 +477,23 @@ describe('SessionRunner: the objective said at the start', () => {
     const iterations = await h.store.listIterations(SESSION_ID);
     // 50 transactions/s in every window of the fake: 20 ms per transaction.
     for (const iteration of iterations) assertClose(iteration.score, 20, `score of iteration ${iteration.number}`);
+  });
+});
+
+describe('SessionRunner: search priors from the workload', () => {
+  it('records the priors before anything changes, and the optimizer tries PGTune, then PGTune moved by them', async () => {
+    const signals = { blocksHit: 10, blocksRead: 10, tempFiles: 4, tempBytes: 4 * 30 * 1024 * 1024, checkpointsTimed: 10, checkpointsRequested: 0 };
+    const h = await sessionHarness({ optimizer: gpOptimizer, options: { iterations: 2 }, signals });
+    await h.runner.run();
+    const events = await h.store.listEvents(SESSION_ID);
+    const priors = events.find((e) => e.type === 'search_priors');
+    assert.ok(priors !== undefined, 'search_priors recorded');
+    assert.ok(events.indexOf(priors) < events.findIndex((e) => e.type === 'session_running'));
+    const [prior] = (priors.detail as { priors: Array<{ knob: string; value: number }> }).priors;
+    assert.equal(prior?.knob, 'work_mem');
+    const iterations = await h.store.listIterations(SESSION_ID);
+    assert.deepEqual(iterations.map((i) => i.reason), ['baseline', 'first', 'first']);
+    assert.equal(iterations[2]!.candidate['work_mem'], prior.value);
+    assert.notEqual(iterations[1]!.candidate['work_mem'], prior.value);
   });
 });

@@ -44,6 +44,7 @@ const notLeader = {
   start: () => Promise.reject(new Error('not the leader')),
   stop: () => Promise.reject(new Error('not the leader')),
   acknowledge: () => Promise.reject(new Error('not the leader')),
+  decide: () => Promise.reject(new Error('not the leader')),
 };
 
 async function service(sources: StoreSource[], leaderStore: Store = new MemoryStore()) {
@@ -120,6 +121,24 @@ describe('SessionService forwarding', () => {
     assert.equal(outcome.command.scope, SCOPE);
     assert.deepEqual([outcome.command.createdAt, outcome.command.expiresAt], [new Date(NOW), new Date(NOW + TTL_MS)]);
     assert.deepEqual((await leaderStore.pendingCommands(SCOPE, new Date(NOW))).map((c) => c.id), [outcome.command.id]);
+  });
+
+  it("forwards approve and reject, with who decided, the adjusted values and the reason, as commands for the leader's agent", async () => {
+    const leaderStore = new MemoryStore();
+    const sessions = await service([{ name: 'local', store: leaderStore }], leaderStore);
+    const approved = await sessions.decide('s1', { approve: true, by: 'alice', changes: { work_mem: 16384 } });
+    const rejected = await sessions.decide('s1', { approve: false, by: 'bob', reason: 'too early' });
+    assert.ok(!approved.executed && !rejected.executed);
+    assert.deepEqual([approved.command.kind, approved.command.sessionId, approved.command.payload], ['approve', 's1', { by: 'alice', changes: { work_mem: 16384 } }]);
+    assert.deepEqual([rejected.command.kind, rejected.command.payload], ['reject', { by: 'bob', reason: 'too early' }]);
+  });
+
+  it('answers 404 no_pending_change when the session awaits no decision', async () => {
+    const store = new MemoryStore();
+    const sessions = await service([{ name: 'local', store }], store);
+    const error = await refusal(sessions.pendingChange('s1'));
+    assert.equal(error.statusCode, 404);
+    assert.equal(error.code, 'no_pending_change');
   });
 
   it('shows a command still pending past its expiry as rejected with command_expired', async () => {
