@@ -94,6 +94,7 @@ export function sessionDetail(
     patches: [],
     events: [],
     failover: null,
+    pendingChanges: [],
     ...overrides,
   };
 }
