@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { grafanaAlertRules, PROMETHEUS_RULES_FILE, REPO } from '../lab/queries.js';
@@ -86,14 +87,21 @@ test('the Grafana-managed rules are the Prometheus alerts: same query, threshold
   }
 });
 
-test('the app is provisioned enabled, with its token from the environment only', () => {
-  const { apps } = readYaml<{ apps: Array<{ type: string; disabled: boolean; jsonData: { agentUrls: string[] }; secureJsonData: Record<string, string> }> }>(
+test('the app is provisioned enabled, with agent URLs in its route slots and its token from the environment only', () => {
+  const { apps } = readYaml<{ apps: Array<{ type: string; disabled: boolean; jsonData: Record<string, string>; secureJsonData: Record<string, string> }> }>(
     join(GRAFANA_DIR, 'plugins', 'patroni-tuner.yaml'),
   );
   assert.equal(apps.length, 1);
   assert.equal(apps[0]!.type, 'patronituner-app');
   assert.equal(apps[0]!.disabled, false);
-  assert.ok(apps[0]!.jsonData.agentUrls.every((u) => /^\$\{\w+\}$/.test(u)), 'agent URLs from the environment');
+  // plugin.json's routes read one jsonData key per slot: agentUrl<n> is proxied only if agents/<n>/* exists.
+  const routes = new Set((JSON.parse(readFileSync(join(REPO, 'plugin', 'src', 'plugin.json'), 'utf8')) as { routes: Array<{ path: string }> }).routes.map((r) => r.path));
+  const slots = Object.entries(apps[0]!.jsonData).filter(([key]) => key.startsWith('agentUrl'));
+  assert.deepEqual(slots.map(([key]) => key), ['agentUrl0', 'agentUrl1', 'agentUrl2']);
+  for (const [key, url] of slots) {
+    assert.ok(routes.has(`agents/${key.slice('agentUrl'.length)}/*`), `${key}: a route for its slot`);
+    assert.match(url, /^\$\{\w+\}$/, `${key}: from the environment`);
+  }
   assert.match(apps[0]!.secureJsonData.apiToken ?? '', /^\$\{\w+\}$/, 'the token from the environment');
 });
 

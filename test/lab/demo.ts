@@ -154,7 +154,8 @@ async function provisionGrafana(url: string): Promise<void> {
     body: JSON.stringify({
       enabled: true,
       pinned: true,
-      jsonData: { agentUrls: agents.map(({ agent }) => agent.url) },
+      // One key per route slot of the app's plugin.json (agentUrl0 … agentUrl19).
+      jsonData: Object.fromEntries(agents.map(({ agent }, slot) => [`agentUrl${slot}`, agent.url])),
       secureJsonData: { apiToken: token },
     }),
     signal: AbortSignal.timeout(10_000),

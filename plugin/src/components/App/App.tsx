@@ -1,0 +1,24 @@
+import React, { useMemo } from 'react';
+import { Route, Routes } from 'react-router-dom';
+import type { AppRootProps } from '@grafana/data';
+import { configuredAgents, type AppSettings } from '../../settings';
+import { AgentsContext } from './AgentsContext';
+
+const FleetPage = React.lazy(() => import('../../pages/FleetPage'));
+const ClusterPage = React.lazy(() => import('../../pages/ClusterPage'));
+const SessionsPage = React.lazy(() => import('../../pages/SessionsPage'));
+
+function App({ meta }: AppRootProps<AppSettings>) {
+  const agents = useMemo(() => configuredAgents(meta.jsonData), [meta.jsonData]);
+  return (
+    <AgentsContext.Provider value={agents}>
+      <Routes>
+        <Route path="clusters/:scope" element={<ClusterPage />} />
+        <Route path="clusters/:scope/sessions" element={<SessionsPage />} />
+        <Route path="*" element={<FleetPage />} />
+      </Routes>
+    </AgentsContext.Provider>
+  );
+}
+
+export default App;

@@ -1,0 +1,20 @@
+/** Stable hooks for jest and the Chromium test. */
+export const testIds = {
+  appConfig: {
+    agentUrl: (row: number) => `data-testid agent-url-${row}`,
+    testResult: (row: number) => `data-testid agent-test-result-${row}`,
+    apiToken: 'data-testid api-token',
+    save: 'data-testid save-settings',
+  },
+  fleet: {
+    card: (scope: string) => `data-testid cluster-card-${scope}`,
+    halt: (sessionId: string) => `data-testid halt-${sessionId}`,
+  },
+  sessions: {
+    row: (id: string) => `data-testid session-${id}`,
+    start: 'data-testid start-session',
+  },
+  cluster: {
+    member: (name: string) => `data-testid member-${name}`,
+  },
+};

@@ -1,0 +1,100 @@
+/** Agent answers shaped by the contract types, so a changed field breaks these fixtures' typecheck. */
+import type { ClusterView, Member, SessionDetail } from '@patroni-tuner/backend/contract';
+import type { ListedSession } from '../api/activity';
+
+export function member(name: string, overrides: Partial<Member> = {}): Member {
+  return {
+    name,
+    role: 'replica',
+    health: 'up',
+    state: 'streaming',
+    isLeader: false,
+    isSync: false,
+    apiUrl: `http://127.0.0.1:8008/${name}`,
+    host: '127.0.0.1',
+    port: 5432,
+    timeline: 3,
+    lagBytes: 0,
+    pendingRestart: false,
+    tags: {},
+    ...overrides,
+  };
+}
+
+export function clusterView(scope: string, self: string, overrides: Partial<ClusterView> = {}): ClusterView {
+  return {
+    scope,
+    self,
+    leader: 'pg1',
+    timeline: 3,
+    paused: false,
+    unlocked: false,
+    members: [
+      member('pg1', { role: 'primary', state: 'running', isLeader: true, lagBytes: null }),
+      member('pg2', { lagBytes: 2048 }),
+      member('pg3', { pendingRestart: true }),
+    ],
+    observedAt: '2026-12-05T08:00:00.000Z',
+    postgres: { ok: true, inRecovery: self !== 'pg1' },
+    patroniVersion: '4.1.0',
+    recentEvents: [],
+    ...overrides,
+  };
+}
+
+export function listedSession(id: string, overrides: Partial<ListedSession> = {}): ListedSession {
+  return {
+    id,
+    scope: 'main',
+    state: 'running',
+    options: {
+      iterations: 20,
+      iterationSeconds: 60,
+      warmupSeconds: 10,
+      objective: 'mean_query_time',
+      knobs: [],
+      seed: 1,
+    },
+    executor: 'pg1',
+    createdAt: '2026-12-05T07:00:00Z',
+    updatedAt: '2026-12-05T07:10:00Z',
+    endedAt: null,
+    result: null,
+    reason: null,
+    detectedHalt: null,
+    ...overrides,
+  };
+}
+
+export function sessionDetail(
+  session: ListedSession,
+  measured: number,
+  overrides: Partial<SessionDetail> = {}
+): SessionDetail {
+  const iteration = (number: number): SessionDetail['iterations'][number] => ({
+    sessionId: session.id,
+    number,
+    state: 'measured',
+    reason: number === 0 ? 'baseline' : 'initial',
+    candidate: {},
+    parameters: {},
+    verification: [],
+    measurement: null,
+    score: 1,
+    verdicts: [],
+    startedAt: '2026-12-05T07:00:00Z',
+    endedAt: '2026-12-05T07:01:00Z',
+    error: null,
+  });
+  return {
+    session,
+    baseline: null,
+    autoconfRemovals: [],
+    iterations: Array.from({ length: measured + 1 }, (_, n) => iteration(n)),
+    patches: [],
+    events: [],
+    failover: null,
+    pendingChanges: [],
+    ...overrides,
+  };
+}

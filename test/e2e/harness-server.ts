@@ -1,0 +1,156 @@
+/**
+ * The Grafana stand-in the Chromium test talks to: it serves the harness page (plugin/e2e, bundled
+ * with esbuild), the BUILT plugin under /public/plugins/<id>/, the app's settings as Grafana's
+ * /api/plugins/<id>/settings does (the token kept server-side, only "configured" shown), and the plugin
+ * proxy: /api/plugin-proxy/<id>/agents/<n>[/*] is forwarded to jsonData.agentUrl<n> with the token as a
+ * bearer header — what plugin.json's routes make Grafana do.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { build } from 'esbuild';
+import { REPO } from '../lab/queries.js';
+
+const PLUGIN_ID = 'patronituner-app';
+const PLUGIN_DIR = join(REPO, 'plugin');
+const DIST = join(PLUGIN_DIR, 'dist');
+/** Grafana serves @grafana/ui's icons under public/build/img/icons/; the package ships the same files. */
+const ICONS = join(REPO, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
+const PROXY_PREFIX = `/api/plugin-proxy/${PLUGIN_ID}/agents/`;
+const SETTINGS_PATH = `/api/plugins/${PLUGIN_ID}/settings`;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'application/javascript',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+  '.md': 'text/markdown',
+};
+
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Patroni Tuner</title></head>
+<body style="margin:0"><div id="root"></div><script src="/harness.js"></script></body></html>`;
+
+export interface HarnessServer {
+  url: string;
+  /** The settings as saved, for assertions (the token included). */
+  settings(): { jsonData: Record<string, unknown>; apiToken: string | null };
+  close(): Promise<void>;
+}
+
+export async function bundleHarness(): Promise<string> {
+  const result = await build({
+    entryPoints: [join(PLUGIN_DIR, 'e2e', 'harness.tsx')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    jsx: 'automatic',
+    define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
+    // Fonts and stylesheets of @grafana/ui's dependencies are not needed to drive the pages.
+    loader: { '.svg': 'text', '.woff2': 'empty', '.css': 'empty' },
+    logLevel: 'error',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+export async function startHarnessServer(): Promise<HarnessServer> {
+  const harnessJs = await bundleHarness();
+  let jsonData: Record<string, unknown> = {};
+  let apiToken: string | null = null;
+
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) send(response, 500, { message: String(error) });
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://harness');
+    if (url.pathname === '/harness.js') return send(response, 200, harnessJs, 'application/javascript');
+    if (url.pathname.startsWith(`/public/plugins/${PLUGIN_ID}/`)) return sendFile(response, DIST, url.pathname.slice(`/public/plugins/${PLUGIN_ID}/`.length));
+    if (url.pathname.startsWith('/public/build/img/icons/')) return sendFile(response, ICONS, url.pathname.slice('/public/build/img/icons/'.length));
+    if (url.pathname === SETTINGS_PATH) {
+      if (request.method === 'POST') {
+        const body = JSON.parse(await readBody(request)) as { jsonData?: Record<string, unknown>; secureJsonData?: { apiToken?: string } };
+        jsonData = body.jsonData ?? {};
+        // As Grafana: a secure field sent (even empty) replaces the stored secret; one not sent is kept.
+        if (body.secureJsonData?.apiToken !== undefined) apiToken = body.secureJsonData.apiToken || null;
+        return send(response, 200, { message: 'Plugin settings updated' });
+      }
+      return send(response, 200, {
+        id: PLUGIN_ID,
+        type: 'app',
+        name: 'Patroni Tuner',
+        enabled: true,
+        pinned: true,
+        jsonData,
+        secureJsonFields: { apiToken: apiToken !== null },
+        info: {},
+      });
+    }
+    if (url.pathname.startsWith(PROXY_PREFIX)) return proxy(request, response, url);
+    if (url.pathname.startsWith('/api/')) return send(response, 404, { message: 'Not found' });
+    return send(response, 200, PAGE, 'text/html');
+  }
+
+  async function proxy(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const match = /^(\d+)(\/.*)?$/.exec(url.pathname.slice(PROXY_PREFIX.length));
+    const target = match ? jsonData[`agentUrl${match[1]}`] : undefined;
+    if (!match || typeof target !== 'string' || target === '') {
+      return send(response, 502, { message: 'Bad Gateway' });
+    }
+    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await readBody(request);
+    let upstream: Response;
+    try {
+      upstream = await fetch(`${target.replace(/\/+$/, '')}${match[2] ?? ''}${url.search}`, {
+        method: request.method,
+        headers: {
+          ...(request.headers['content-type'] ? { 'content-type': request.headers['content-type'] } : {}),
+          ...(apiToken === null ? {} : { authorization: `Bearer ${apiToken}` }),
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch {
+      // Grafana's proxy answers a refused or timed-out connection with 502.
+      return send(response, 502, { message: 'Bad Gateway' });
+    }
+    send(response, upstream.status, Buffer.from(await upstream.arrayBuffer()), upstream.headers.get('content-type') ?? 'application/octet-stream');
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('harness server has no port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    settings: () => ({ jsonData, apiToken }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+async function sendFile(response: ServerResponse, root: string, relative: string): Promise<void> {
+  const file = normalize(join(root, relative));
+  const body = file.startsWith(root) ? await readFile(file).catch(() => null) : null;
+  if (body === null) return send(response, 404, { message: 'not found' });
+  send(response, 200, body, CONTENT_TYPES[extname(file)] ?? 'application/octet-stream');
+}
+
+function send(response: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+  const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  response.writeHead(status, { 'content-type': contentType });
+  response.end(payload);
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (text += chunk));
+    request.on('end', () => resolve(text));
+    request.on('error', reject);
+  });
+}
