@@ -14,6 +14,13 @@ export const testIds = {
     row: (id: string) => `data-testid session-${id}`,
     start: 'data-testid start-session',
   },
+  session: {
+    progress: 'data-testid session-progress',
+    chart: 'data-testid session-chart',
+    iteration: (n: number) => `data-testid iteration-${n}`,
+    stop: 'data-testid stop-session',
+    patronictl: 'data-testid patronictl-command',
+  },
   cluster: {
     member: (name: string) => `data-testid member-${name}`,
   },
