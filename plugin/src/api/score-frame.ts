@@ -14,9 +14,7 @@ export const SCORE_FIELDS = {
 } as const;
 
 export function scoreFrame(iterations: readonly IterationRecord[]): DataFrame {
-  const measured = iterations
-    .filter((i) => i.score !== null && i.endedAt !== null)
-    .sort((a, b) => a.number - b.number);
+  const measured = iterations.filter((i) => i.score !== null && i.endedAt !== null).sort((a, b) => a.number - b.number);
   const baseline = measured.find((i) => i.number === 0)?.score ?? null;
   let best: number | null = null;
   const bestSoFar = measured.map((i) => (best = best === null ? i.score! : Math.min(best, i.score!)));

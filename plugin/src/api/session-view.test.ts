@@ -6,7 +6,11 @@ import { bestIteration, diffAgainstBaseline, patronictlCommand, stopSession } fr
 
 const SESSION = listedSession('11111111-0000-4000-8000-000000000001');
 
-const iteration = (number: number, score: number | null, overrides: Partial<IterationRecord> = {}): IterationRecord => ({
+const iteration = (
+  number: number,
+  score: number | null,
+  overrides: Partial<IterationRecord> = {}
+): IterationRecord => ({
   ...sessionDetail(SESSION, 0).iterations[0]!,
   number,
   score,
@@ -64,7 +68,10 @@ test('stop through a replica’s agent follows the forwarded command to its end'
     handledBy: null,
     handledAt: null,
   };
-  backend.answer('POST', proxied(1, `/api/v1/sessions/${SESSION.id}/stop`), { status: 202, data: { command, leader: 'pg1' } });
+  backend.answer('POST', proxied(1, `/api/v1/sessions/${SESSION.id}/stop`), {
+    status: 202,
+    data: { command, leader: 'pg1' },
+  });
   backend.answer(
     'GET',
     proxied(1, '/api/v1/commands/c1'),

@@ -92,9 +92,10 @@ export function patronictlCommand(scope: string, diff: readonly ValueDiff[]): st
   if (diff.length === 0) {
     return '';
   }
-  return [`patronictl edit-config ${shellQuote(scope)}`, ...diff.map((d) => `-p ${shellQuote(`${d.name}=${d.value}`)}`)].join(
-    ' '
-  );
+  return [
+    `patronictl edit-config ${shellQuote(scope)}`,
+    ...diff.map((d) => `-p ${shellQuote(`${d.name}=${d.value}`)}`),
+  ].join(' ');
 }
 
 const shellQuote = (text: string) => (/^[\w.,:=/@%+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);

@@ -9,7 +9,11 @@ import { renderApp } from '../test/render-app';
 const SETTINGS = { agentUrl0: 'http://db1:8080' };
 const RUNNING = listedSession('11111111-0000-4000-8000-000000000001', { state: 'running' });
 const base = sessionDetail(RUNNING, 0).iterations[0]!;
-const iteration = (number: number, overrides: Partial<IterationRecord>): IterationRecord => ({ ...base, number, ...overrides });
+const iteration = (number: number, overrides: Partial<IterationRecord>): IterationRecord => ({
+  ...base,
+  number,
+  ...overrides,
+});
 const DETAIL = sessionDetail(RUNNING, 0, {
   baseline: {
     sessionId: RUNNING.id,
@@ -24,7 +28,13 @@ const DETAIL = sessionDetail(RUNNING, 0, {
       score: 1.5,
       verification: [
         { member: 'pg1', verified: true, mismatches: [], pendingRestart: [], error: null },
-        { member: 'pg2', verified: false, mismatches: [{ name: 'work_mem', expected: 8192, actual: '4096' }], pendingRestart: [], error: null },
+        {
+          member: 'pg2',
+          verified: false,
+          mismatches: [{ name: 'work_mem', expected: 8192, actual: '4096' }],
+          pendingRestart: [],
+          error: null,
+        },
       ],
       verdicts: [{ guardrail: 'memory', ok: true, detail: 'bound 1.2 GiB of 3 GiB' }],
       measurement: {
@@ -35,9 +45,16 @@ const DETAIL = sessionDetail(RUNNING, 0, {
         comparison: { ratio: 0.75, low: 0.7, high: 0.8, statements: 10, coveredShare: 0.9, referenceMeanMs: 2 },
       },
     }),
-    iteration(2, { candidate: { work_mem: 16384, shared_buffers: 16384 }, state: 'measuring', score: null, endedAt: null }),
+    iteration(2, {
+      candidate: { work_mem: 16384, shared_buffers: 16384 },
+      state: 'measuring',
+      score: null,
+      endedAt: null,
+    }),
   ],
-  events: [{ id: 1, sessionId: RUNNING.id, at: '2026-12-05T07:00:05Z', type: 'baseline_recorded', member: 'pg1', detail: {} }],
+  events: [
+    { id: 1, sessionId: RUNNING.id, at: '2026-12-05T07:00:05Z', type: 'baseline_recorded', member: 'pg1', detail: {} },
+  ],
 });
 const NO_BEST: RecommendationView = {
   pgtune: {
@@ -75,7 +92,9 @@ test('progress, chart, iterations with diff, verification, verdicts and measurem
   expect(row).toHaveTextContent('memory: bound 1.2 GiB of 3 GiB');
   expect(row).toHaveTextContent('×0.750 of the baseline [0.700, 0.800]');
   expect(screen.getByText(/Best so far: iteration 1/)).toBeInTheDocument();
-  expect(screen.getByTestId(testIds.session.patronictl)).toHaveTextContent('patronictl edit-config main -p work_mem=8192');
+  expect(screen.getByTestId(testIds.session.patronictl)).toHaveTextContent(
+    'patronictl edit-config main -p work_mem=8192'
+  );
   expect(screen.getByText('baseline recorded')).toBeInTheDocument();
 });
 
@@ -99,20 +118,19 @@ test('the agent’s own patronictl command is shown when its best measured confi
 });
 
 test('Stop asks for confirmation, then stops through the answering agent', async () => {
-  backend.answer(
-    'POST',
-    proxied(0, `/api/v1/sessions/${RUNNING.id}/stop`),
-    { status: 202, data: { session: { ...RUNNING, state: 'finishing' }, stopping: true } }
-  );
+  backend.answer('POST', proxied(0, `/api/v1/sessions/${RUNNING.id}/stop`), {
+    status: 202,
+    data: { session: { ...RUNNING, state: 'finishing' }, stopping: true },
+  });
   renderApp(path, SETTINGS);
   await userEvent.click(await screen.findByTestId(testIds.session.stop));
   const dialog = await screen.findByRole('dialog');
   expect(backend.requests.some((r) => r.method === 'POST')).toBe(false);
   await userEvent.click(within(dialog).getByRole('button', { name: 'Stop' }));
   await waitFor(() =>
-    expect(backend.requests.some((r) => r.method === 'POST' && r.url === proxied(0, `/api/v1/sessions/${RUNNING.id}/stop`))).toBe(
-      true
-    )
+    expect(
+      backend.requests.some((r) => r.method === 'POST' && r.url === proxied(0, `/api/v1/sessions/${RUNNING.id}/stop`))
+    ).toBe(true)
   );
 });
 

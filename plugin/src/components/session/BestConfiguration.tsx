@@ -28,7 +28,8 @@ export function BestConfiguration({
   return (
     <Stack direction="column" gap={1}>
       <Text>
-        {final === 'best' ? 'Final configuration' : 'Best so far'}: iteration {best.number}, score {best.score?.toFixed(3)}
+        {final === 'best' ? 'Final configuration' : 'Best so far'}: iteration {best.number}, score{' '}
+        {best.score?.toFixed(3)}
       </Text>
       <ul>
         {diff.map((d) => (

@@ -5,7 +5,13 @@ import type { BaselineRecord, IterationRecord } from '@patroni-tuner/backend/con
 import { diffAgainstBaseline } from '../../api/session-view';
 import { testIds } from '../testIds';
 
-export function IterationsTable({ iterations, baseline }: { iterations: IterationRecord[]; baseline: BaselineRecord | null }) {
+export function IterationsTable({
+  iterations,
+  baseline,
+}: {
+  iterations: IterationRecord[];
+  baseline: BaselineRecord | null;
+}) {
   const columns: Array<Column<IterationRecord>> = [
     {
       id: 'number',
@@ -65,11 +71,14 @@ export function IterationsTable({ iterations, baseline }: { iterations: Iteratio
         }
         return (
           <Stack direction="column" gap={0}>
-            <span>{m.meanQueryTimeMs === null ? 'no pg_stat_statements' : `${m.meanQueryTimeMs.toFixed(2)} ms mean`}</span>
+            <span>
+              {m.meanQueryTimeMs === null ? 'no pg_stat_statements' : `${m.meanQueryTimeMs.toFixed(2)} ms mean`}
+            </span>
             <span>{m.transactionsPerSecond.toFixed(1)} tps</span>
             {m.comparison && (
               <span>
-                ×{m.comparison.ratio.toFixed(3)} of the baseline [{m.comparison.low.toFixed(3)}, {m.comparison.high.toFixed(3)}]
+                ×{m.comparison.ratio.toFixed(3)} of the baseline [{m.comparison.low.toFixed(3)},{' '}
+                {m.comparison.high.toFixed(3)}]
               </span>
             )}
           </Stack>

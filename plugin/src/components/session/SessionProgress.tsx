@@ -14,7 +14,7 @@ export function SessionProgress({ detail }: { detail: SessionDetail }) {
   const now = useNow(active);
   const done = iterationsDone(detail);
   const planned = session.options.iterations;
-  const current = active ? iterations.find((i) => i.endedAt === null) ?? null : null;
+  const current = active ? (iterations.find((i) => i.endedAt === null) ?? null) : null;
   // The record has no window start: the window ends at the latest a warm-up and a window after the iteration began.
   const windowEndsAt =
     current === null

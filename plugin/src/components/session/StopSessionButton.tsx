@@ -6,7 +6,15 @@ import { stopSession } from '../../api/session-view';
 import { shortId } from '../../format';
 import { testIds } from '../testIds';
 
-export function StopSessionButton({ slot, sessionId, onStopped }: { slot: number; sessionId: string; onStopped: () => void }) {
+export function StopSessionButton({
+  slot,
+  sessionId,
+  onStopped,
+}: {
+  slot: number;
+  sessionId: string;
+  onStopped: () => void;
+}) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
@@ -33,7 +41,12 @@ export function StopSessionButton({ slot, sessionId, onStopped }: { slot: number
 
   return (
     <Stack direction="row" gap={1} alignItems="center">
-      <Button variant="destructive" data-testid={testIds.session.stop} disabled={busy} onClick={() => setConfirming(true)}>
+      <Button
+        variant="destructive"
+        data-testid={testIds.session.stop}
+        disabled={busy}
+        onClick={() => setConfirming(true)}
+      >
         {busy ? 'Stopping…' : 'Stop'}
       </Button>
       {problem && <Text color="error">{problem}</Text>}
