@@ -6,13 +6,14 @@ import type {
   CommandRecord,
   IterationRecord,
   ParameterValue,
+  PendingChangeRecord,
   RecommendationView,
   SessionDetail,
   SessionRecord,
 } from '@patroni-tuner/backend/contract';
 import type { AgentSlot } from '../settings';
-import { agentRequest } from './agent-api';
-import { sessionDetail } from './activity';
+import { AgentRequestError, agentRequest } from './agent-api';
+import { ACTIVE_STATES, pendingChangeOf, sessionDetail } from './activity';
 import { followCommand } from './commands';
 import { discoverFleet, type FailedAgent, type FleetCluster } from './fleet';
 
@@ -23,21 +24,30 @@ export interface SessionView {
   detail: SessionDetail | null;
   /** The agent's advice for the best measured configuration, when it comes from this session. */
   bestMeasured: RecommendationView['bestMeasured'];
+  /** In approval mode, the change awaiting a person's review; null when none does. */
+  pending: PendingChangeRecord | null;
 }
 
 export async function loadSessionView(agents: readonly AgentSlot[], scope: string, id: string): Promise<SessionView> {
   const fleet = await discoverFleet(agents);
   const cluster = fleet.clusters.find((c) => c.scope === scope) ?? null;
   if (cluster === null) {
-    return { cluster, failed: fleet.failed, detail: null, bestMeasured: null };
+    return { cluster, failed: fleet.failed, detail: null, bestMeasured: null, pending: null };
   }
   const slot = cluster.answering.slot;
   const [detail, advice] = await Promise.all([
     sessionDetail(slot, id),
-    agentRequest<RecommendationView>(slot, '/api/v1/recommendation'),
+    // The advice only adds the agent's own command: without it the page builds one from the best iteration.
+    agentRequest<RecommendationView>(slot, '/api/v1/recommendation').catch((error: unknown) => {
+      if (error instanceof AgentRequestError) {
+        return null;
+      }
+      throw error;
+    }),
   ]);
-  const bestMeasured = advice.bestMeasured?.measuredIn?.sessionId === id ? advice.bestMeasured : null;
-  return { cluster, failed: fleet.failed, detail, bestMeasured };
+  const bestMeasured = advice?.bestMeasured?.measuredIn?.sessionId === id ? advice.bestMeasured : null;
+  const pending = ACTIVE_STATES.has(detail.session.state) ? await pendingChangeOf(slot, detail.session) : null;
+  return { cluster, failed: fleet.failed, detail, bestMeasured, pending };
 }
 
 export type StopOutcome = { stopping: true } | { stopping: false; reason: string };

@@ -104,3 +104,26 @@ test('the button is disabled, with the reasons, while a session runs, a halt awa
   await userEvent.click(await startButton());
   await waitFor(() => expect(posts()).toHaveLength(0));
 });
+
+test('approval mode is sent with its timeout; a timeout the agent cannot read is named beside its field', async () => {
+  backend.answer('POST', SESSIONS, { status: 201, data: { session: STARTED } });
+  renderApp('/clusters/main/sessions', SETTINGS);
+  await userEvent.click(await screen.findByRole('radio', { name: 'Approve each change' }));
+  await fill('Approval timeout', 'soon');
+  await userEvent.click(await startButton());
+  expect(await screen.findByText('a duration such as 30m, 1h or 90s, or milliseconds')).toBeInTheDocument();
+  expect(posts()).toHaveLength(0);
+  await fill('Approval timeout', '30m');
+  await userEvent.click(await startButton());
+  expect(await screen.findByText('Session 33333333 started')).toBeInTheDocument();
+  expect(posts().map((r) => r.data)).toEqual([
+    {
+      iterations: 20,
+      iterationSeconds: 300,
+      warmupSeconds: 60,
+      objective: 'mean_query_time',
+      approval: 'each',
+      approvalTimeout: '30m',
+    },
+  ]);
+});

@@ -21,6 +21,11 @@ export const testIds = {
     stop: 'data-testid stop-session',
     patronictl: 'data-testid patronictl-command',
   },
+  approval: {
+    banner: (sessionId: string) => `data-testid pending-change-${sessionId}`,
+    table: 'data-testid review-table',
+    row: (knob: string) => `data-testid review-${knob}`,
+  },
   cluster: {
     member: (name: string) => `data-testid member-${name}`,
   },

@@ -10,6 +10,7 @@ import { ACTIVE_STATES } from '../api/activity';
 import { loadSessionView } from '../api/session-view';
 import { FailedAgents, LoadError, NoAgentsConfigured } from '../components/AgentNotices';
 import { useAgents } from '../components/App/AgentsContext';
+import { PendingChangeBanner } from '../components/approval/PendingChangeBanner';
 import { BestConfiguration } from '../components/session/BestConfiguration';
 import { EventTimeline } from '../components/session/EventTimeline';
 import { IterationsTable } from '../components/session/IterationsTable';
@@ -65,6 +66,9 @@ export default function SessionPage() {
                   <StopSessionButton slot={data.cluster.answering.slot} sessionId={id} onStopped={view.reload} />
                 )}
               </Stack>
+              {data.pending && (
+                <PendingChangeBanner slot={data.cluster.answering.slot} change={data.pending} onDecided={view.reload} />
+              )}
               {detail.session.reason && <Text color="secondary">Reason: {detail.session.reason}</Text>}
               <ScoreChart iterations={detail.iterations} objective={detail.session.options.objective} />
               <Text element="h3">Iterations</Text>

@@ -1,5 +1,5 @@
 /** Agent answers shaped by the contract types, so a changed field breaks these fixtures' typecheck. */
-import type { ClusterView, Member, SessionDetail } from '@patroni-tuner/backend/contract';
+import type { ClusterView, Member, PendingChangeRecord, SessionDetail } from '@patroni-tuner/backend/contract';
 import type { ListedSession } from '../api/activity';
 
 export function member(name: string, overrides: Partial<Member> = {}): Member {
@@ -95,6 +95,38 @@ export function sessionDetail(
     events: [],
     failover: null,
     pendingChanges: [],
+    ...overrides,
+  };
+}
+
+/** A model-proposed change awaiting review: work_mem off the baseline, random_page_cost off the best so far. */
+export function pendingChange(sessionId: string, overrides: Partial<PendingChangeRecord> = {}): PendingChangeRecord {
+  return {
+    id: 7,
+    sessionId,
+    iteration: 4,
+    reason: 'model',
+    replaces: null,
+    configuration: { work_mem: 8192, random_page_cost: 1.5, jit: false },
+    parameters: { work_mem: '8192', random_page_cost: '1.5' },
+    vsBaseline: { work_mem: { from: 4096, to: 8192 }, random_page_cost: { from: 4, to: 1.5 } },
+    vsBest: { random_page_cost: { from: 2, to: 1.5 } },
+    memory: {
+      ok: true,
+      detail: 'bound 1.1 GiB of 3.0 GiB',
+      boundBytes: 1,
+      limitBytes: 3,
+      hostMemoryBytes: 4,
+      boundBy: 'work_mem',
+    },
+    prediction: { score: 1.234, sd: 0.056 },
+    createdAt: '2026-12-05T07:30:00Z',
+    expiresAt: '2099-12-05T08:30:00Z',
+    status: 'pending',
+    decidedBy: null,
+    decidedAt: null,
+    changes: null,
+    decisionReason: null,
     ...overrides,
   };
 }
