@@ -10,7 +10,7 @@ import { followCommand } from './commands';
 export type StartRequest = Required<
   Pick<StartSessionBody, 'iterations' | 'iterationSeconds' | 'warmupSeconds' | 'objective'>
 > &
-  Pick<StartSessionBody, 'approval' | 'approvalTimeout'>;
+  Pick<StartSessionBody, 'approval' | 'approvalTimeout' | 'knobs'>;
 
 export type StartOutcome =
   { started: true; sessionId: string; via: 'leader' | 'command' } | { started: false; reason: string };

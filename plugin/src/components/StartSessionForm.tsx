@@ -5,7 +5,7 @@
  */
 import React, { FormEvent, useState } from 'react';
 import type { ApprovalMode, ClusterView, SessionOptions } from '@patroni-tuner/backend/contract';
-import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup, Stack, Text } from '@grafana/ui';
+import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup, Stack } from '@grafana/ui';
 import { AgentRequestError, describeAgentError } from '../api/agent-api';
 import type { ListedSession } from '../api/activity';
 import {
@@ -18,6 +18,7 @@ import {
   type StartOutcome,
 } from '../api/start-session';
 import { shortId } from '../format';
+import { KnobPicker } from './KnobPicker';
 import { testIds } from './testIds';
 
 const OBJECTIVES: Array<{ label: string; value: SessionOptions['objective']; description: string }> = [
@@ -78,6 +79,7 @@ export function StartSessionForm(props: StartSessionFormProps) {
     warmupSeconds: '60',
   });
   const [objective, setObjective] = useState<SessionOptions['objective']>('mean_query_time');
+  const [knobs, setKnobs] = useState<string[]>([]);
   const [approval, setApproval] = useState<ApprovalMode>('none');
   const [approvalTimeout, setApprovalTimeout] = useState('1h');
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<FormField, string>>>({});
@@ -107,6 +109,7 @@ export function StartSessionForm(props: StartSessionFormProps) {
         iterationSeconds: Number(values.iterationSeconds),
         warmupSeconds: Number(values.warmupSeconds),
         objective,
+        ...(knobs.length > 0 ? { knobs } : {}),
         // Only approval mode is sent: a session without it is what the agent starts by default.
         ...(approval === 'each' && timeout !== null ? { approval, approvalTimeout: timeout } : {}),
       });
@@ -176,9 +179,9 @@ export function StartSessionForm(props: StartSessionFormProps) {
             </Field>
           )}
         </Stack>
-        <Text color="secondary" element="p">
-          Every tunable knob of the cluster is tuned (choosing a subset comes with the knob list).
-        </Text>
+        <Field label="Knobs">
+          <KnobPicker slot={props.slot} selected={knobs} onChange={setKnobs} />
+        </Field>
         {blockers.length > 0 && (
           <Alert severity="warning" title="A session cannot start now">
             <ul>

@@ -1,5 +1,11 @@
 /** Agent answers shaped by the contract types, so a changed field breaks these fixtures' typecheck. */
-import type { ClusterView, Member, PendingChangeRecord, SessionDetail } from '@patroni-tuner/backend/contract';
+import type {
+  ClusterView,
+  KnobsView,
+  Member,
+  PendingChangeRecord,
+  SessionDetail,
+} from '@patroni-tuner/backend/contract';
 import type { ListedSession } from '../api/activity';
 
 export function member(name: string, overrides: Partial<Member> = {}): Member {
@@ -128,5 +134,68 @@ export function pendingChange(sessionId: string, overrides: Partial<PendingChang
     changes: null,
     decisionReason: null,
     ...overrides,
+  };
+}
+
+/** The knob catalogue: two numeric knobs and a bool tunable, two parameters excluded with their reasons. */
+export function knobsView(): KnobsView {
+  const common = {
+    context: 'user',
+    unit: null,
+    source: 'default',
+    pendingRestart: false,
+    description: 'why this range',
+  };
+  return {
+    host: {
+      memoryBytes: 4 * 2 ** 30,
+      cpus: 2,
+      storage: 'ssd',
+      storageInference: { kind: 'ssd', source: 'device', reason: 'rotational = 0' },
+    },
+    tunable: [
+      {
+        ...common,
+        name: 'work_mem',
+        unit: 'kB',
+        vartype: 'integer',
+        current: 4096,
+        boot: 4096,
+        pgMin: 64,
+        pgMax: 2147483647,
+        low: 1024,
+        high: 262144,
+        log: true,
+        specials: [],
+        display: { current: '4MB', low: '1MB', high: '256MB' },
+      },
+      {
+        ...common,
+        name: 'random_page_cost',
+        vartype: 'real',
+        current: 4,
+        boot: 4,
+        pgMin: 0,
+        pgMax: 1.79e308,
+        low: 1,
+        high: 4,
+        log: false,
+        specials: [],
+        display: { current: '4' },
+      },
+      {
+        ...common,
+        name: 'jit',
+        vartype: 'bool',
+        current: true,
+        boot: true,
+        choices: [true, false],
+        display: { current: 'on' },
+      },
+    ],
+    excluded: [
+      { name: 'fsync', reason: 'durability', detail: 'turning it off risks data loss' },
+      { name: 'shared_buffers', reason: 'restart_required', detail: '' },
+    ],
   };
 }
