@@ -9,4 +9,6 @@ module.exports = {
   ...base,
   // d3-color 3.1.1 ships only .mjs, which the scaffold's transform pattern does not cover.
   transform: { ...base.transform, '^.+\\.mjs$': base.transform['^.+\\.(t|j)sx?$'] },
+  // Tests that type into forms with user-event take seconds on a loaded two-core machine.
+  testTimeout: 20_000,
 };

@@ -15,3 +15,5 @@ export const REFRESH_INTERVAL_MS = 5000;
 export const clusterPath = (scope: string) => `${PLUGIN_BASE_URL}/clusters/${encodeURIComponent(scope)}`;
 
 export const sessionsPath = (scope: string) => `${clusterPath(scope)}/sessions`;
+
+export const sessionPath = (scope: string, id: string) => `${sessionsPath(scope)}/${encodeURIComponent(id)}`;

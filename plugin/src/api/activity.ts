@@ -5,11 +5,13 @@
 import type {
   DetectedHaltView,
   FailoverPhase,
+  PendingChangeRecord,
   SessionDetail,
   SessionRecord,
   SessionState,
 } from '@patroni-tuner/backend/contract';
 import { agentRequest } from './agent-api';
+import { fetchPendingChange } from './approval';
 
 /** A session as `GET /api/v1/sessions` lists it. */
 export type ListedSession = SessionRecord & { detectedHalt: DetectedHaltView | null };
@@ -20,6 +22,8 @@ export interface ActiveSession {
   session: ListedSession;
   /** Iterations measured or refused so far (the baseline, iteration 0, not counted). */
   iterationsDone: number;
+  /** In approval mode, the change awaiting a person's review; null when none does. */
+  pending: PendingChangeRecord | null;
 }
 
 export interface HaltedSession {
@@ -47,12 +51,16 @@ export async function clusterActivity(slot: number): Promise<ClusterActivity> {
   // A session this agent saw halted before its record says so is shown as halted already.
   const halted = sessions.filter((s) => s.state === 'halted' || s.detectedHalt !== null);
   const active = sessions.find((s) => ACTIVE_STATES.has(s.state) && s.detectedHalt === null) ?? null;
-  const [activeDetail, ...haltedDetails] = await Promise.all([
+  const [activeDetail, pending, ...haltedDetails] = await Promise.all([
     active === null ? null : sessionDetail(slot, active.id),
+    active === null ? null : pendingChangeOf(slot, active),
     ...halted.map((s) => sessionDetail(slot, s.id)),
   ]);
   return {
-    active: active === null || !activeDetail ? null : { session: active, iterationsDone: iterationsDone(activeDetail) },
+    active:
+      active === null || !activeDetail
+        ? null
+        : { session: active, iterationsDone: iterationsDone(activeDetail), pending: pending ?? null },
     halted: halted.map((session, index) => {
       const failover = haltedDetails[index]?.failover ?? null;
       // The wire's ISO time as epoch ms, for the banner's countdown.
@@ -65,3 +73,7 @@ export async function clusterActivity(slot: number): Promise<ClusterActivity> {
 export function iterationsDone(detail: SessionDetail): number {
   return detail.iterations.filter((iteration) => iteration.number > 0 && iteration.endedAt !== null).length;
 }
+
+/** Only a session in approval mode has changes awaiting review (an older agent has no such route). */
+export const pendingChangeOf = (slot: number, session: SessionRecord) =>
+  session.options.approval === 'each' ? fetchPendingChange(slot, session.id) : Promise.resolve(null);

@@ -3,11 +3,14 @@
  * other agent records a command for the leader's agent (202), which is followed through
  * `/api/v1/commands/:id` until it is done or rejected.
  */
-import type { CommandRecord, SessionOptions, SessionRecord } from '@patroni-tuner/backend/contract';
+import type { CommandRecord, SessionRecord, StartSessionBody } from '@patroni-tuner/backend/contract';
 import { agentRequest } from './agent-api';
 import { followCommand } from './commands';
 
-export type StartRequest = Pick<SessionOptions, 'iterations' | 'iterationSeconds' | 'warmupSeconds' | 'objective'>;
+export type StartRequest = Required<
+  Pick<StartSessionBody, 'iterations' | 'iterationSeconds' | 'warmupSeconds' | 'objective'>
+> &
+  Pick<StartSessionBody, 'approval' | 'approvalTimeout' | 'knobs'>;
 
 export type StartOutcome =
   { started: true; sessionId: string; via: 'leader' | 'command' } | { started: false; reason: string };
@@ -49,9 +52,23 @@ export function validateStart(values: Record<StartField, string>): Partial<Recor
   return problems;
 }
 
+/** The agent's duration syntax for `approvalTimeout` (`30m`, `1h`, `90s`), or whole milliseconds. */
+const APPROVAL_TIMEOUT = /^\d+(\.\d+)?(ms|s|m|h)$/;
+
+/** The approval timeout as the agent takes it, or null when it is not one. */
+export function parseApprovalTimeout(text: string): string | number | null {
+  const trimmed = text.trim();
+  if (APPROVAL_TIMEOUT.test(trimmed)) {
+    return trimmed;
+  }
+  return /^\d+$/.test(trimmed) ? Number(trimmed) : null;
+}
+
+export type FormField = StartField | 'approvalTimeout';
+
 /** The field a 400 names (`body/iterations must be <= 200`), if it is one of the form's. */
-export function fieldOf(message: string): StartField | null {
+export function fieldOf(message: string): FormField | null {
   const match = /body\/(\w+)/.exec(message);
   const field = match?.[1];
-  return field !== undefined && field in START_LIMITS ? (field as StartField) : null;
+  return field !== undefined && (field in START_LIMITS || field === 'approvalTimeout') ? (field as FormField) : null;
 }

@@ -2,7 +2,7 @@ import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { CommandRecord } from '@patroni-tuner/backend/contract';
 import { agentError, installFakeBackend, ok, proxied, type FakeBackend } from '../test/backend-srv';
-import { clusterView, listedSession, member, sessionDetail } from '../test/fixtures';
+import { clusterView, knobsView, listedSession, member, sessionDetail } from '../test/fixtures';
 import { renderApp } from '../test/render-app';
 import { testIds } from './testIds';
 
@@ -103,4 +103,44 @@ test('the button is disabled, with the reasons, while a session runs, a halt awa
   expect(await startButton()).toHaveAttribute('aria-disabled', 'true');
   await userEvent.click(await startButton());
   await waitFor(() => expect(posts()).toHaveLength(0));
+});
+
+test('approval mode is sent with its timeout; a timeout the agent cannot read is named beside its field', async () => {
+  backend.answer('POST', SESSIONS, { status: 201, data: { session: STARTED } });
+  renderApp('/clusters/main/sessions', SETTINGS);
+  await userEvent.click(await screen.findByRole('radio', { name: 'Approve each change' }));
+  await fill('Approval timeout', 'soon');
+  await userEvent.click(await startButton());
+  expect(await screen.findByText('a duration such as 30m, 1h or 90s, or milliseconds')).toBeInTheDocument();
+  expect(posts()).toHaveLength(0);
+  await fill('Approval timeout', '30m');
+  await userEvent.click(await startButton());
+  expect(await screen.findByText('Session 33333333 started')).toBeInTheDocument();
+  expect(posts().map((r) => r.data)).toEqual([
+    {
+      iterations: 20,
+      iterationSeconds: 300,
+      warmupSeconds: 60,
+      objective: 'mean_query_time',
+      approval: 'each',
+      approvalTimeout: '30m',
+    },
+  ]);
+});
+
+test('a knob subset is chosen from the agent’s catalogue, each with its range; excluded knobs say why', async () => {
+  backend.answer('GET', proxied(0, '/api/v1/knobs'), ok(knobsView()));
+  backend.answer('POST', SESSIONS, { status: 201, data: { session: STARTED } });
+  renderApp('/clusters/main/sessions', SETTINGS);
+  expect(await screen.findByText('All 3 tunable knobs are tuned; choose some to tune only those.')).toBeInTheDocument();
+  await userEvent.click(screen.getByText('Knobs (3 tunable, 2 excluded)'));
+  expect(screen.getByText('fsync: durability (turning it off risks data loss)')).toBeInTheDocument();
+  expect(screen.getByText('shared_buffers: restart required')).toBeInTheDocument();
+  expect(screen.getByText('jit: on, searched true | false')).toBeInTheDocument();
+  await userEvent.click(screen.getByText('work_mem: 4MB, searched 1MB … 256MB'));
+  await userEvent.click(screen.getByText('random_page_cost: 4, searched 1 … 4'));
+  expect(screen.getByText('2 of 3 tunable knobs chosen.')).toBeInTheDocument();
+  await userEvent.click(await startButton());
+  expect(await screen.findByText('Session 33333333 started')).toBeInTheDocument();
+  expect(posts().map((r) => (r.data as { knobs?: string[] }).knobs)).toEqual([['work_mem', 'random_page_cost']]);
 });

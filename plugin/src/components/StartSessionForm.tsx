@@ -4,17 +4,31 @@
  * answer is shown in place: the session started, a 400 beside the field it names, a 409's reason.
  */
 import React, { FormEvent, useState } from 'react';
-import type { ClusterView, SessionOptions } from '@patroni-tuner/backend/contract';
-import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup, Stack, Text } from '@grafana/ui';
+import type { ApprovalMode, ClusterView, SessionOptions } from '@patroni-tuner/backend/contract';
+import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup, Stack } from '@grafana/ui';
 import { AgentRequestError, describeAgentError } from '../api/agent-api';
 import type { ListedSession } from '../api/activity';
-import { fieldOf, startSession, validateStart, type StartField, type StartOutcome } from '../api/start-session';
+import {
+  fieldOf,
+  parseApprovalTimeout,
+  startSession,
+  validateStart,
+  type FormField,
+  type StartField,
+  type StartOutcome,
+} from '../api/start-session';
 import { shortId } from '../format';
+import { KnobPicker } from './KnobPicker';
 import { testIds } from './testIds';
 
 const OBJECTIVES: Array<{ label: string; value: SessionOptions['objective']; description: string }> = [
   { label: 'Mean query time', value: 'mean_query_time', description: 'pg_stat_statements: lower is better' },
   { label: 'Throughput', value: 'throughput', description: 'transactions per second: higher is better' },
+];
+
+const APPROVAL_MODES: Array<{ label: string; value: ApprovalMode; description: string }> = [
+  { label: 'Apply on its own', value: 'none', description: 'every configuration is applied without asking' },
+  { label: 'Approve each change', value: 'each', description: 'every configuration waits for a person’s review' },
 ];
 
 const LABELS: Record<StartField, string> = {
@@ -65,7 +79,10 @@ export function StartSessionForm(props: StartSessionFormProps) {
     warmupSeconds: '60',
   });
   const [objective, setObjective] = useState<SessionOptions['objective']>('mean_query_time');
-  const [fieldErrors, setFieldErrors] = useState<Partial<Record<StartField, string>>>({});
+  const [knobs, setKnobs] = useState<string[]>([]);
+  const [approval, setApproval] = useState<ApprovalMode>('none');
+  const [approvalTimeout, setApprovalTimeout] = useState('1h');
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<FormField, string>>>({});
   const [submitting, setSubmitting] = useState(false);
   const [outcome, setOutcome] = useState<StartOutcome | null>(null);
   const [error, setError] = useState<AgentRequestError | null>(null);
@@ -74,7 +91,11 @@ export function StartSessionForm(props: StartSessionFormProps) {
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
-    const problems = validateStart(values);
+    const problems: Partial<Record<FormField, string>> = validateStart(values);
+    const timeout = parseApprovalTimeout(approvalTimeout);
+    if (approval === 'each' && timeout === null) {
+      problems.approvalTimeout = 'a duration such as 30m, 1h or 90s, or milliseconds';
+    }
     setFieldErrors(problems);
     setOutcome(null);
     setError(null);
@@ -88,6 +109,9 @@ export function StartSessionForm(props: StartSessionFormProps) {
         iterationSeconds: Number(values.iterationSeconds),
         warmupSeconds: Number(values.warmupSeconds),
         objective,
+        ...(knobs.length > 0 ? { knobs } : {}),
+        // Only approval mode is sent: a session without it is what the agent starts by default.
+        ...(approval === 'each' && timeout !== null ? { approval, approvalTimeout: timeout } : {}),
       });
       setOutcome(result);
       if (result.started) {
@@ -132,9 +156,32 @@ export function StartSessionForm(props: StartSessionFormProps) {
             <RadioButtonGroup options={OBJECTIVES} value={objective} onChange={setObjective} />
           </Field>
         </Stack>
-        <Text color="secondary" element="p">
-          Every tunable knob of the cluster is tuned (choosing a subset comes with the knob list).
-        </Text>
+        <Stack direction="row" gap={2} wrap="wrap">
+          <Field
+            label="Approval"
+            description="Approve each change: nothing reaches Patroni before a person approves it"
+          >
+            <RadioButtonGroup options={APPROVAL_MODES} value={approval} onChange={setApproval} />
+          </Field>
+          {approval === 'each' && (
+            <Field
+              label="Approval timeout"
+              description="An undecided change is dropped, never applied, after this long"
+              invalid={fieldErrors.approvalTimeout !== undefined}
+              error={fieldErrors.approvalTimeout}
+            >
+              <Input
+                width={16}
+                aria-label="Approval timeout"
+                value={approvalTimeout}
+                onChange={(event) => setApprovalTimeout(event.currentTarget.value)}
+              />
+            </Field>
+          )}
+        </Stack>
+        <Field label="Knobs">
+          <KnobPicker slot={props.slot} selected={knobs} onChange={setKnobs} />
+        </Field>
         {blockers.length > 0 && (
           <Alert severity="warning" title="A session cannot start now">
             <ul>

@@ -14,6 +14,18 @@ export const testIds = {
     row: (id: string) => `data-testid session-${id}`,
     start: 'data-testid start-session',
   },
+  session: {
+    progress: 'data-testid session-progress',
+    chart: 'data-testid session-chart',
+    iteration: (n: number) => `data-testid iteration-${n}`,
+    stop: 'data-testid stop-session',
+    patronictl: 'data-testid patronictl-command',
+  },
+  approval: {
+    banner: (sessionId: string) => `data-testid pending-change-${sessionId}`,
+    table: 'data-testid review-table',
+    row: (knob: string) => `data-testid review-${knob}`,
+  },
   cluster: {
     member: (name: string) => `data-testid member-${name}`,
   },

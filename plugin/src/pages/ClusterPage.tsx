@@ -25,6 +25,7 @@ import { testIds } from '../components/testIds';
 import { PLUGIN_BASE_URL, REFRESH_INTERVAL_MS, sessionsPath } from '../constants';
 import { describeEvent, formatBytes, formatTime } from '../format';
 import { usePolling } from '../hooks/usePolling';
+import { ClusterPendingChange } from '../components/approval/ClusterPendingChange';
 
 const MEMBERS_DASHBOARD = '/d/patroni-tuner-members';
 
@@ -76,6 +77,7 @@ function ClusterDetail({ cluster }: { cluster: FleetCluster }) {
   );
   return (
     <Stack direction="column" gap={2}>
+      <ClusterPendingChange slot={cluster.answering.slot} />
       <Stack direction="row" justifyContent="space-between" alignItems="center">
         <Summary view={view} answering={cluster.answering} />
         <LinkButton href={sessionsPath(cluster.scope)} variant="secondary" icon="history">

@@ -9,6 +9,7 @@ import { describeAgentError } from '../api/agent-api';
 import { loadFleetOverview, type ClusterOverview } from '../api/fleet-overview';
 import { FailedAgents, LoadError, NoAgentsConfigured } from '../components/AgentNotices';
 import { HaltBanner } from '../components/HaltBanner';
+import { PendingChangeBanner } from '../components/approval/PendingChangeBanner';
 import { useAgents } from '../components/App/AgentsContext';
 import { testIds } from '../components/testIds';
 import { REFRESH_INTERVAL_MS, clusterPath, sessionsPath } from '../constants';
@@ -111,6 +112,9 @@ function Activity({
       {activity.halted.map((halted) => (
         <HaltBanner key={halted.session.id} slot={slot} halted={halted} onAcknowledged={reload} />
       ))}
+      {activity.active?.pending && (
+        <PendingChangeBanner slot={slot} change={activity.active.pending} onDecided={reload} />
+      )}
       {activity.active ? (
         <ActiveProgress active={activity.active} styles={styles} />
       ) : (

@@ -5,14 +5,14 @@
 import React from 'react';
 import { useParams } from 'react-router-dom';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, InteractiveTable, LoadingPlaceholder, Stack, Text, type Column } from '@grafana/ui';
+import { Alert, InteractiveTable, LoadingPlaceholder, Stack, Text, TextLink, type Column } from '@grafana/ui';
 import { SESSIONS_SHOWN, loadSessionsOverview, type SessionRow } from '../api/sessions-overview';
 import { FailedAgents, LoadError, NoAgentsConfigured } from '../components/AgentNotices';
 import { useAgents } from '../components/App/AgentsContext';
 import { SessionStateBadge } from '../components/SessionStateBadge';
 import { StartSessionForm } from '../components/StartSessionForm';
 import { testIds } from '../components/testIds';
-import { PLUGIN_BASE_URL, REFRESH_INTERVAL_MS, clusterPath } from '../constants';
+import { PLUGIN_BASE_URL, REFRESH_INTERVAL_MS, clusterPath, sessionPath } from '../constants';
 import { formatDuration, formatTime, shortId } from '../format';
 import { usePolling } from '../hooks/usePolling';
 
@@ -80,7 +80,12 @@ const COLUMNS: Array<Column<SessionRow>> = [
     id: 'id',
     header: 'Session',
     cell: ({ row: { original } }) => (
-      <span data-testid={testIds.sessions.row(original.session.id)}>{shortId(original.session.id)}</span>
+      <TextLink
+        href={sessionPath(original.session.scope, original.session.id)}
+        data-testid={testIds.sessions.row(original.session.id)}
+      >
+        {shortId(original.session.id)}
+      </TextLink>
     ),
   },
   {

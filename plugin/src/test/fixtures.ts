@@ -1,5 +1,11 @@
 /** Agent answers shaped by the contract types, so a changed field breaks these fixtures' typecheck. */
-import type { ClusterView, Member, SessionDetail } from '@patroni-tuner/backend/contract';
+import type {
+  ClusterView,
+  KnobsView,
+  Member,
+  PendingChangeRecord,
+  SessionDetail,
+} from '@patroni-tuner/backend/contract';
 import type { ListedSession } from '../api/activity';
 
 export function member(name: string, overrides: Partial<Member> = {}): Member {
@@ -96,5 +102,100 @@ export function sessionDetail(
     failover: null,
     pendingChanges: [],
     ...overrides,
+  };
+}
+
+/** A model-proposed change awaiting review: work_mem off the baseline, random_page_cost off the best so far. */
+export function pendingChange(sessionId: string, overrides: Partial<PendingChangeRecord> = {}): PendingChangeRecord {
+  return {
+    id: 7,
+    sessionId,
+    iteration: 4,
+    reason: 'model',
+    replaces: null,
+    configuration: { work_mem: 8192, random_page_cost: 1.5, jit: false },
+    parameters: { work_mem: '8192', random_page_cost: '1.5' },
+    vsBaseline: { work_mem: { from: 4096, to: 8192 }, random_page_cost: { from: 4, to: 1.5 } },
+    vsBest: { random_page_cost: { from: 2, to: 1.5 } },
+    memory: {
+      ok: true,
+      detail: 'bound 1.1 GiB of 3.0 GiB',
+      boundBytes: 1,
+      limitBytes: 3,
+      hostMemoryBytes: 4,
+      boundBy: 'work_mem',
+    },
+    prediction: { score: 1.234, sd: 0.056 },
+    createdAt: '2026-12-05T07:30:00Z',
+    expiresAt: '2099-12-05T08:30:00Z',
+    status: 'pending',
+    decidedBy: null,
+    decidedAt: null,
+    changes: null,
+    decisionReason: null,
+    ...overrides,
+  };
+}
+
+/** The knob catalogue: two numeric knobs and a bool tunable, two parameters excluded with their reasons. */
+export function knobsView(): KnobsView {
+  const common = {
+    context: 'user',
+    unit: null,
+    source: 'default',
+    pendingRestart: false,
+    description: 'why this range',
+  };
+  return {
+    host: {
+      memoryBytes: 4 * 2 ** 30,
+      cpus: 2,
+      storage: 'ssd',
+      storageInference: { kind: 'ssd', source: 'device', reason: 'rotational = 0' },
+    },
+    tunable: [
+      {
+        ...common,
+        name: 'work_mem',
+        unit: 'kB',
+        vartype: 'integer',
+        current: 4096,
+        boot: 4096,
+        pgMin: 64,
+        pgMax: 2147483647,
+        low: 1024,
+        high: 262144,
+        log: true,
+        specials: [],
+        display: { current: '4MB', low: '1MB', high: '256MB' },
+      },
+      {
+        ...common,
+        name: 'random_page_cost',
+        vartype: 'real',
+        current: 4,
+        boot: 4,
+        pgMin: 0,
+        pgMax: 1.79e308,
+        low: 1,
+        high: 4,
+        log: false,
+        specials: [],
+        display: { current: '4' },
+      },
+      {
+        ...common,
+        name: 'jit',
+        vartype: 'bool',
+        current: true,
+        boot: true,
+        choices: [true, false],
+        display: { current: 'on' },
+      },
+    ],
+    excluded: [
+      { name: 'fsync', reason: 'durability', detail: 'turning it off risks data loss' },
+      { name: 'shared_buffers', reason: 'restart_required', detail: '' },
+    ],
   };
 }

@@ -7,6 +7,7 @@ import { AgentsContext } from './AgentsContext';
 const FleetPage = React.lazy(() => import('../../pages/FleetPage'));
 const ClusterPage = React.lazy(() => import('../../pages/ClusterPage'));
 const SessionsPage = React.lazy(() => import('../../pages/SessionsPage'));
+const SessionPage = React.lazy(() => import('../../pages/SessionPage'));
 
 function App({ meta }: AppRootProps<AppSettings>) {
   const agents = useMemo(() => configuredAgents(meta.jsonData), [meta.jsonData]);
@@ -15,6 +16,7 @@ function App({ meta }: AppRootProps<AppSettings>) {
       <Routes>
         <Route path="clusters/:scope" element={<ClusterPage />} />
         <Route path="clusters/:scope/sessions" element={<SessionsPage />} />
+        <Route path="clusters/:scope/sessions/:id" element={<SessionPage />} />
         <Route path="*" element={<FleetPage />} />
       </Routes>
     </AgentsContext.Provider>
