@@ -24,11 +24,12 @@ import { DEFAULT_FAILOVER_SETTINGS } from './tuning/failover/index.js';
 import { recommend } from './tuning/recommendation.js';
 import { buildKnobCatalogue, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
 import { sessionCatalogue } from './tuning/session/catalogue-adapter.js';
-import { liveClusterPort, liveConfigPort, liveLeaderPort, liveMemberMemory, readWorkloadSignals, realClock } from './tuning/session/live-ports.js';
-import { SessionManager, type SessionLog } from './tuning/session/manager.js';
+import { liveClusterPort, liveConfigPort, liveLeaderPort, liveMemberMemory, readWorkloadSignals, realClock } from './tuning/apply/live-ports.js';
+import { SessionManager } from './tuning/session/manager.js';
 import { gpOptimizer } from './tuning/session/optimizer-port.js';
 import { SessionService } from './tuning/session/service.js';
 import { Periodic } from './util/periodic.js';
+import type { Log } from './util/log.js';
 
 export interface Tuning {
   manager: SessionManager;
@@ -41,7 +42,7 @@ export interface Tuning {
 
 export function createTuning(
   config: AgentConfig,
-  deps: { patroni: PatroniApi; postgres: PostgresPool; watcher: ClusterWatcher; log: SessionLog },
+  deps: { patroni: PatroniApi; postgres: PostgresPool; watcher: ClusterWatcher; log: Log },
 ): Tuning {
   const { patroni, postgres, watcher, log } = deps;
   const members = new MemberDatabases(config.databaseUrl);
@@ -103,7 +104,7 @@ export function createTuning(
     },
     log,
     commandPollMs: config.pollIntervalMs,
-    failover: { ...DEFAULT_FAILOVER_SETTINGS, stabilizationMs: config.stabilizationMs, graceMs: config.failoverGraceMs, restoreMaxAttempts: config.restoreMaxAttempts },
+    failover: { ...DEFAULT_FAILOVER_SETTINGS, stabilisationMs: config.stabilisationMs, graceMs: config.failoverGraceMs, restoreMaxAttempts: config.restoreMaxAttempts },
     reverifyIntervalMs: config.driftIntervalMs,
   });
 

@@ -10,7 +10,7 @@
 import type { PgSetting } from '../postgres/settings.js';
 import { unitScale } from '../postgres/units.js';
 import { settingMatches } from '../tuning/knobs/validate.js';
-import type { ConfigurationValue } from '../tuning/space.js';
+import type { ConfigurationValue } from '../model/configuration-space.js';
 
 /** guc.c's unit tables, largest first: a fraction is rounded to a multiple of the next smaller unit. */
 const MEMORY_UNITS = ['TB', 'GB', 'MB', 'kB', 'B'] as const;

@@ -5,7 +5,7 @@
  * on/off. Sentinels (0, -1) carry no unit: PostgreSQL reads a bare number in the setting's own unit.
  */
 import { unitScale } from '../../postgres/units.js';
-import type { ConfigurationValue } from '../space.js';
+import type { ConfigurationValue } from '../../model/configuration-space.js';
 
 /** Largest first. Memory in bytes (B needs PostgreSQL ≥ 11; it is only chosen for byte-unit settings). */
 const MEMORY_UNITS: readonly (readonly [string, number])[] = [

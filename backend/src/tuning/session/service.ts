@@ -22,11 +22,11 @@ import type {
   PatchRecord,
   PendingChangeRecord,
   SessionRecord,
-} from '../../store/records.js';
-import { expiredCommandResult } from '../../store/states.js';
+} from '../../model/records.js';
+import { expiredCommandResult } from '../../model/states.js';
 import type { Store } from '../../store/store.js';
 import type { FailoverState } from '../failover/index.js';
-import { SessionRequestError } from './errors.js';
+import { SessionRequestError } from '../refusal.js';
 import type { SessionManager, StartRequest } from './manager.js';
 import type { ApprovalDecision } from './runner.js';
 

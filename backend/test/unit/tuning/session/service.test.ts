@@ -11,7 +11,7 @@ import { StateDatabase, type StateStores, type StoreSource } from '../../../../s
 import { MemoryStore } from '../../../../src/store/memory-store.js';
 import type { Store } from '../../../../src/store/store.js';
 import type { Topology } from '../../../../src/topology/model.js';
-import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
+import { SessionRequestError } from '../../../../src/tuning/refusal.js';
 import { SessionService } from '../../../../src/tuning/session/service.js';
 import { FakePatroni, FakePostgres } from '../../observer/fakes.js';
 import { NODE2_API, recordedJson, SCOPE } from './manager-support.js';

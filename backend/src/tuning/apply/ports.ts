@@ -5,12 +5,12 @@
 import type { PatroniConfig, PatroniConfigPatch } from '../../patroni/responses.js';
 import type { AutoConfOverride } from '../../postgres/autoconf.js';
 import type { PgSetting } from '../../postgres/settings.js';
-import type { ParameterValue } from '../../store/records.js';
+import type { ParameterValue } from '../../model/records.js';
 import type { Store } from '../../store/store.js';
 import type { StatementsStatus } from '../../postgres/statements-status.js';
 import type { SearchPrior } from '../knobs/priors.js';
 import type { WorkloadSnapshot } from '../objective.js';
-import type { Configuration, Dimension, Suggestion, Trial } from '../space.js';
+import type { Configuration, Dimension, Suggestion, Trial } from '../../model/configuration-space.js';
 
 export interface Clock {
   /** Wall-clock epoch ms: timestamps that people read. May step (NTP, an operator). */
