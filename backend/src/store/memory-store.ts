@@ -16,7 +16,7 @@ import type {
   SessionState,
 } from '../model/records.js';
 import { parseFailoverState } from '../model/failover-state.js';
-import { expiredCommandResult, isActiveSessionState, validateCommandExpiry, validateLimit } from '../model/states.js';
+import { expiredCommandResult, isActiveSessionState, validateCommandExpiry, validateLimit } from '../model/record-states.js';
 import { TERMINAL_SESSION_STATES } from '../model/records.js';
 import {
   type BeginFailover,

@@ -31,7 +31,7 @@ import type {
   SessionState,
 } from '../model/records.js';
 import { parseFailoverState } from '../model/failover-state.js';
-import { ACTIVE_SESSION_STATES, COMMAND_EXPIRED, validateCommandExpiry, validateLimit } from '../model/states.js';
+import { ACTIVE_SESSION_STATES, COMMAND_EXPIRED, validateCommandExpiry, validateLimit } from '../model/record-states.js';
 import { TERMINAL_SESSION_STATES } from '../model/records.js';
 import {
   type BeginFailover,

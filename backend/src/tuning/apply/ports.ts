@@ -73,7 +73,7 @@ export type MemberSettings =
 /** A member's host memory as its PostgreSQL sees it (the lower of RAM and its cgroup limit), or why it is unknown. */
 export type MemberMemory = { member: string; ok: true; bytes: number } | { member: string; ok: false; error: string };
 
-export interface ClusterPort {
+export interface MembersPort {
   /** pg_settings rows named `names` on every member of the cluster, the leader included. */
   readMemberSettings(names: readonly string[]): Promise<MemberSettings[]>;
 }
@@ -122,7 +122,7 @@ export interface SessionPorts {
   store: Store;
   leader: LeaderPort;
   config: ConfigPort;
-  cluster: ClusterPort;
+  cluster: MembersPort;
   optimizer: Optimizer;
   /** Builds the catalogue from the leader's settings, limited to the session's knobs. */
   catalogue(settings: readonly PgSetting[], knobs: readonly string[]): SessionCatalogue;

@@ -5,10 +5,10 @@
  */
 import type { BaselineRecord, MemberVerification, ParameterValue } from '../../model/records.js';
 import type { Configuration } from '../../model/configuration-space.js';
-import type { Clock, ClusterPort, MemberSettings, SessionCatalogue } from './ports.js';
+import type { Clock, MembersPort, MemberSettings, SessionCatalogue } from './ports.js';
 
 export interface VerificationOptions {
-  cluster: ClusterPort;
+  cluster: MembersPort;
   clock: Clock;
   /** In pg_settings units. */
   expected: Configuration;

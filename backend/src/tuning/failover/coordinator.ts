@@ -15,7 +15,7 @@
 import { observedScope, type ClusterObservation } from '../../observer/cluster-watcher.js';
 import { isMissingStateStore } from '../../store/database.js';
 import type { SessionRecord } from '../../model/records.js';
-import { ACTIVE_SESSION_STATES } from '../../model/states.js';
+import { ACTIVE_SESSION_STATES } from '../../model/record-states.js';
 import { PendingChangeDecidedError, StaleRecordError, type FailoverRecord, type NewEvent, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
 import type { Topology } from '../../topology/model.js';

@@ -7,7 +7,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { observedScope, type ClusterObservation, type ClusterWatcher } from '../../observer/cluster-watcher.js';
 import type { PendingChangeRecord, SessionOptions, SessionRecord } from '../../model/records.js';
-import { expiredCommandResult } from '../../model/states.js';
+import { expiredCommandResult } from '../../model/record-states.js';
 import { SessionConflictError, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
 import { Periodic } from '../../util/periodic.js';

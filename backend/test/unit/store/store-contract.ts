@@ -13,7 +13,7 @@ import type {
   SessionState,
 } from '../../../src/model/records.js';
 import { TERMINAL_SESSION_STATES } from '../../../src/model/records.js';
-import { ACTIVE_SESSION_STATES, SESSION_STATES } from '../../../src/model/states.js';
+import { ACTIVE_SESSION_STATES, SESSION_STATES } from '../../../src/model/record-states.js';
 import {
   DuplicateRecordError,
   type NewPendingChange,

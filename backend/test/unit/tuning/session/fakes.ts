@@ -32,7 +32,7 @@ import type { WorkloadSnapshot } from '../../../../src/tuning/objective.js';
 import { sessionCatalogue } from '../../../../src/tuning/session/catalogue-adapter.js';
 import type {
   Clock,
-  ClusterPort,
+  MembersPort,
   ConfigPort,
   HeldConditions,
   LeaderPort,
@@ -255,7 +255,7 @@ export function defaultDcs(): Record<string, PatroniValue> {
 }
 
 /** Patroni + three members + the leader's PostgreSQL, implementing the three IO ports of a session. */
-export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
+export class FakeCluster implements LeaderPort, ConfigPort, MembersPort {
   readonly clock: FakeClock;
   readonly leaderName: string;
   /** `postgresql.parameters` in the DCS. */
@@ -531,7 +531,7 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
     );
   }
 
-  // ClusterPort
+  // MembersPort
 
   async readMemberSettings(names: readonly string[]): Promise<MemberSettings[]> {
     this.log.push('readMemberSettings');

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MemberDatabases } from '../../../../src/cluster/member-databases.js';
+import type { MemberDatabases } from '../../../../src/members/member-databases.js';
 import type { Queryable } from '../../../../src/postgres/connection.js';
 import { liveLeaderPort, liveMemberMemory } from '../../../../src/tuning/apply/live-ports.js';
 import { workloadDatabases } from '../../../../src/tuning/workload-databases.js';
