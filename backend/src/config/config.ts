@@ -109,6 +109,14 @@ export const DEFAULTS = {
   logLevel: CONFIG_VARIABLES.TUNER_LOG_LEVEL.default,
 } as const;
 
+/** A duration variable's default in milliseconds, for the rooms that need it without a configuration. */
+export function defaultDurationMs(name: ConfigVariableName): number {
+  const text = CONFIG_VARIABLES[name].default;
+  const ms = text === null ? null : parseDuration(text);
+  if (ms === null) throw new RangeError(`${name} has no duration default`);
+  return ms;
+}
+
 type Env = Record<string, string | undefined>;
 
 /** Reads and validates the agent's configuration; throws ConfigError naming the first bad variable. */

@@ -9,6 +9,7 @@
  * whose readings mean something only in the process that saved them: `phaseEndsAtMono − monoAt` is
  * what the phase had left at the save, and `resume` carries that over to another process's clock.
  */
+import { CONFIG_VARIABLES, defaultDurationMs } from '../config/config.js';
 import type { TopologyEvent } from '../topology/diff.js';
 import type { Topology } from '../topology/model.js';
 
@@ -80,12 +81,12 @@ export interface FailoverSettings {
   restoreMaxAttempts: number;
 }
 
-/** DESIGN.md §3 / §4 rule 8 defaults (DBtune's published behaviour). */
+/** DESIGN.md §3 / §4 rule 8 defaults (DBtune's published behaviour), from the configuration table. */
 export const DEFAULT_FAILOVER_SETTINGS: Readonly<FailoverSettings> = Object.freeze({
-  stabilisationMs: 30_000,
-  graceMs: 300_000,
+  stabilisationMs: defaultDurationMs('TUNER_STABILIZATION'),
+  graceMs: defaultDurationMs('TUNER_FAILOVER_GRACE'),
   restoreBackoffMs: Object.freeze({ initial: 1_000, max: 30_000 }),
-  restoreMaxAttempts: 10,
+  restoreMaxAttempts: Number(CONFIG_VARIABLES.TUNER_RESTORE_MAX_ATTEMPTS.default),
 });
 
 /** The topology change that halted the session. */
