@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import type { BaselineRecord, ClusterView, IterationState, SessionDetail, SessionRecord } from '@patroni-tuner/backend/contract';
 import { settingMatches } from '../../backend/src/tuning/knobs/index.js';
-import { agentEnvFor, getJson, getText, startAgent, type AgentProcess } from '../lab/agent-process.js';
+import { agentEnvFor, getJson, getText, postJson, startAgent, type AgentProcess } from '../lab/agent-process.js';
 import { Lab } from '../lab/lab.js';
 import { LAB_DCS_TIMINGS } from '../lab/patroni-config.js';
 import { patroniFlavourFromEnv } from '../lab/patroni-flavour.js';
@@ -428,15 +428,7 @@ const detailOf = async (agent: AgentProcess, id: string): Promise<SessionDetail>
   return body;
 };
 
-async function post(agent: AgentProcess, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${agent.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const post = (agent: AgentProcess, path: string, body: unknown) => postJson(`${agent.url}${path}`, body, TOKEN);
 
 function printReport(rows: Row[], minutes: number): void {
   const machine = machineFacts();

@@ -107,6 +107,17 @@ export async function getJson<T>(url: string): Promise<{ status: number; body: T
   return { status: response.status, body: (await response.json()) as T };
 }
 
+/** POSTs `body` as JSON with the bearer `token` (no Authorization header when null); the answer's status and JSON body. */
+export async function postJson(url: string, body: unknown, token: string | null): Promise<{ status: number; body: Record<string, any> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
 export async function getText(url: string): Promise<string> {
   const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
   if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);

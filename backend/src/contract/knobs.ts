@@ -1,6 +1,7 @@
 /** The knobs as one node sees them, and its drift from the DCS. */
 import { type Static, Type } from '@sinclair/typebox';
 import { IsoTime, Nullable, StringEnum } from './common.js';
+import { EXCLUSION_REASONS } from '../tuning/knobs/exclusions.js';
 
 const knobCommon = {
   name: Type.String(),
@@ -53,18 +54,7 @@ export const EnumKnob = Type.Object({
 
 export const KnobView = Type.Union([NumericKnob, BoolKnob, EnumKnob]);
 
-export const ExclusionReason = StringEnum([
-  'patroni_managed',
-  'durability',
-  'security',
-  'logging',
-  'connection',
-  'restart_required',
-  'not_reloadable',
-  'not_in_search_space',
-  'overridden',
-  'not_available',
-]);
+export const ExclusionReason = StringEnum(EXCLUSION_REASONS);
 
 export const StorageKind = StringEnum(['ssd', 'hdd', 'unknown']);
 

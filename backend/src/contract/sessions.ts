@@ -33,6 +33,8 @@ export const SessionResult = Type.Object({
   bestScore: Nullable(Type.Number()),
   /** baselineScore / bestScore for a lower-is-better objective: 2 = twice as fast. */
   improvementRatio: Nullable(Type.Number()),
+  /** The search stopped before its planned iterations: the model expected nothing better. Absent in sessions recorded before. */
+  converged: Type.Optional(Type.Boolean()),
 });
 
 /** A halt this agent saw that the session's record does not show yet (the record still says it runs). */

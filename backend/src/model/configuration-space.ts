@@ -47,4 +47,6 @@ export interface Suggestion {
   reason: SuggestionReason;
   /** The model's predicted score (lower is better) and its standard deviation, for a 'model' proposal. */
   prediction?: { score: number; sd: number };
+  /** For a 'model' proposal: the improvement the model expects over its best predicted score (`incumbent`), in score units. */
+  expected?: { improvement: number; incumbent: number };
 }

@@ -70,6 +70,8 @@ export interface SessionResult {
   bestScore: number | null;
   /** baselineScore / bestScore for a lower-is-better objective: 2 = twice as fast. */
   improvementRatio: number | null;
+  /** The search stopped before its planned iterations: the model expected nothing better (`search_converged` event). Absent before it existed. */
+  converged?: boolean;
 }
 
 export interface SessionRecord {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { agentEnvFor, getJson, startAgent, type AgentProcess } from '../../../test/lab/agent-process.js';
+import { agentEnvFor, getJson, postJson, startAgent, type AgentProcess } from '../../../test/lab/agent-process.js';
 import { Lab } from '../../../test/lab/lab.js';
 import { patroniFlavourFromEnv } from '../../../test/lab/patroni-flavour.js';
 import { sampleValue } from '../../../test/lab/prom-text.js';
@@ -56,15 +56,7 @@ after(async () => {
 const agentOf = (node: string) => agents.get(node)!;
 const others = (node: string) => lab.state.nodes.map((n) => n.name).filter((name) => name !== node);
 
-async function post(agent: AgentProcess, path: string, body: unknown) {
-  const response = await fetch(`${agent.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const post = (agent: AgentProcess, path: string, body: unknown) => postJson(`${agent.url}${path}`, body, TOKEN);
 
 const detailOf = async (agent: AgentProcess, id: string) => (await getJson<SessionDetail>(`${agent.url}/api/v1/sessions/${id}`)).body;
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { agentEnvFor, getJson, getText, startAgent, type AgentProcess } from '../../../test/lab/agent-process.js';
+import { agentEnvFor, getJson, getText, postJson, startAgent, type AgentProcess } from '../../../test/lab/agent-process.js';
 import { Lab } from '../../../test/lab/lab.js';
 import { patroniFlavourFromEnv } from '../../../test/lab/patroni-flavour.js';
 import { sampleValue } from '../../../test/lab/prom-text.js';
@@ -92,15 +92,7 @@ test('as that role a session removes an auto.conf override, applies and verifies
   await lab.sql(leader, "ALTER SYSTEM SET random_page_cost = '3.3'");
   await lab.sql(leader, 'SELECT pg_reload_conf()');
   const agent = agents.get(leader)!;
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${agent.url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  };
+  const post = (path: string, body: unknown) => postJson(`${agent.url}${path}`, body, TOKEN);
   const started = await post('/api/v1/sessions', { iterations: 10, iterationSeconds: 2, warmupSeconds: 1 });
   assert.equal(started.status, 201, JSON.stringify(started.body));
   const id = (started.body.session as SessionRecord).id;

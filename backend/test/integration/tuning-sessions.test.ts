@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { agentEnvFor, getJson, startAgent, type AgentProcess } from '../../../test/lab/agent-process.js';
+import { agentEnvFor, getJson, postJson, startAgent, type AgentProcess } from '../../../test/lab/agent-process.js';
 import { Lab } from '../../../test/lab/lab.js';
 import { patroniFlavourFromEnv } from '../../../test/lab/patroni-flavour.js';
 import { stopPid } from '../../../test/lab/processes.js';
@@ -50,15 +50,7 @@ after(async () => {
   await lab?.stop();
 });
 
-async function post(agent: AgentProcess, path: string, body: unknown, token: string | null = TOKEN) {
-  const response = await fetch(`${agent.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const post = (agent: AgentProcess, path: string, body: unknown, token: string | null = TOKEN) => postJson(`${agent.url}${path}`, body, token);
 
 const knobsHost = async (agent: AgentProcess) => (await getJson<Pick<KnobsView, 'host'>>(`${agent.url}/api/v1/knobs`)).body;
 

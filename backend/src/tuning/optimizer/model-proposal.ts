@@ -34,6 +34,8 @@ export interface ModelProposal {
   model: GaussianProcess;
   /** The posterior at `config` in the scores' own units. */
   prediction: { score: number; sd: number };
+  /** What the model expects `config` to gain over the best predicted score, and that score, in the scores' own units. */
+  expected: { improvement: number; incumbent: number };
 }
 
 export interface ModelProposalOptions {
@@ -121,6 +123,7 @@ export function proposeByModel(
   }
   const posterior = model.predict(encodeConfiguration(winner.config, space, layout, 'repaired candidate'));
   const prediction = { score: mean + posterior.mean * scale, sd: Math.sqrt(posterior.variance) * scale };
-  return { config: winner.config, logEi: winner.value, model, prediction };
+  const expected = { improvement: Math.exp(winner.value) * scale, incumbent: mean + best * scale };
+  return { config: winner.config, logEi: winner.value, model, prediction, expected };
 }
 

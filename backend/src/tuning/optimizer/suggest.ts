@@ -45,7 +45,7 @@ export function suggest(history: readonly Trial[], space: readonly Dimension[], 
 
   const rng = createPrng(deriveSeed(opts.seed, history.length, MODEL_SALT));
   const proposal = proposeByModel(summary, space, layout, rng, opts);
-  if (proposal) return { config: proposal.config, reason: 'model', prediction: proposal.prediction };
+  if (proposal) return { config: proposal.config, reason: 'model', prediction: proposal.prediction, expected: proposal.expected };
   if (summary.groups.length === 0) return { config: repair(sampleConfiguration(space, rng, opts.specialProbability)), reason: 'initial' };
   if (incumbent) return { config: incumbent.config, reason: 'remeasure' };
   return { config: repair(sampleConfiguration(space, rng, opts.specialProbability)), reason: 'model' };

@@ -23,6 +23,7 @@ import { PendingChangeDecidedError } from '../../store/store.js';
 import { checkMemory, checkRegression, type GuardrailSettings } from '../guardrails.js';
 import { measureWindow, scoreMeasurement, windowStatements } from '../objective.js';
 import { selectObjective } from '../objective-selection.js';
+import { DEFAULT_CONVERGENCE, searchConverged, type Expectation } from '../convergence.js';
 import type { StatementDeltas } from '../statement-comparison.js';
 import type { Configuration, Suggestion, SuggestionReason, Trial } from '../../model/configuration-space.js';
 import { memoryVerdict, reviewChanges, valueChanges } from './approval.js';
@@ -158,6 +159,9 @@ export class SessionRunner {
   #unconfirmed = false;
   /** What the session measures: the requested objective, or the fallback when pg_stat_statements cannot measure. */
   #objective: SessionOptions['objective'];
+  /** What each model proposal expected to gain, oldest first: the search stops once it expects too little. */
+  readonly #expectations: Expectation[] = [];
+  #converged = false;
   /** The baseline window's statements; null before it is measured or without pg_stat_statements. */
   #referenceStatements: StatementDeltas | null = null;
   /** Patroni's failsafe_mode from the dynamic configuration read at the start; null before. */
@@ -396,6 +400,11 @@ export class SessionRunner {
         if (outcome.trial?.score != null && outcome.kept && outcome.trial.score < best.score) {
           best = { config: outcome.trial.config, score: outcome.trial.score, iteration: number };
           this.#best = best;
+        }
+        if (!this.#converged && number < this.#session.options.iterations && searchConverged(this.#expectations)) {
+          this.#converged = true;
+          await this.#event('search_converged', { iteration: number, expectations: this.#expectations.slice(-DEFAULT_CONVERGENCE.consecutive) });
+          break;
         }
       }
       if (this.#interruption?.kind === 'halt') throw new Interrupted(this.#interruption);
@@ -738,6 +747,7 @@ export class SessionRunner {
             firstCandidates: catalogue.firstCandidates,
             repair: (config) => catalogue.repair(config),
           });
+    if (resumed === null && suggestion.expected !== undefined) this.#expectations.push(suggestion.expected);
     // The optimizer repairs its proposals already; repairing again is idempotent and keeps this
     // code safe with any optimizer.
     const candidate = catalogue.repair(suggestion.config);
@@ -989,6 +999,7 @@ export class SessionRunner {
       baselineScore,
       bestScore: best.score,
       improvementRatio: baselineScore / best.score,
+      converged: this.#converged,
     };
     await this.#finish(stopped ? 'stopped' : 'completed', result, stopped ? (this.#interruption?.reason ?? null) : null);
   }

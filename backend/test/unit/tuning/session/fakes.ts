@@ -558,6 +558,8 @@ export interface ScriptStep {
   /** Changes over the baseline (the first trial of the history); the rest of the baseline is kept. */
   changes: Record<string, ConfigurationValue>;
   reason?: SuggestionReason;
+  /** What a model proposal expects to gain (Suggestion.expected). */
+  expected?: { improvement: number; incumbent: number };
 }
 
 export interface OptimizerCall {
@@ -580,7 +582,7 @@ export function scriptedOptimizer(steps: readonly ScriptStep[]): ScriptedOptimiz
     if (step === undefined) throw new Error(`scripted optimizer: no step ${calls.length}`);
     const baseline = history[0]?.config;
     if (baseline === undefined) throw new Error('scripted optimizer: the history has no baseline');
-    return { config: { ...baseline, ...step.changes }, reason: step.reason ?? 'initial' };
+    return { config: { ...baseline, ...step.changes }, reason: step.reason ?? 'initial', ...(step.expected ? { expected: step.expected } : {}) };
   };
   return { optimizer, calls };
 }

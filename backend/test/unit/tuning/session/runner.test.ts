@@ -497,3 +497,38 @@ describe('SessionRunner: search priors from the workload', () => {
     assert.notEqual(iterations[1]!.candidate['work_mem'], prior.value);
   });
 });
+
+describe('SessionRunner: early stop', () => {
+  const expecting = (improvement: number) => ({ reason: 'model' as const, expected: { improvement, incumbent: 10 } });
+
+  it('stops once three model proposals in a row expect under 1 % of the best score, ends as usual, and says so', async () => {
+    const h = await sessionHarness({
+      options: { iterations: 8 },
+      script: [
+        { changes: { work_mem: 16384, random_page_cost: 1.1 } }, // the best: 6 ms
+        { changes: { work_mem: 8192 }, ...expecting(0.05) },
+        { changes: { work_mem: 12288 }, ...expecting(0.5) }, // a hopeful one resets the count
+        { changes: { work_mem: 10240 }, ...expecting(0.05) },
+        { changes: { work_mem: 9216 }, ...expecting(0.02) },
+        { changes: { work_mem: 11264 }, ...expecting(0.01) },
+      ],
+    });
+    const final = await h.runner.run();
+    assert.equal(final.state, 'completed');
+    assert.equal(final.result?.converged, true);
+    assert.equal(final.result?.final, 'best');
+    assert.deepEqual((await h.store.listIterations(SESSION_ID)).map((i) => i.number), [0, 1, 2, 3, 4, 5, 6]);
+    const [converged] = (await h.store.listEvents(SESSION_ID)).filter((e) => e.type === 'search_converged');
+    assert.deepEqual(converged?.detail, { iteration: 6, expectations: [0.05, 0.02, 0.01].map((improvement) => ({ improvement, incumbent: 10 })) });
+  });
+
+  it('a session whose proposals keep expecting gains, or carry no expectation, runs all its iterations', async () => {
+    const h = await sessionHarness({
+      options: { iterations: 4 },
+      script: [{ changes: { work_mem: 8192 } }, { changes: { work_mem: 16384 } }, { changes: { work_mem: 12288 }, ...expecting(0.5) }, { changes: { work_mem: 4096 } }],
+    });
+    const final = await h.runner.run();
+    assert.equal(final.result?.converged, false);
+    assert.deepEqual((await h.store.listIterations(SESSION_ID)).map((i) => i.number), [0, 1, 2, 3, 4]);
+  });
+});
