@@ -5,7 +5,7 @@
 import type { KnobRouteOptions } from './api/knob-routes.js';
 import type { RecommendationRouteOptions } from './api/recommendation-routes.js';
 import type { SessionRouteOptions } from './api/session-routes.js';
-import { MemberDatabases } from './cluster/member-databases.js';
+import { MemberDatabases } from './members/member-databases.js';
 import type { AgentConfig } from './config/config.js';
 import { DriftChecker } from './drift/drift-checker.js';
 import { readHostSnapshot } from './host/snapshot.js';
@@ -19,16 +19,17 @@ import type { PatroniApi } from './patroni/client.js';
 import { readAutoConfOverrides } from './postgres/autoconf.js';
 import type { PostgresPool } from './postgres/connection.js';
 import { readSettings } from './postgres/settings.js';
-import { StateDatabase } from './state/state-database.js';
+import { StoreCopies } from './store/store-copies.js';
 import { DEFAULT_FAILOVER_SETTINGS } from './tuning/failover/index.js';
 import { recommend } from './tuning/recommendation.js';
 import { buildKnobCatalogue, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
 import { sessionCatalogue } from './tuning/session/catalogue-adapter.js';
-import { liveClusterPort, liveConfigPort, liveLeaderPort, liveMemberMemory, readWorkloadSignals, realClock } from './tuning/session/live-ports.js';
-import { SessionManager, type SessionLog } from './tuning/session/manager.js';
+import { liveMembersPort, liveConfigPort, liveLeaderPort, liveMemberMemory, readWorkloadSignals, realClock } from './tuning/apply/live-ports.js';
+import { SessionManager } from './tuning/session/manager.js';
 import { gpOptimizer } from './tuning/session/optimizer-port.js';
 import { SessionService } from './tuning/session/service.js';
 import { Periodic } from './util/periodic.js';
+import type { Log } from './util/log.js';
 
 export interface Tuning {
   manager: SessionManager;
@@ -41,11 +42,11 @@ export interface Tuning {
 
 export function createTuning(
   config: AgentConfig,
-  deps: { patroni: PatroniApi; postgres: PostgresPool; watcher: ClusterWatcher; log: SessionLog },
+  deps: { patroni: PatroniApi; postgres: PostgresPool; watcher: ClusterWatcher; log: Log },
 ): Tuning {
   const { patroni, postgres, watcher, log } = deps;
   const members = new MemberDatabases(config.databaseUrl);
-  const state = new StateDatabase({
+  const state = new StoreCopies({
     databaseUrl: config.databaseUrl,
     stateDatabaseUrl: config.stateDatabaseUrl,
     admin: postgres,
@@ -83,7 +84,7 @@ export function createTuning(
         store,
         leader: leaderPort,
         config: liveConfigPort(patroni),
-        cluster: liveClusterPort(patroni, members),
+        cluster: liveMembersPort(patroni, members),
         optimizer: gpOptimizer,
         catalogue: (settings, knobs) => sessionCatalogue(settings, host, knobs, signals),
         hostMemoryBytes: host.memoryBytes,
@@ -103,7 +104,7 @@ export function createTuning(
     },
     log,
     commandPollMs: config.pollIntervalMs,
-    failover: { ...DEFAULT_FAILOVER_SETTINGS, stabilizationMs: config.stabilizationMs, graceMs: config.failoverGraceMs, restoreMaxAttempts: config.restoreMaxAttempts },
+    failover: { ...DEFAULT_FAILOVER_SETTINGS, stabilisationMs: config.stabilisationMs, graceMs: config.failoverGraceMs, restoreMaxAttempts: config.restoreMaxAttempts },
     reverifyIntervalMs: config.driftIntervalMs,
   });
 

@@ -22,7 +22,7 @@ import {
   type KnobCatalogue,
 } from '../../backend/src/tuning/knobs/index.js';
 import { createPrng, sampleConfiguration } from '../../backend/src/tuning/optimizer/index.js';
-import type { Configuration } from '../../backend/src/tuning/space.js';
+import type { Configuration } from '../../backend/src/model/configuration-space.js';
 import { agentEnvFor, getJson, startAgent, type AgentProcess } from '../lab/agent-process.js';
 import { Lab } from '../lab/lab.js';
 import { patroniFlavourFromEnv } from '../lab/patroni-flavour.js';

@@ -3,7 +3,7 @@
  * errors carry one; fastify's errors are mapped by their `FST_ERR_*` code, so none reaches a client.
  */
 import type { FastifyError } from 'fastify';
-import { SessionRequestError } from '../tuning/session/errors.js';
+import { SessionRequestError } from '../tuning/refusal.js';
 import type { ErrorCode } from './error-catalogue.js';
 import { ApiError } from './errors.js';
 

@@ -16,7 +16,7 @@ import {
   SessionStopping,
   StartSessionBody,
 } from '../contract/sessions.js';
-import type { SessionRecord } from '../store/records.js';
+import type { SessionRecord } from '../model/records.js';
 import type { DetectedHalt } from '../tuning/session/detected-halt.js';
 import type { SessionApi } from '../tuning/session/service.js';
 import { requireToken } from './auth.js';

@@ -4,7 +4,7 @@
  * monotonic readings left out.
  */
 import type * as Wire from '../contract/index.js';
-import type * as Store from '../store/records.js';
+import type * as Store from '../model/records.js';
 import type { FailoverState } from '../tuning/failover/index.js';
 import type { DetectedHalt } from '../tuning/session/detected-halt.js';
 import type { SessionDetail } from '../tuning/session/service.js';

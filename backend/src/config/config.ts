@@ -23,7 +23,7 @@ export interface AgentConfig {
   /** This node's Patroni member name; needed only on Patroni < 3.2 when the REST URL is ambiguous. */
   memberName: string | null;
   pollIntervalMs: number;
-  stabilizationMs: number;
+  stabilisationMs: number;
   failoverGraceMs: number;
   /** Failed baseline restores in a row before the failover protocol waits for a forced acknowledgement. */
   restoreMaxAttempts: number;
@@ -97,7 +97,7 @@ export const DEFAULTS = {
   patroniUrl: CONFIG_VARIABLES.TUNER_PATRONI_URL.default,
   listen: CONFIG_VARIABLES.TUNER_LISTEN.default,
   pollInterval: CONFIG_VARIABLES.TUNER_POLL_INTERVAL.default,
-  stabilization: CONFIG_VARIABLES.TUNER_STABILIZATION.default,
+  stabilisation: CONFIG_VARIABLES.TUNER_STABILIZATION.default,
   failoverGrace: CONFIG_VARIABLES.TUNER_FAILOVER_GRACE.default,
   restoreMaxAttempts: Number(CONFIG_VARIABLES.TUNER_RESTORE_MAX_ATTEMPTS.default),
   driftInterval: CONFIG_VARIABLES.TUNER_DRIFT_INTERVAL.default,
@@ -108,6 +108,14 @@ export const DEFAULTS = {
   regressionThreshold: Number(CONFIG_VARIABLES.TUNER_REGRESSION_THRESHOLD.default),
   logLevel: CONFIG_VARIABLES.TUNER_LOG_LEVEL.default,
 } as const;
+
+/** A duration variable's default in milliseconds, for the rooms that need it without a configuration. */
+export function defaultDurationMs(name: ConfigVariableName): number {
+  const text = CONFIG_VARIABLES[name].default;
+  const ms = text === null ? null : parseDuration(text);
+  if (ms === null) throw new RangeError(`${name} has no duration default`);
+  return ms;
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -147,7 +155,7 @@ export function loadConfig(env: Env): AgentConfig {
     apiToken: read('TUNER_API_TOKEN'),
     memberName: read('TUNER_MEMBER_NAME'),
     pollIntervalMs: duration('TUNER_POLL_INTERVAL', read('TUNER_POLL_INTERVAL') ?? DEFAULTS.pollInterval),
-    stabilizationMs: duration('TUNER_STABILIZATION', read('TUNER_STABILIZATION') ?? DEFAULTS.stabilization),
+    stabilisationMs: duration('TUNER_STABILIZATION', read('TUNER_STABILIZATION') ?? DEFAULTS.stabilisation),
     failoverGraceMs: duration('TUNER_FAILOVER_GRACE', read('TUNER_FAILOVER_GRACE') ?? DEFAULTS.failoverGrace),
     restoreMaxAttempts: wholeNumber('TUNER_RESTORE_MAX_ATTEMPTS', read('TUNER_RESTORE_MAX_ATTEMPTS'), DEFAULTS.restoreMaxAttempts, 1, 1000),
     driftIntervalMs: duration('TUNER_DRIFT_INTERVAL', read('TUNER_DRIFT_INTERVAL') ?? DEFAULTS.driftInterval),

@@ -8,13 +8,13 @@
  * node's effective value, so a comparison reports it as different anyway.
  */
 import type { PgSetting } from '../postgres/settings.js';
-import { unitScale } from '../postgres/units.js';
+import { MEMORY_UNITS, TIME_UNITS, unitScale } from '../postgres/units.js';
 import { settingMatches } from '../tuning/knobs/validate.js';
-import type { ConfigurationValue } from '../tuning/space.js';
+import type { ConfigurationValue } from '../model/configuration-space.js';
 
 /** guc.c's unit tables, largest first: a fraction is rounded to a multiple of the next smaller unit. */
-const MEMORY_UNITS = ['TB', 'GB', 'MB', 'kB', 'B'] as const;
-const TIME_UNITS = ['d', 'h', 'min', 's', 'ms', 'us'] as const;
+const MEMORY_UNIT_NAMES: readonly string[] = MEMORY_UNITS.map(([name]) => name);
+const TIME_UNIT_NAMES: readonly string[] = TIME_UNITS.map(([name]) => name);
 
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
@@ -97,7 +97,7 @@ function convertUnit(amount: number, unitText: string, settingUnit: string | nul
   const scale = unitScale(settingUnit);
   const settingSize = settingUnit === null ? null : unitSize(settingUnit);
   if (scale === null || settingSize === null) return null;
-  const table: readonly string[] = scale.baseUnit === 'bytes' ? MEMORY_UNITS : TIME_UNITS;
+  const table: readonly string[] = scale.baseUnit === 'bytes' ? MEMORY_UNIT_NAMES : TIME_UNIT_NAMES;
   const name = /^(\S+)[ \t\n\v\f\r]*$/.exec(unitText)?.[1];
   const index = name === undefined ? -1 : table.indexOf(name);
   const size = index < 0 ? null : unitSize(table[index] ?? '');

@@ -4,7 +4,7 @@
  * detect, members left unverified, restores given up, and this node's drifted parameters and corrections.
  */
 import { DRIFT_KINDS, DRIFT_ORIGINS } from '../drift/detect.js';
-import { FAILOVER_PHASES } from '../tuning/failover/state.js';
+import { FAILOVER_PHASES } from '../model/failover-state.js';
 import { bool, counter, enumSamples, gauge, single, type FamilySpec, type Sample } from './family.js';
 import type { Scrape } from './scrape.js';
 

@@ -1,7 +1,7 @@
 import type { DatabaseStats } from '../postgres/database-stats.js';
 import { settingInBaseUnits } from '../postgres/settings.js';
 import type { PostgresSnapshot } from '../postgres/snapshots.js';
-import { OBSERVED_SETTINGS } from '../tuning/search-space.js';
+import { OBSERVED_SETTINGS } from '../model/searched-knobs.js';
 import { counter, gauge, single, type FamilySpec, type Sample } from './family.js';
 import type { Scrape } from './scrape.js';
 

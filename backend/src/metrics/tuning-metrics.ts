@@ -1,4 +1,4 @@
-import { SESSION_STATES } from '../store/states.js';
+import { SESSION_STATES } from '../model/record-states.js';
 import { bool, counter, enumSamples, gauge, single, type FamilySpec } from './family.js';
 import type { Scrape } from './scrape.js';
 

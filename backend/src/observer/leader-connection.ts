@@ -12,7 +12,7 @@
  * to that leader; a refused or lost one is tried again on the next poll, never in a loop.
  */
 import pg from 'pg';
-import { addressOf, databaseUrlFor } from '../cluster/member-databases.js';
+import { addressOf, databaseUrlFor } from '../members/member-databases.js';
 import { AGENT_APPLICATION_NAME } from '../postgres/connection.js';
 import { toPostgresError } from '../postgres/errors.js';
 import type { Topology } from '../topology/model.js';

@@ -2,6 +2,7 @@
  * HTTP client for Patroni's REST API (2.x–4.x). It returns normalised types only, and rejects only
  * with a PatroniError: callers poll it every second and must be able to sort every failure.
  */
+import { defaultDurationMs } from '../config/config.js';
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Topology } from '../topology/model.js';
@@ -22,7 +23,8 @@ import {
 } from './normalize.js';
 import type { NodeStatus, PatroniConfig, PatroniConfigPatch, TimelineSwitch } from './responses.js';
 
-const DEFAULT_TIMEOUT_MS = 2000;
+/** TUNER_PATRONI_TIMEOUT's default, from the configuration table. */
+const DEFAULT_TIMEOUT_MS = defaultDurationMs('TUNER_PATRONI_TIMEOUT');
 // Enough of an error body for a log line; Patroni's are short HTML pages.
 const MAX_ERROR_BODY_CHARS = 500;
 const UNDICI_TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);

@@ -11,20 +11,35 @@ export interface UnitScale {
   factor: number;
 }
 
-// Memory units are powers of 1024 in PostgreSQL.
-const UNIT_FACTORS: Readonly<Record<string, UnitScale>> = {
-  B: { baseUnit: 'bytes', factor: 1 },
-  kB: { baseUnit: 'bytes', factor: 1024 },
-  MB: { baseUnit: 'bytes', factor: 1024 ** 2 },
-  GB: { baseUnit: 'bytes', factor: 1024 ** 3 },
-  TB: { baseUnit: 'bytes', factor: 1024 ** 4 },
-  us: { baseUnit: 'seconds', factor: 1e-6 },
-  ms: { baseUnit: 'seconds', factor: 1e-3 },
-  s: { baseUnit: 'seconds', factor: 1 },
-  min: { baseUnit: 'seconds', factor: 60 },
-  h: { baseUnit: 'seconds', factor: 3600 },
-  d: { baseUnit: 'seconds', factor: 86400 },
-};
+/**
+ * PostgreSQL's units (guc.c's tables), largest first within each kind; memory units are powers of 1024.
+ * The one table: parsing (drift), formatting (knobs) and base-unit conversion (metrics) all read it.
+ */
+const UNITS: readonly (readonly [name: string, baseUnit: BaseUnit, factor: number])[] = [
+  ['TB', 'bytes', 1024 ** 4],
+  ['GB', 'bytes', 1024 ** 3],
+  ['MB', 'bytes', 1024 ** 2],
+  ['kB', 'bytes', 1024],
+  ['B', 'bytes', 1],
+  ['d', 'seconds', 86400],
+  ['h', 'seconds', 3600],
+  ['min', 'seconds', 60],
+  ['s', 'seconds', 1],
+  ['ms', 'seconds', 1e-3],
+  ['us', 'seconds', 1e-6],
+];
+
+const UNIT_FACTORS: ReadonlyMap<string, UnitScale> = new Map(UNITS.map(([name, baseUnit, factor]) => [name, { baseUnit, factor }]));
+
+/** Memory units, largest first, with their size in bytes. */
+export const MEMORY_UNITS: readonly (readonly [name: string, bytes: number])[] = UNITS.filter(([, base]) => base === 'bytes').map(
+  ([name, , factor]) => [name, factor] as const,
+);
+
+/** Time units, largest first, with their length in microseconds (whole numbers, so exact). */
+export const TIME_UNITS: readonly (readonly [name: string, microseconds: number])[] = UNITS.filter(([, base]) => base === 'seconds').map(
+  ([name, , factor]) => [name, Math.round(factor * 1_000_000)] as const,
+);
 
 /** A unit may carry a multiplier: `8kB` is a block, `16MB` a WAL segment on old servers. */
 const UNIT_PATTERN = /^(\d+)?([a-zA-Z]+)$/;
@@ -35,7 +50,7 @@ export function unitScale(unit: string | null): UnitScale | null {
   const match = UNIT_PATTERN.exec(unit.trim());
   if (match === null) return null;
   const [, multiplier, name] = match;
-  const scale = name === undefined ? undefined : UNIT_FACTORS[name];
+  const scale = name === undefined ? undefined : UNIT_FACTORS.get(name);
   if (scale === undefined) return null;
   return { baseUnit: scale.baseUnit, factor: scale.factor * (multiplier === undefined ? 1 : Number(multiplier)) };
 }

@@ -14,10 +14,10 @@ import type {
   PendingChangeRecord,
   SessionRecord,
   SessionState,
-} from './records.js';
-import { parseFailoverState } from '../tuning/failover/state.js';
-import { expiredCommandResult, isActiveSessionState, validateCommandExpiry, validateLimit } from './states.js';
-import { TERMINAL_SESSION_STATES } from './records.js';
+} from '../model/records.js';
+import { parseFailoverState } from '../model/failover-state.js';
+import { expiredCommandResult, isActiveSessionState, validateCommandExpiry, validateLimit } from '../model/record-states.js';
+import { TERMINAL_SESSION_STATES } from '../model/records.js';
 import {
   type BeginFailover,
   DuplicateRecordError,

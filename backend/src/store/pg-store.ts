@@ -29,10 +29,10 @@ import type {
   SessionRecord,
   SessionResult,
   SessionState,
-} from './records.js';
-import { parseFailoverState } from '../tuning/failover/state.js';
-import { ACTIVE_SESSION_STATES, COMMAND_EXPIRED, validateCommandExpiry, validateLimit } from './states.js';
-import { TERMINAL_SESSION_STATES } from './records.js';
+} from '../model/records.js';
+import { parseFailoverState } from '../model/failover-state.js';
+import { ACTIVE_SESSION_STATES, COMMAND_EXPIRED, validateCommandExpiry, validateLimit } from '../model/record-states.js';
+import { TERMINAL_SESSION_STATES } from '../model/records.js';
 import {
   type BeginFailover,
   DuplicateRecordError,

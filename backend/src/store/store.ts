@@ -1,4 +1,4 @@
-import type { FailoverState } from '../tuning/failover/state.js';
+import type { FailoverState } from '../model/failover-state.js';
 import type {
   AutoconfRemovalRecord,
   BaselineRecord,
@@ -11,7 +11,7 @@ import type {
   PendingChangeStatus,
   SessionRecord,
   SessionState,
-} from './records.js';
+} from '../model/records.js';
 
 /** Thrown when a second non-terminal session is created for a cluster. */
 export class SessionConflictError extends Error {

@@ -3,7 +3,7 @@
  * so a candidate that could exhaust memory is never sent; the regression check decides after a
  * measurement whether to revert at once to the best known configuration.
  */
-import type { GuardrailVerdict } from '../store/records.js';
+import type { GuardrailVerdict } from '../model/records.js';
 
 export interface GuardrailSettings {
   /** Share of host memory the bound may reach (0.9 = 90 %). */

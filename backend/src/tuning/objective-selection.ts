@@ -5,7 +5,7 @@
  * mean statement time and getting the fallback is told why and what to run.
  */
 import type { StatementsStatus } from '../postgres/statements-status.js';
-import type { SessionOptions } from '../store/records.js';
+import type { SessionOptions } from '../model/records.js';
 
 export interface ObjectiveSelection {
   requested: SessionOptions['objective'];

@@ -6,7 +6,7 @@
  * work", so lower is better and baseline/best is the speed-up.
  */
 import type { StatementTotals } from '../postgres/statements.js';
-import type { Measurement, SessionOptions } from '../store/records.js';
+import type { Measurement, SessionOptions } from '../model/records.js';
 import { compareStatements, statementDeltas, type StatementDeltas } from './statement-comparison.js';
 
 export interface WorkloadSnapshot {

@@ -5,9 +5,9 @@
  * `patronictl edit-config --apply -`, and the body of Patroni's `PATCH /config`.
  */
 import type { PatroniConfigPatch } from '../patroni/responses.js';
-import type { BaselineRecord, IterationRecord, SessionRecord } from '../store/records.js';
+import type { BaselineRecord, IterationRecord, SessionRecord } from '../model/records.js';
 import { currentConfiguration, pgtuneRecommendation, validateParameters, type KnobCatalogue } from './knobs/index.js';
-import type { Configuration } from './space.js';
+import type { Configuration } from '../model/configuration-space.js';
 
 export interface Recommendation {
   source: 'pgtune' | 'best_measured';

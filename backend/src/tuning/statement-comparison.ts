@@ -6,24 +6,11 @@
  * by the statement's share of the reference window's execution time (what a user waits for). The spread
  * of those per-statement ratios gives the window's 95 % interval.
  */
+import type { StatementComparison } from '../model/records.js';
 import type { StatementTotals } from '../postgres/statements.js';
 
 /** One statement's calls and execution time within a window. */
 export type StatementDeltas = ReadonlyMap<string, StatementTotals>;
-
-export interface StatementComparison {
-  /** The workload's time relative to the reference window: 0.8 = 20 % faster on the same statements. */
-  ratio: number;
-  /** 95 % interval of the ratio from the spread of the per-statement ratios. */
-  low: number;
-  high: number;
-  /** Statements compared (seen often enough in both windows). */
-  statements: number;
-  /** Share of this window's execution time those statements account for. */
-  coveredShare: number;
-  /** The reference window's mean statement time, ms: ratio × this is the window's comparable mean. */
-  referenceMeanMs: number;
-}
 
 /** Fewer calls than this in either window make a statement's mean too noisy to compare. */
 export const MIN_STATEMENT_CALLS = 5;

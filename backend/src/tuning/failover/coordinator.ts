@@ -14,19 +14,19 @@
  */
 import { observedScope, type ClusterObservation } from '../../observer/cluster-watcher.js';
 import { isMissingStateStore } from '../../store/database.js';
-import type { SessionRecord } from '../../store/records.js';
-import { ACTIVE_SESSION_STATES } from '../../store/states.js';
+import type { SessionRecord } from '../../model/records.js';
+import { ACTIVE_SESSION_STATES } from '../../model/record-states.js';
 import { PendingChangeDecidedError, StaleRecordError, type FailoverRecord, type NewEvent, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
 import type { Topology } from '../../topology/model.js';
 import { hasHealthyLeader } from '../../topology/predicates.js';
-import { SessionRequestError } from '../session/errors.js';
-import type { SessionLog } from '../session/manager.js';
-import { isUnreachable } from '../session/verification.js';
-import { BaselineRestoreError } from './baseline-restore.js';
+import { SessionRequestError } from '../refusal.js';
+import { isUnreachable } from '../apply/verification.js';
+import { BaselineRestoreError } from '../apply/baseline-restore.js';
 import { acknowledge, checkpoint, membersVerified, restoreFailed, restoreSucceeded, resume, startFailover, step } from './machine.js';
-import { restoreBackoff, type ChangedKnob, type FailoverEvent, type FailoverSettings, type FailoverState, type FailoverTransition, type NotVerified } from './state.js';
+import { restoreBackoff, type ChangedKnob, type FailoverEvent, type FailoverSettings, type FailoverState, type FailoverTransition, type NotVerified } from '../../model/failover-state.js';
 import { isLeaderObservation, pollTrigger, type HaltTrigger } from './trigger.js';
+import type { Log } from '../../util/log.js';
 
 /** A topology change as one agent saw it. */
 export interface Detection {
@@ -75,7 +75,7 @@ export interface CoordinatorDeps {
    * the most an agent restart can cost it. DEFAULT_CHECKPOINT_MS when absent.
    */
   checkpointIntervalMs?: number;
-  log: SessionLog;
+  log: Log;
 }
 
 /** A halted session not yet acknowledged, with its protocol state, for metrics and the API. */

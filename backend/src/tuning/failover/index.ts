@@ -42,7 +42,7 @@ export {
   type RestoreAttempt,
   type RestoreProgress,
   type UnresolvedRestore,
-} from './state.js';
+} from '../../model/failover-state.js';
 export {
   HALTING_EVENT_TYPES,
   haltTrigger,

@@ -9,7 +9,7 @@
  * - `recovering`: waits for a leader that holds the lock, whose PostgreSQL serves (hasHealthyLeader),
  *   in a cluster that is not paused.
  * - `stabilising`: that leader, by name and timeline, stays healthy and the cluster unpaused for
- *   `stabilizationMs`, counted from the observation that first showed it healthy.
+ *   `stabilisationMs`, counted from the observation that first showed it healthy.
  * - `grace`: a further `graceMs` under the same conditions.
  * - `restoring`: the agent beside that leader (and only that agent) is asked to restore the session's
  *   baseline cluster-wide; it reports the outcome. A failure is retried after a backoff.
@@ -61,7 +61,7 @@ import {
   type PhaseChangeDetail,
   type RestoreProgress,
   type UnresolvedRestore,
-} from './state.js';
+} from '../../model/failover-state.js';
 
 export interface StartFailoverInput {
   sessionId: string;
@@ -464,7 +464,7 @@ function advance(state: FailoverState, observation: FailoverObservation, t: Inst
         'stabilising',
         'leader_healthy',
         t,
-        { leader: { name: topology.leader!, timeline: topology.timeline }, stableSince: t.at, ...endsIn(t, settings.stabilizationMs) },
+        { leader: { name: topology.leader!, timeline: topology.timeline }, stableSince: t.at, ...endsIn(t, settings.stabilisationMs) },
         actions,
       );
     }

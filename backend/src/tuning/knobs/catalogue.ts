@@ -6,8 +6,8 @@
  */
 import type { NumericPgSetting, PgSetting, SettingContext } from '../../postgres/settings.js';
 import { toBaseUnits, unitScale } from '../../postgres/units.js';
-import { SEARCH_SPACE_KNOBS, type SearchSpaceKnob } from '../search-space.js';
-import type { Configuration, Dimension } from '../space.js';
+import { SEARCH_SPACE_KNOBS, type SearchSpaceKnob } from '../../model/searched-knobs.js';
+import type { Configuration, Dimension } from '../../model/configuration-space.js';
 import { classifySetting, type ExclusionReason, missingSearchSpaceKnobs } from './exclusions.js';
 import type { HostFacts } from './host-facts.js';
 import { KNOB_RULES, type KnobRule, type RangeContext, type ServerFacts } from './ranges.js';

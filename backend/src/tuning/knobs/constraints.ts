@@ -22,7 +22,7 @@
  * Repair is idempotent: repairing a repaired configuration changes nothing.
  */
 import { unitScale } from '../../postgres/units.js';
-import type { Configuration, ConfigurationValue } from '../space.js';
+import type { Configuration, ConfigurationValue } from '../../model/configuration-space.js';
 import { findKnob, type KnobCatalogue, type NumericKnob } from './catalogue.js';
 
 export type ConstraintRule =

@@ -14,7 +14,7 @@
  * (PostgreSQL's parameter names are case-insensitive).
  */
 import type { PgSetting, SettingContext } from '../../postgres/settings.js';
-import { isSearchSpaceKnob, SEARCH_SPACE_KNOBS } from '../search-space.js';
+import { isSearchSpaceKnob, SEARCH_SPACE_KNOBS } from '../../model/searched-knobs.js';
 
 export const EXCLUSION_REASONS = [
   'patroni_managed',

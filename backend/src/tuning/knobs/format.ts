@@ -4,27 +4,8 @@
  * 300 s → "5min", 200 ms → "200ms"), reals are plain decimals without exponent notation, booleans
  * on/off. Sentinels (0, -1) carry no unit: PostgreSQL reads a bare number in the setting's own unit.
  */
-import { unitScale } from '../../postgres/units.js';
-import type { ConfigurationValue } from '../space.js';
-
-/** Largest first. Memory in bytes (B needs PostgreSQL ≥ 11; it is only chosen for byte-unit settings). */
-const MEMORY_UNITS: readonly (readonly [string, number])[] = [
-  ['TB', 1024 ** 4],
-  ['GB', 1024 ** 3],
-  ['MB', 1024 ** 2],
-  ['kB', 1024],
-  ['B', 1],
-];
-
-/** Largest first, in microseconds (us needs PostgreSQL ≥ 12; it is only chosen for µs-unit settings). */
-const TIME_UNITS: readonly (readonly [string, number])[] = [
-  ['d', 86_400_000_000],
-  ['h', 3_600_000_000],
-  ['min', 60_000_000],
-  ['s', 1_000_000],
-  ['ms', 1_000],
-  ['us', 1],
-];
+import { MEMORY_UNITS, TIME_UNITS, unitScale } from '../../postgres/units.js';
+import type { ConfigurationValue } from '../../model/configuration-space.js';
 
 /**
  * A finite number as a plain decimal string: at most `significantDigits` significant digits, no

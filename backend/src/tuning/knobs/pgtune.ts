@@ -13,7 +13,7 @@
  * max_worker_processes = CPUs when it applies its parallel settings (CPUs ≥ 4), 8 otherwise.
  */
 import { unitScale } from '../../postgres/units.js';
-import type { Configuration, ConfigurationValue } from '../space.js';
+import type { Configuration, ConfigurationValue } from '../../model/configuration-space.js';
 import { clampToRange, findKnob, type Knob, type KnobCatalogue } from './catalogue.js';
 import { repairConfiguration } from './constraints.js';
 

@@ -10,7 +10,7 @@
  *  - most checkpoints requested rather than timed (max_wal_size reached) → max_wal_size × 4.
  */
 import { unitScale } from '../../postgres/units.js';
-import type { Configuration, ConfigurationValue } from '../space.js';
+import type { Configuration, ConfigurationValue } from '../../model/configuration-space.js';
 import { clampToRange, findKnob, type KnobCatalogue, type NumericKnob } from './catalogue.js';
 
 /** Cumulative counters of the workload's databases and the server, since the statistics were reset. */

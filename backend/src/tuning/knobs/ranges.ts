@@ -8,7 +8,7 @@
  * for memory and cost knobs, special values such as 0 = off and -1 = use another setting, biased).
  * Where a range departs from the brief's first proposal the description says why.
  */
-import type { SearchSpaceKnob } from '../search-space.js';
+import type { SearchSpaceKnob } from '../../model/searched-knobs.js';
 import type { HostFacts } from './host-facts.js';
 
 /** Facts of the server that ranges and PGTune depend on, read from pg_settings (null when absent). */

@@ -5,7 +5,7 @@
  * `settingMatches` is the reverse, for verifying a member's pg_settings after an apply.
  */
 import type { PgSetting } from '../../postgres/settings.js';
-import type { ConfigurationValue } from '../space.js';
+import type { ConfigurationValue } from '../../model/configuration-space.js';
 import { type ExcludedSetting, findKnob, type Knob, type KnobCatalogue } from './catalogue.js';
 import { boolToParameter, formatForDisplay, numberToParameter } from './format.js';
 

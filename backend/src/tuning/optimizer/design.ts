@@ -4,7 +4,7 @@
  * special-value bias applied per numeric dimension, and duplicates (possible in small discrete
  * spaces) dropped. It depends only on the seed, the space and the size, so successive calls agree.
  */
-import type { Configuration, Dimension } from '../space.js';
+import type { Configuration, Dimension } from '../../model/configuration-space.js';
 import { configurationKey } from './encoding.js';
 import { latinHypercube } from './latin-hypercube.js';
 import { createPrng, deriveSeed } from './prng.js';

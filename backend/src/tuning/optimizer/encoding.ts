@@ -15,7 +15,7 @@
  *   steps over a linear range, LlamaTune-style bucketization) so proposed values are readable and a
  *   configuration read back from PostgreSQL compares equal.
  */
-import type { CategoricalDimension, Configuration, ConfigurationValue, Dimension, NumericDimension } from '../space.js';
+import type { CategoricalDimension, Configuration, ConfigurationValue, Dimension, NumericDimension } from '../../model/configuration-space.js';
 import { OptimizerInputError } from './errors.js';
 
 export const SPECIAL_GAP = 0.25;

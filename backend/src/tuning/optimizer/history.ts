@@ -9,7 +9,7 @@
  * s + |s| (s + 1 if s = 0). It is recomputed on every call, so it follows the observed spread. With
  * no successful trial at all every point gets the same score and the model explores away from them.
  */
-import type { Configuration, Dimension, Trial } from '../space.js';
+import type { Configuration, Dimension, Trial } from '../../model/configuration-space.js';
 import { configurationKey, encodeConfiguration, type FeatureLayout, isInSpace } from './encoding.js';
 import { OptimizerInputError } from './errors.js';
 

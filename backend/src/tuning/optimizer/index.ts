@@ -1,4 +1,4 @@
-/** The tuning optimizer: GP + expected improvement over the search space of space.ts. */
+/** The tuning optimizer: GP + expected improvement over the configuration space of model/configuration-space.ts. */
 export { suggest } from './suggest.js';
 export type { OptimizerOptions } from './options.js';
 export { defaultInitialDesign, DEFAULT_CANDIDATES, DEFAULT_MAX_MEASUREMENTS, DEFAULT_SPECIAL_PROBABILITY } from './options.js';

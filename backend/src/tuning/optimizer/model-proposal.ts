@@ -9,7 +9,7 @@
  * Configurations already in the history are never proposed here (repeats are the re-measure
  * step's business).
  */
-import type { Configuration, Dimension } from '../space.js';
+import type { Configuration, Dimension } from '../../model/configuration-space.js';
 import { logExpectedImprovement } from './acquisition.js';
 import { configurationKey, encodeConfiguration, type FeatureLayout } from './encoding.js';
 import { fitGaussianProcess, type GaussianProcess, prepareGpData } from './gp.js';

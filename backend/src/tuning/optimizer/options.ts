@@ -1,7 +1,7 @@
 /**
  * The optimizer's options, their defaults and their validation.
  */
-import type { Configuration, Dimension } from '../space.js';
+import type { Configuration, Dimension } from '../../model/configuration-space.js';
 import { projectConfiguration } from './encoding.js';
 import { OptimizerInputError } from './errors.js';
 

@@ -9,7 +9,7 @@
  * not only matching, keeps such an item from being proposed again and again. A trial equal to an
  * item (at any index, the baseline included) also marks that item done.
  */
-import type { Configuration, Dimension, SuggestionReason } from '../space.js';
+import type { Configuration, Dimension, SuggestionReason } from '../../model/configuration-space.js';
 import { configurationKey } from './encoding.js';
 
 export interface PhaseItem {

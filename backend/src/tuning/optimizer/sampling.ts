@@ -3,7 +3,7 @@
  * coordinates (one per dimension), and local perturbations of a configuration. Special values are
  * proposed with a fixed bias (LlamaTune: 20 % per dimension) instead of as points of the range.
  */
-import type { Configuration, ConfigurationValue, Dimension, NumericDimension } from '../space.js';
+import type { Configuration, ConfigurationValue, Dimension, NumericDimension } from '../../model/configuration-space.js';
 import { isSpecial, rangeOf, specialPosition, unitToValue, valueToUnit } from './encoding.js';
 import type { Prng } from './prng.js';
 

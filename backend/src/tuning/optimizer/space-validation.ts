@@ -2,7 +2,7 @@
  * Checks a search space before anything is mapped to the unit cube. The knob catalogue builds the
  * space; a bad one is a programming error there, so the messages name the dimension and values.
  */
-import type { Dimension } from '../space.js';
+import type { Dimension } from '../../model/configuration-space.js';
 import { SearchSpaceError } from './errors.js';
 
 export function validateSpace(space: readonly Dimension[]): void {

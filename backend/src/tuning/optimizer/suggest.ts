@@ -13,7 +13,7 @@
  * history holds exactly the configurations suggested. Random streams derive from the seed and the
  * history length: successive calls differ, equal inputs give equal outputs.
  */
-import type { Dimension, Suggestion, Trial } from '../space.js';
+import type { Dimension, Suggestion, Trial } from '../../model/configuration-space.js';
 import { featureLayout } from './encoding.js';
 import { initialDesign } from './design.js';
 import { summarizeHistory } from './history.js';

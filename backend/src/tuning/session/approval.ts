@@ -4,11 +4,11 @@
  * before the runner takes them (catalogue, ranges, cross-knob rules, memory guardrail).
  */
 import type { PgSetting } from '../../postgres/settings.js';
-import type { MemoryVerdict, ParameterValue, ValueChange } from '../../store/records.js';
+import type { MemoryVerdict, ParameterValue, ValueChange } from '../../model/records.js';
 import { checkMemory, memoryBound, type GuardrailSettings } from '../guardrails.js';
-import type { Configuration } from '../space.js';
+import type { Configuration } from '../../model/configuration-space.js';
 import { memoryInputs } from './memory-inputs.js';
-import type { SessionCatalogue } from './ports.js';
+import type { SessionCatalogue } from '../apply/ports.js';
 
 /** The knobs of `to` whose value differs from `from`'s. */
 export function valueChanges(from: Configuration, to: Configuration): Record<string, ValueChange> {

@@ -12,8 +12,8 @@ import {
   type KnobCatalogue,
 } from '../knobs/index.js';
 import { searchPriors, withPriors, type WorkloadSignals } from '../knobs/priors.js';
-import type { Configuration } from '../space.js';
-import type { SessionCatalogue } from './ports.js';
+import type { Configuration } from '../../model/configuration-space.js';
+import type { SessionCatalogue } from '../apply/ports.js';
 
 /** Thrown when a session names knobs that are not tunable on this server. */
 export class UnknownKnobError extends Error {

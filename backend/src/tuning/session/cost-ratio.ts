@@ -4,7 +4,7 @@
  * (random_page_cost ≈ seq_page_cost) is a thin diagonal in the two independent knobs, where a
  * space-filling design rarely lands, and a whole edge (ratio 1) of the ratio dimension.
  */
-import type { Configuration, Dimension, NumericDimension } from '../space.js';
+import type { Configuration, Dimension, NumericDimension } from '../../model/configuration-space.js';
 
 export const COST_RATIO = 'random_page_cost:seq_page_cost';
 

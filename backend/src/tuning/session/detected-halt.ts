@@ -6,7 +6,7 @@
  * coordinator's decision on each poll, so the API and the metrics can show it at once.
  */
 import type { ClusterObservation } from '../../observer/cluster-watcher.js';
-import type { SessionRecord, SessionState } from '../../store/records.js';
+import type { SessionRecord, SessionState } from '../../model/records.js';
 import { leaderMember, hasHealthyLeader } from '../../topology/predicates.js';
 import type { Detection } from '../failover/coordinator.js';
 

@@ -6,25 +6,20 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { observedScope, type ClusterObservation, type ClusterWatcher } from '../../observer/cluster-watcher.js';
-import type { PendingChangeRecord, SessionOptions, SessionRecord } from '../../store/records.js';
-import { expiredCommandResult } from '../../store/states.js';
+import type { PendingChangeRecord, SessionOptions, SessionRecord } from '../../model/records.js';
+import { expiredCommandResult } from '../../model/record-states.js';
 import { SessionConflictError, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
 import { Periodic } from '../../util/periodic.js';
-import { BaselineRestorer } from '../failover/baseline-restore.js';
+import { BaselineRestorer } from '../apply/baseline-restore.js';
 import { FailoverCoordinator, type Detection, type HaltedSession, type LocalRun } from '../failover/coordinator.js';
 import { isLeaderObservation, type FailoverSettings, type FailoverState } from '../failover/index.js';
 import { DetectedHalts, UNHALTED_ACTIVE_STATES, type DetectedHalt } from './detected-halt.js';
-import { SessionRequestError } from './errors.js';
-import type { SessionPorts } from './ports.js';
-import { startBlockers } from './preconditions.js';
+import { SessionRequestError } from '../refusal.js';
+import type { SessionPorts } from '../apply/ports.js';
+import { startBlockers } from '../apply/preconditions.js';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, SessionRunner, type ApprovalDecision, type RunnerSettings, type SessionProgress } from './runner.js';
-
-export interface SessionLog {
-  info(detail: Record<string, unknown>, message: string): void;
-  warn(detail: Record<string, unknown>, message: string): void;
-  error(detail: Record<string, unknown>, message: string): void;
-}
+import type { Log } from '../../util/log.js';
 
 export interface SessionManagerDeps {
   watcher: ClusterWatcher;
@@ -34,7 +29,7 @@ export interface SessionManagerDeps {
   prepareStore(): Promise<void>;
   createPorts(store: Store): Promise<SessionPorts>;
   runnerSettings: RunnerSettings;
-  log: SessionLog;
+  log: Log;
   /** How often the leader looks for commands recorded by other agents. */
   commandPollMs: number;
   failover: FailoverSettings;

@@ -1,7 +1,7 @@
 import type { PgSetting } from '../../postgres/settings.js';
 import { toBaseUnits } from '../../postgres/units.js';
 import type { MemoryInputs } from '../guardrails.js';
-import type { Configuration } from '../space.js';
+import type { Configuration } from '../../model/configuration-space.js';
 
 /**
  * The memory guardrail's inputs: the leader's settings with the candidate's values merged in,

@@ -1,7 +1,7 @@
 import { suggest } from '../optimizer/index.js';
-import type { Configuration } from '../space.js';
+import type { Configuration } from '../../model/configuration-space.js';
 import { costRatioTransform } from './cost-ratio.js';
-import type { Optimizer } from './ports.js';
+import type { Optimizer } from '../apply/ports.js';
 
 /** Re-measure the incumbent every few model iterations: scores on a live workload are noisy. */
 const REMEASURE_EVERY = 5;

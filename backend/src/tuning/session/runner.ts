@@ -18,20 +18,20 @@ import type {
   SessionRecord,
   SessionResult,
   SessionState,
-} from '../../store/records.js';
+} from '../../model/records.js';
 import { PendingChangeDecidedError } from '../../store/store.js';
 import { checkMemory, checkRegression, type GuardrailSettings } from '../guardrails.js';
 import { measureWindow, scoreMeasurement, windowStatements } from '../objective.js';
 import { selectObjective } from '../objective-selection.js';
 import { DEFAULT_CONVERGENCE, searchConverged, type Expectation } from '../convergence.js';
 import type { StatementDeltas } from '../statement-comparison.js';
-import type { Configuration, Suggestion, SuggestionReason, Trial } from '../space.js';
+import type { Configuration, Suggestion, SuggestionReason, Trial } from '../../model/configuration-space.js';
 import { memoryVerdict, reviewChanges, valueChanges } from './approval.js';
-import { SessionRequestError } from './errors.js';
+import { SessionRequestError } from '../refusal.js';
 import { memoryInputs } from './memory-inputs.js';
-import type { HeldConditions, SessionCatalogue, SessionPorts } from './ports.js';
-import { sendRecordedPatch } from './recorded-patch.js';
-import { awaitVerification, baselineParameters, describeVerification } from './verification.js';
+import type { HeldConditions, SessionCatalogue, SessionPorts } from '../apply/ports.js';
+import { sendRecordedPatch } from '../apply/recorded-patch.js';
+import { awaitVerification, baselineParameters, describeVerification } from '../apply/verification.js';
 
 export interface RunnerSettings {
   guardrails: GuardrailSettings;

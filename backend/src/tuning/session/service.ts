@@ -10,7 +10,7 @@ import { redact } from '../../config/config.js';
 import type { ClusterObservation } from '../../observer/cluster-watcher.js';
 import { observedScope } from '../../observer/cluster-watcher.js';
 import { PostgresUnreachableError } from '../../postgres/errors.js';
-import type { StateStores } from '../../state/state-database.js';
+import type { StoreCopyLookup } from '../../store/store-copies.js';
 import { isMissingStateStore } from '../../store/database.js';
 import type {
   AutoconfRemovalRecord,
@@ -22,11 +22,11 @@ import type {
   PatchRecord,
   PendingChangeRecord,
   SessionRecord,
-} from '../../store/records.js';
-import { expiredCommandResult } from '../../store/states.js';
+} from '../../model/records.js';
+import { expiredCommandResult } from '../../model/record-states.js';
 import type { Store } from '../../store/store.js';
 import type { FailoverState } from '../failover/index.js';
-import { SessionRequestError } from './errors.js';
+import { SessionRequestError } from '../refusal.js';
 import type { SessionManager, StartRequest } from './manager.js';
 import type { ApprovalDecision } from './runner.js';
 
@@ -75,14 +75,14 @@ export interface SessionServiceOptions {
 export class SessionService implements SessionApi {
   readonly #manager: Pick<SessionManager, 'isLeader' | 'start' | 'stop' | 'acknowledge' | 'decide'>;
   readonly #watcher: { readonly latest: ClusterObservation | null };
-  readonly #state: StateStores;
+  readonly #state: StoreCopyLookup;
   readonly #commandTtlMs: number;
   readonly #now: () => number;
 
   constructor(
     manager: Pick<SessionManager, 'isLeader' | 'start' | 'stop' | 'acknowledge' | 'decide'>,
     watcher: { readonly latest: ClusterObservation | null },
-    state: StateStores,
+    state: StoreCopyLookup,
     options: SessionServiceOptions,
   ) {
     this.#manager = manager;

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { errorAnswer } from '../../../src/api/error-answers.js';
 import { ERROR_CATALOGUE } from '../../../src/api/error-catalogue.js';
 import { ApiError } from '../../../src/api/errors.js';
-import { SessionRequestError } from '../../../src/tuning/session/errors.js';
+import { SessionRequestError } from '../../../src/tuning/refusal.js';
 
 /** An error shaped as fastify raises them (`@fastify/error`: code, statusCode, message). */
 const fastifyError = (code: string, statusCode: number, message: string) => Object.assign(new Error(message), { code, statusCode });

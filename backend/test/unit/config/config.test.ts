@@ -25,7 +25,7 @@ test('defaults follow DESIGN.md §3', () => {
   assert.equal(config.patroni.url, 'http://127.0.0.1:8008');
   assert.deepEqual(config.listen, { host: '127.0.0.1', port: 9933 });
   assert.equal(config.pollIntervalMs, 1_000);
-  assert.equal(config.stabilizationMs, 30_000);
+  assert.equal(config.stabilisationMs, 30_000);
   assert.equal(config.failoverGraceMs, 300_000);
   assert.equal(config.driftIntervalMs, 30_000);
   assert.equal(config.apiToken, null);
@@ -74,7 +74,7 @@ test('every variable is read', () => {
   assert.equal(config.patroni.username, 'patroni');
   assert.equal(config.patroni.password, 'pw');
   assert.equal(config.pollIntervalMs, 500);
-  assert.equal(config.stabilizationMs, 10_000);
+  assert.equal(config.stabilisationMs, 10_000);
   assert.equal(config.failoverGraceMs, 60_000);
   assert.equal(config.driftIntervalMs, 15_000);
   assert.equal(config.patroni.requestTimeoutMs, 3_000);

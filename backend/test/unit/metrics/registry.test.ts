@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Scrape } from '../../../src/metrics/scrape.js';
-import type { SessionRecord } from '../../../src/store/records.js';
+import type { SessionRecord } from '../../../src/model/records.js';
 import { DEFAULT_FAILOVER_SETTINGS, restoreFailed, startFailover, step } from '../../../src/tuning/failover/index.js';
 import { ALL_FAMILIES, AgentMetrics } from '../../../src/metrics/registry.js';
 import { readFixture } from '../../fixtures/patroni/load.js';
@@ -486,8 +486,8 @@ describe('AgentMetrics.render: failover and drift', () => {
     const { watcher } = await polledRig();
     const halted = startFailover({ sessionId: session, haltedAt: 10_000, reason: 'r', changedAt: 9_250 }).state;
     const topology = watcher.latest!.patroni.ok ? watcher.latest!.patroni.value.topology : null;
-    const stabilising = step(halted, { now: 11_000, topology, self: 'node1' }, { ...DEFAULT_FAILOVER_SETTINGS, stabilizationMs: 2_000, graceMs: 4_000 }).state;
-    const grace = step(stabilising, { now: 13_000, topology, self: 'node1' }, { ...DEFAULT_FAILOVER_SETTINGS, stabilizationMs: 2_000, graceMs: 4_000 }).state;
+    const stabilising = step(halted, { now: 11_000, topology, self: 'node1' }, { ...DEFAULT_FAILOVER_SETTINGS, stabilisationMs: 2_000, graceMs: 4_000 }).state;
+    const grace = step(stabilising, { now: 13_000, topology, self: 'node1' }, { ...DEFAULT_FAILOVER_SETTINGS, stabilisationMs: 2_000, graceMs: 4_000 }).state;
     assert.equal(grace.phase, 'grace');
     const parsed = await render(scrapeOf(watcher, { failover: [{ session: record('halted'), failover: grace }] }));
     assert.equal(valueOf(parsed, 'pgtuner_failover_halted_sessions', { scope: 'demo' }), 1);
@@ -502,7 +502,7 @@ describe('AgentMetrics.render: failover and drift', () => {
 
   it('a halted session whose restore the protocol gave up: restore_unresolved 1 (0 while it still tries)', async () => {
     const { watcher } = await polledRig();
-    const settings = { ...DEFAULT_FAILOVER_SETTINGS, stabilizationMs: 0, graceMs: 0, restoreMaxAttempts: 1 };
+    const settings = { ...DEFAULT_FAILOVER_SETTINGS, stabilisationMs: 0, graceMs: 0, restoreMaxAttempts: 1 };
     const topology = watcher.latest!.patroni.ok ? watcher.latest!.patroni.value.topology : null;
     const halted = startFailover({ sessionId: session, haltedAt: 10_000, reason: 'r' }).state;
     const restoring = step(halted, { now: 11_000, topology, self: topology?.leader ?? null }, settings).state;

@@ -12,7 +12,7 @@ import { AGENT_STATEMENT_TAG } from '../../../src/postgres/statement-tag.js';
 import { ensureStateDatabase, InvalidDatabaseNameError } from '../../../src/store/database.js';
 import { migrate, MIGRATION_LOCK_KEY, MIGRATIONS, type Migration } from '../../../src/store/migrations.js';
 import { PgStore } from '../../../src/store/pg-store.js';
-import type { SessionState } from '../../../src/store/records.js';
+import type { SessionState } from '../../../src/model/records.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../support/throwaway-postgres.js';
 import { describeStoreContract, FakeClock, newSession } from './store-contract.js';
 

@@ -11,9 +11,9 @@ import type {
   SessionOptions,
   SessionRecord,
   SessionState,
-} from '../../../src/store/records.js';
-import { TERMINAL_SESSION_STATES } from '../../../src/store/records.js';
-import { ACTIVE_SESSION_STATES, SESSION_STATES } from '../../../src/store/states.js';
+} from '../../../src/model/records.js';
+import { TERMINAL_SESSION_STATES } from '../../../src/model/records.js';
+import { ACTIVE_SESSION_STATES, SESSION_STATES } from '../../../src/model/record-states.js';
 import {
   DuplicateRecordError,
   type NewPendingChange,

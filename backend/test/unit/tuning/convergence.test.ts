@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { searchConverged } from '../../../src/tuning/convergence.js';
 import { suggest } from '../../../src/tuning/optimizer/index.js';
-import type { Configuration, Dimension, Trial } from '../../../src/tuning/space.js';
+import type { Configuration, Dimension, Trial } from '../../../src/model/configuration-space.js';
 
 const low = { improvement: 0.05, incumbent: 10 };
 const high = { improvement: 0.5, incumbent: 10 };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
-import type { BaselineRecord, IterationRecord, SessionRecord } from '../../../src/store/records.js';
+import type { BaselineRecord, IterationRecord, SessionRecord } from '../../../src/model/records.js';
 import { buildKnobCatalogue, currentConfiguration } from '../../../src/tuning/knobs/index.js';
 import { bestMeasured, pgtuneAdvice, recommend } from '../../../src/tuning/recommendation.js';
 import { fixtureSettings, HOST_16G } from './session/fakes.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PatroniConfigPatch } from '../../../../src/patroni/responses.js';
 import { MemoryStore } from '../../../../src/store/memory-store.js';
-import { BaselineRestorer } from '../../../../src/tuning/failover/baseline-restore.js';
+import { BaselineRestorer } from '../../../../src/tuning/apply/baseline-restore.js';
 import { sessionCatalogue } from '../../../../src/tuning/session/catalogue-adapter.js';
 import { FakeClock, FakeCluster, HOST_16G, SESSION_OPTIONS } from '../session/fakes.js';
 

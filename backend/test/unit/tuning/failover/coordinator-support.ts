@@ -8,19 +8,19 @@ import type { ClusterObservation } from '../../../../src/observer/cluster-watche
 import type { ProbeResult } from '../../../../src/observer/probe.js';
 import { normalizeNodeStatus } from '../../../../src/patroni/normalize.js';
 import type { NodeStatus } from '../../../../src/patroni/responses.js';
-import type { EventRecord, SessionOptions, SessionRecord } from '../../../../src/store/records.js';
+import type { EventRecord, SessionOptions, SessionRecord } from '../../../../src/model/records.js';
 import { MemoryStore } from '../../../../src/store/memory-store.js';
 import type { NewEvent, Store } from '../../../../src/store/store.js';
 import type { TopologyEvent } from '../../../../src/topology/diff.js';
 import type { Topology } from '../../../../src/topology/model.js';
 import { FailoverCoordinator, type LocalRun } from '../../../../src/tuning/failover/coordinator.js';
 import type { ChangedKnob, FailoverAction, FailoverSettings } from '../../../../src/tuning/failover/index.js';
-import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
+import { SessionRequestError } from '../../../../src/tuning/refusal.js';
 import { readFixture } from '../../../fixtures/patroni/load.js';
 import { shaped, T0 } from './support.js';
 
 /** Short phases so a whole protocol run fits in a few fake seconds. */
-export const SETTINGS: FailoverSettings = { stabilizationMs: 2_000, graceMs: 3_000, restoreBackoffMs: { initial: 500, max: 2_000 }, restoreMaxAttempts: 4 };
+export const SETTINGS: FailoverSettings = { stabilisationMs: 2_000, graceMs: 3_000, restoreBackoffMs: { initial: 500, max: 2_000 }, restoreMaxAttempts: 4 };
 export const REVERIFY_MS = 10_000;
 /** How often a phase in progress is saved by default here: beyond every test's horizon, so saves are only transitions. */
 export const CHECKPOINT_MS = 60_000;

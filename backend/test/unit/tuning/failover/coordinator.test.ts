@@ -12,8 +12,8 @@ import { StaleRecordError } from '../../../../src/store/store.js';
 import type { TopologyEvent } from '../../../../src/topology/diff.js';
 import type { Detection, LocalRun } from '../../../../src/tuning/failover/coordinator.js';
 import { startFailover, step, type FailoverState } from '../../../../src/tuning/failover/index.js';
-import { BaselineRestoreError } from '../../../../src/tuning/failover/baseline-restore.js';
-import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
+import { BaselineRestoreError } from '../../../../src/tuning/apply/baseline-restore.js';
+import { SessionRequestError } from '../../../../src/tuning/refusal.js';
 import { Agent, deferred, isWrite, REVERIFY_MS, SCOPE, SETTINGS, storedEvents, UNREACHABLE, waitUntil, World } from './coordinator-support.js';
 import { shaped, T0 } from './support.js';
 

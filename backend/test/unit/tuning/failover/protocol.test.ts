@@ -300,7 +300,7 @@ describe('failover protocol: the happy path', () => {
   });
 
   it('settings are honoured, and zero waits run the whole protocol in one observation', () => {
-    const quick = { stabilizationMs: 5_000, graceMs: 10_000, restoreBackoffMs: { initial: 500, max: 2_000 }, restoreMaxAttempts: 10 };
+    const quick = { stabilisationMs: 5_000, graceMs: 10_000, restoreBackoffMs: { initial: 500, max: 2_000 }, restoreMaxAttempts: 10 };
     const a = run(halted(), [
       { op: 'observe', t: 1_000, topology: node2, self: 'node2' },
       { op: 'observe', t: 6_000, topology: node2, self: 'node2' },
@@ -315,7 +315,7 @@ describe('failover protocol: the happy path', () => {
       'RESTORE#1 via node2',
     ]);
 
-    const none = { stabilizationMs: 0, graceMs: 0, restoreBackoffMs: { initial: 1, max: 1 }, restoreMaxAttempts: 10 };
+    const none = { stabilisationMs: 0, graceMs: 0, restoreBackoffMs: { initial: 1, max: 1 }, restoreMaxAttempts: 10 };
     const b = step(halted(), { now: T0 + 7, topology: node2, self: 'node2' }, none);
     assert.deepEqual(summary(b.actions), [
       'halted→recovering:protocol_started@+7',
@@ -330,7 +330,7 @@ describe('failover protocol: the happy path', () => {
   it('a deadline is fixed when its phase is entered: changing the settings later does not move it', () => {
     const stabilising = step(halted(), { now: T0 + 1_000, topology: node2, self: 'node2' }).state;
     assert.equal(stabilising.phaseEndsAt, T0 + 31_000);
-    const longer = { ...S, stabilizationMs: 60_000 };
+    const longer = { ...S, stabilisationMs: 60_000 };
     const grace = step(stabilising, { now: T0 + 31_000, topology: node2, self: 'node2' }, longer).state;
     assert.equal(grace.phase, 'grace');
     assert.equal(grace.phaseEndsAt, T0 + 331_000);
@@ -339,7 +339,7 @@ describe('failover protocol: the happy path', () => {
   it('refuses settings that would corrupt deadlines, and an observation time that is not epoch ms', () => {
     const state = halted();
     const obs = { now: T0 + 1, topology: node2, self: 'node2' };
-    assert.throws(() => step(state, obs, { ...S, stabilizationMs: Number.NaN }), /stabilizationMs/);
+    assert.throws(() => step(state, obs, { ...S, stabilisationMs: Number.NaN }), /stabilisationMs/);
     assert.throws(() => step(state, obs, { ...S, graceMs: -1 }), /graceMs/);
     assert.throws(() => step(state, obs, { ...S, restoreBackoffMs: { initial: 0, max: 10 } }), /restoreBackoffMs\.initial/);
     assert.throws(() => step(state, obs, { ...S, restoreBackoffMs: { initial: 100, max: 10 } }), /restoreBackoffMs\.max/);

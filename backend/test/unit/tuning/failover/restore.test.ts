@@ -181,7 +181,7 @@ describe('failover protocol: restore failures and retries', () => {
   });
 
   it('the backoff follows the settings', () => {
-    const settings = { stabilizationMs: 30_000, graceMs: 300_000, restoreBackoffMs: { initial: 250, max: 600 }, restoreMaxAttempts: 10 };
+    const settings = { stabilisationMs: 30_000, graceMs: 300_000, restoreBackoffMs: { initial: 250, max: 600 }, restoreMaxAttempts: 10 };
     let state = restoringInFlight();
     const backoffs: number[] = [];
     for (let attempt = 1; attempt <= 4; attempt++) {
@@ -395,7 +395,7 @@ describe('failover protocol: acknowledgement', () => {
 });
 
 describe('failover protocol: a restore that never succeeds (every halt can be cleared)', () => {
-  const settings = { stabilizationMs: 30_000, graceMs: 300_000, restoreBackoffMs: { initial: 1_000, max: 30_000 }, restoreMaxAttempts: 3 };
+  const settings = { stabilisationMs: 30_000, graceMs: 300_000, restoreBackoffMs: { initial: 1_000, max: 30_000 }, restoreMaxAttempts: 3 };
   const notVerified = [
     { member: 'node3', parameters: ['work_mem'] },
     { member: 'node1', parameters: ['random_page_cost', 'shared_buffers'] },

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PgSetting } from '../../../../src/postgres/settings.js';
 import { settingMatches } from '../../../../src/tuning/knobs/validate.js';
-import { awaitVerification, verifyMember } from '../../../../src/tuning/session/verification.js';
+import { awaitVerification, verifyMember } from '../../../../src/tuning/apply/verification.js';
 import { FakeClock, FakeCluster, fixtureSettings } from '../session/fakes.js';
 
 function rows(pendingRestart: readonly string[]): PgSetting[] {

@@ -12,7 +12,7 @@ import {
   toSearchSpace,
 } from '../../../../src/tuning/knobs/catalogue.js';
 import { type HostFacts, hostFactsFrom, type StorageKind } from '../../../../src/tuning/knobs/host-facts.js';
-import { SEARCH_SPACE_KNOBS } from '../../../../src/tuning/search-space.js';
+import { SEARCH_SPACE_KNOBS } from '../../../../src/model/searched-knobs.js';
 import { GIB, HOST_16G, HOST_2G, HOST_64G, MIB, settings15, settingsWith } from './fixtures.js';
 
 function numeric(catalogue: KnobCatalogue, name: string): NumericKnob {

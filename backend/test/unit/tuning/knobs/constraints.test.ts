@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildKnobCatalogue, type KnobCatalogue, toSearchSpace } from '../../../../src/tuning/knobs/catalogue.js';
 import { constraintViolations, repairConfiguration } from '../../../../src/tuning/knobs/constraints.js';
-import type { Configuration, ConfigurationValue } from '../../../../src/tuning/space.js';
+import type { Configuration, ConfigurationValue } from '../../../../src/model/configuration-space.js';
 import { HOST_16G, MIB, settings15, settingsWith } from './fixtures.js';
 
 const catalogue = buildKnobCatalogue(settings15(), HOST_16G);

@@ -8,7 +8,7 @@ import {
   missingSearchSpaceKnobs,
   policyExclusion,
 } from '../../../../src/tuning/knobs/exclusions.js';
-import { SEARCH_SPACE_KNOBS } from '../../../../src/tuning/search-space.js';
+import { SEARCH_SPACE_KNOBS } from '../../../../src/model/searched-knobs.js';
 import { HOST_16G, settings15, settingsWith } from './fixtures.js';
 
 /** DESIGN.md §4 rule 4, verbatim (recovery_* represented by the PG 15 recovery parameters). */

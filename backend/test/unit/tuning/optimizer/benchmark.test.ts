@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { featureLayout } from '../../../../src/tuning/optimizer/encoding.js';
 import { summarizeHistory } from '../../../../src/tuning/optimizer/history.js';
-import type { Trial } from '../../../../src/tuning/space.js';
+import type { Trial } from '../../../../src/model/configuration-space.js';
 import { BENCHMARK_SEEDS, memoryBowl, runBenchmark, runOptimizer, runRandomSearch, SYNTHETIC_FUNCTIONS, median } from './synthetic.js';
 
 const BUDGET = 30;

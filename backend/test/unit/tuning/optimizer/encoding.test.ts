@@ -16,7 +16,7 @@ import { OptimizerInputError, SearchSpaceError } from '../../../../src/tuning/op
 import { createPrng } from '../../../../src/tuning/optimizer/prng.js';
 import { sampleConfiguration } from '../../../../src/tuning/optimizer/sampling.js';
 import { validateSpace } from '../../../../src/tuning/optimizer/space-validation.js';
-import type { Dimension, NumericDimension } from '../../../../src/tuning/space.js';
+import type { Dimension, NumericDimension } from '../../../../src/model/configuration-space.js';
 import { mixedSpace, violations } from './fixtures.js';
 
 const num = (over: Partial<NumericDimension>): NumericDimension => ({ name: 'x', type: 'float', low: 0, high: 1, log: false, specials: [], ...over });

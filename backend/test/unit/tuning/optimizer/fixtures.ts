@@ -1,4 +1,4 @@
-import type { Configuration, Dimension } from '../../../../src/tuning/space.js';
+import type { Configuration, Dimension } from '../../../../src/model/configuration-space.js';
 
 /** A small space shaped like the knob catalogue's: log-scale memory, specials, ints, floats, categoricals. */
 export const mixedSpace: readonly Dimension[] = [

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { featureLayout } from '../../../../src/tuning/optimizer/encoding.js';
 import { failureScore, summarizeHistory } from '../../../../src/tuning/optimizer/history.js';
-import type { Dimension, Trial } from '../../../../src/tuning/space.js';
+import type { Dimension, Trial } from '../../../../src/model/configuration-space.js';
 
 const space: Dimension[] = [
   { name: 'x', type: 'float', low: 0, high: 1, log: false, specials: [] },

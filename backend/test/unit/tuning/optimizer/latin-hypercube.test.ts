@@ -4,7 +4,7 @@ import { initialDesign } from '../../../../src/tuning/optimizer/design.js';
 import { isInSpace } from '../../../../src/tuning/optimizer/encoding.js';
 import { latinHypercube } from '../../../../src/tuning/optimizer/latin-hypercube.js';
 import { createPrng } from '../../../../src/tuning/optimizer/prng.js';
-import type { Dimension } from '../../../../src/tuning/space.js';
+import type { Dimension } from '../../../../src/model/configuration-space.js';
 import { mixedSpace } from './fixtures.js';
 
 test('every column of a Latin hypercube puts one point in each 1/n slice', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { modelIterationsSinceRepeat, type PhaseItem, phaseItems, phaseState } from '../../../../src/tuning/optimizer/phases.js';
-import type { Dimension } from '../../../../src/tuning/space.js';
+import type { Dimension } from '../../../../src/model/configuration-space.js';
 
 const items: PhaseItem[] = [
   { config: {}, key: 'F', reason: 'first' },

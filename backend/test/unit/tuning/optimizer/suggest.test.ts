@@ -9,7 +9,7 @@ import { defaultInitialDesign, type OptimizerOptions } from '../../../../src/tun
 import { createPrng } from '../../../../src/tuning/optimizer/prng.js';
 import { sampleConfiguration } from '../../../../src/tuning/optimizer/sampling.js';
 import { suggest } from '../../../../src/tuning/optimizer/suggest.js';
-import type { Configuration, Dimension, Suggestion, Trial } from '../../../../src/tuning/space.js';
+import type { Configuration, Dimension, Suggestion, Trial } from '../../../../src/model/configuration-space.js';
 import { mixedObjective, mixedSpace, violations } from './fixtures.js';
 
 /** Runs the loop: suggest, score with `objective` (null = failed), append. */

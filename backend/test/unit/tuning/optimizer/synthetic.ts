@@ -3,7 +3,7 @@
  * random search at a fixed budget over fixed seeds. Used by benchmark.test.ts; run directly
  * (`npx tsx backend/test/unit/tuning/optimizer/synthetic.ts`) to print the table.
  */
-import type { Configuration, Dimension, Trial } from '../../../../src/tuning/space.js';
+import type { Configuration, Dimension, Trial } from '../../../../src/model/configuration-space.js';
 import { createPrng, deriveSeed } from '../../../../src/tuning/optimizer/prng.js';
 import { sampleConfiguration } from '../../../../src/tuning/optimizer/sampling.js';
 import { suggest } from '../../../../src/tuning/optimizer/suggest.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { suggest } from '../../../../src/tuning/optimizer/index.js';
-import type { Configuration, Dimension, Trial } from '../../../../src/tuning/space.js';
+import type { Configuration, Dimension, Trial } from '../../../../src/model/configuration-space.js';
 import { COST_RATIO, costRatioTransform } from '../../../../src/tuning/session/cost-ratio.js';
 import { gpOptimizer } from '../../../../src/tuning/session/optimizer-port.js';
 

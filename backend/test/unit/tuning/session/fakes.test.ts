@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PgSettingRow } from '../../../../src/postgres/settings.js';
-import type { Configuration } from '../../../../src/tuning/space.js';
+import type { Configuration } from '../../../../src/model/configuration-space.js';
 import { FakeClock, FakeCluster, fixtureRows, parseParameterValue, scriptedOptimizer, T0 } from './fakes.js';
 
 function row(name: string): PgSettingRow {

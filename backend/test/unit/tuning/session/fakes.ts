@@ -23,7 +23,7 @@ import type { AutoConfOverride } from '../../../../src/postgres/autoconf.js';
 import { parseSettingRow, type PgSetting, type PgSettingRow } from '../../../../src/postgres/settings.js';
 import { unitScale } from '../../../../src/postgres/units.js';
 import { MemoryStore } from '../../../../src/store/memory-store.js';
-import type { SessionOptions, SessionRecord } from '../../../../src/store/records.js';
+import type { SessionOptions, SessionRecord } from '../../../../src/model/records.js';
 import { DEFAULT_GUARDRAILS } from '../../../../src/tuning/guardrails.js';
 import type { HostFacts } from '../../../../src/tuning/knobs/host-facts.js';
 import type { WorkloadSignals } from '../../../../src/tuning/knobs/priors.js';
@@ -32,7 +32,7 @@ import type { WorkloadSnapshot } from '../../../../src/tuning/objective.js';
 import { sessionCatalogue } from '../../../../src/tuning/session/catalogue-adapter.js';
 import type {
   Clock,
-  ClusterPort,
+  MembersPort,
   ConfigPort,
   HeldConditions,
   LeaderPort,
@@ -42,9 +42,9 @@ import type {
   OptimizerContext,
   RoleCheck,
   SessionPorts,
-} from '../../../../src/tuning/session/ports.js';
+} from '../../../../src/tuning/apply/ports.js';
 import { SessionRunner, type RunnerSettings } from '../../../../src/tuning/session/runner.js';
-import type { Configuration, ConfigurationValue, Dimension, SuggestionReason, Trial } from '../../../../src/tuning/space.js';
+import type { Configuration, ConfigurationValue, Dimension, SuggestionReason, Trial } from '../../../../src/model/configuration-space.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PG_SETTINGS_15 = join(HERE, '../../../fixtures/pg-settings/15.json');
@@ -255,7 +255,7 @@ export function defaultDcs(): Record<string, PatroniValue> {
 }
 
 /** Patroni + three members + the leader's PostgreSQL, implementing the three IO ports of a session. */
-export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
+export class FakeCluster implements LeaderPort, ConfigPort, MembersPort {
   readonly clock: FakeClock;
   readonly leaderName: string;
   /** `postgresql.parameters` in the DCS. */
@@ -531,7 +531,7 @@ export class FakeCluster implements LeaderPort, ConfigPort, ClusterPort {
     );
   }
 
-  // ClusterPort
+  // MembersPort
 
   async readMemberSettings(names: readonly string[]): Promise<MemberSettings[]> {
     this.log.push('readMemberSettings');

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MemberDatabases } from '../../../../src/cluster/member-databases.js';
+import type { MemberDatabases } from '../../../../src/members/member-databases.js';
 import type { Queryable } from '../../../../src/postgres/connection.js';
-import { liveLeaderPort, liveMemberMemory } from '../../../../src/tuning/session/live-ports.js';
+import { liveLeaderPort, liveMemberMemory } from '../../../../src/tuning/apply/live-ports.js';
 import { workloadDatabases } from '../../../../src/tuning/workload-databases.js';
 import { editedCluster, FakePatroni } from '../../observer/fakes.js';
 import { GIB } from './fakes.js';

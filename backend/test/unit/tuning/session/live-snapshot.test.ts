@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { PostgresPool } from '../../../../src/postgres/connection.js';
-import { liveLeaderPort } from '../../../../src/tuning/session/live-ports.js';
+import { liveLeaderPort } from '../../../../src/tuning/apply/live-ports.js';
 import { workloadDatabases } from '../../../../src/tuning/workload-databases.js';
 import { waitFor } from '../../../../../test/lab/wait.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../../support/throwaway-postgres.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
+import { SessionRequestError } from '../../../../src/tuning/refusal.js';
 import { SESSION_OPTIONS } from './fakes.js';
 import { managerHarness, REQUEST, SCOPE, turn, waitFor, type ManagerHarness } from './manager-support.js';
 

@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict';
 import { ClusterWatcher } from '../../../../src/observer/cluster-watcher.js';
 import { MemoryStore } from '../../../../src/store/memory-store.js';
-import type { SessionRecord } from '../../../../src/store/records.js';
+import type { SessionRecord } from '../../../../src/model/records.js';
 import type { FailoverSettings } from '../../../../src/tuning/failover/index.js';
 import { sessionCatalogue } from '../../../../src/tuning/session/catalogue-adapter.js';
-import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
+import { SessionRequestError } from '../../../../src/tuning/refusal.js';
 import { SessionManager, type StartRequest } from '../../../../src/tuning/session/manager.js';
-import type { SessionPorts } from '../../../../src/tuning/session/ports.js';
+import type { SessionPorts } from '../../../../src/tuning/apply/ports.js';
 import { readFixture } from '../../../fixtures/patroni/load.js';
 import { FakePatroni, FakePostgres } from '../../observer/fakes.js';
 import { FakeCluster, FakeClock, HOST_16G, RUNNER_SETTINGS, scriptedOptimizer, SESSION_OPTIONS, type FakeClusterOptions, type OptimizerCall, type ScriptStep } from './fakes.js';
@@ -25,7 +25,7 @@ export const NODE1_API = 'http://127.0.0.1:43627';
 export const NODE2_API = 'http://127.0.0.1:44755';
 
 /** Short phases, so a whole failover protocol fits in a few fake seconds. */
-export const FAILOVER: FailoverSettings = { stabilizationMs: 2_000, graceMs: 3_000, restoreBackoffMs: { initial: 500, max: 2_000 }, restoreMaxAttempts: 10 };
+export const FAILOVER: FailoverSettings = { stabilisationMs: 2_000, graceMs: 3_000, restoreBackoffMs: { initial: 500, max: 2_000 }, restoreMaxAttempts: 10 };
 /** Never reached by the fake clock unless a test drives node's mocked timers. */
 export const COMMAND_POLL_MS = 60_000;
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startFailover } from '../../../../src/tuning/failover/index.js';
-import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
+import { SessionRequestError } from '../../../../src/tuning/refusal.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../../../src/tuning/session/manager.js';
 import { PATRONI_DOWN } from '../../observer/fakes.js';
 import { MEMBER_NAMES } from './fakes.js';

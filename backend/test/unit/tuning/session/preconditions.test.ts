@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { normalizeCluster } from '../../../../src/patroni/normalize.js';
-import { startBlockers } from '../../../../src/tuning/session/preconditions.js';
+import { startBlockers } from '../../../../src/tuning/apply/preconditions.js';
 import { readFixture } from '../../../fixtures/patroni/load.js';
 
 function topology(version: string, file: string, edit: (raw: { members: Array<Record<string, unknown>> } & Record<string, unknown>) => void = () => {}) {

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PendingChangeRecord } from '../../../../src/store/records.js';
-import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
+import type { PendingChangeRecord } from '../../../../src/model/records.js';
+import { SessionRequestError } from '../../../../src/tuning/refusal.js';
 import { SessionRunner, type ApprovalDecision } from '../../../../src/tuning/session/runner.js';
 import { MEMBER_NAMES, RUNNER_SETTINGS, SESSION_ID, sessionHarness, type Harness, type ScriptStep } from './fakes.js';
 

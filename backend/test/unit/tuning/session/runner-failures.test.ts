@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PatroniConfigPatch } from '../../../../src/patroni/responses.js';
-import type { IterationRecord } from '../../../../src/store/records.js';
+import type { IterationRecord } from '../../../../src/model/records.js';
 import { assertClose, baselineConfiguration, MEMBER_NAMES, SESSION_ID, sessionHarness, T0, type FakeCluster } from './fakes.js';
 
 const PATCH_ERROR = 'PATCH /config failed: Patroni answered 503: not healthy';

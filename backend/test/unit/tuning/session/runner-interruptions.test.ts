@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PatroniConfigPatch } from '../../../../src/patroni/responses.js';
-import type { IterationRecord } from '../../../../src/store/records.js';
+import type { IterationRecord } from '../../../../src/model/records.js';
 import { baselineConfiguration, MEMBER_NAMES, SESSION_ID, sessionHarness, type FakeCluster, type Harness } from './fakes.js';
 
 function parametersOf(body: unknown): Record<string, string | null> {

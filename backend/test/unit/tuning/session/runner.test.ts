@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PatroniConfigPatch } from '../../../../src/patroni/responses.js';
-import type { IterationRecord } from '../../../../src/store/records.js';
+import type { IterationRecord } from '../../../../src/model/records.js';
 import { sessionCatalogue } from '../../../../src/tuning/session/catalogue-adapter.js';
 import { gpOptimizer } from '../../../../src/tuning/session/optimizer-port.js';
 import {

@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { MemberDatabases } from '../../../../src/cluster/member-databases.js';
+import { MemberDatabases } from '../../../../src/members/member-databases.js';
 import { ClusterWatcher } from '../../../../src/observer/cluster-watcher.js';
 import { PostgresQueryError, PostgresUnreachableError } from '../../../../src/postgres/errors.js';
-import { StateDatabase, type StateStores, type StoreSource } from '../../../../src/state/state-database.js';
+import { StoreCopies, type StoreCopyLookup, type StoreSource } from '../../../../src/store/store-copies.js';
 import { MemoryStore } from '../../../../src/store/memory-store.js';
 import type { Store } from '../../../../src/store/store.js';
 import type { Topology } from '../../../../src/topology/model.js';
-import { SessionRequestError } from '../../../../src/tuning/session/errors.js';
+import { SessionRequestError } from '../../../../src/tuning/refusal.js';
 import { SessionService } from '../../../../src/tuning/session/service.js';
 import { FakePatroni, FakePostgres } from '../../observer/fakes.js';
 import { NODE2_API, recordedJson, SCOPE } from './manager-support.js';
@@ -48,7 +48,7 @@ const notLeader = {
 };
 
 async function service(sources: StoreSource[], leaderStore: Store = new MemoryStore()) {
-  const state: StateStores = {
+  const state: StoreCopyLookup = {
     readSources: () => sources,
     writableStore: (topology) => (topology?.leader ? { leader: topology.leader, store: leaderStore } : null),
   };
@@ -159,11 +159,11 @@ describe('SessionService forwarding', () => {
   });
 });
 
-describe('StateDatabase.readSources', () => {
+describe('StoreCopies.readSources', () => {
   const members = new MemberDatabases('postgres://tuner:secret@127.0.0.1:5432/postgres');
-  const databases: StateDatabase[] = [];
+  const databases: StoreCopies[] = [];
   const stateDatabase = (stateDatabaseUrl: string | null) => {
-    const state = new StateDatabase({ databaseUrl: 'postgres://tuner:secret@127.0.0.1:5432/postgres', stateDatabaseUrl, admin: { query: async () => [] }, members });
+    const state = new StoreCopies({ databaseUrl: 'postgres://tuner:secret@127.0.0.1:5432/postgres', stateDatabaseUrl, admin: { query: async () => [] }, members });
     databases.push(state);
     return state;
   };

@@ -3,8 +3,22 @@
  * the postgresql.auto.conf overrides removed, iterations, every PATCH sent to Patroni, events and
  * commands. Every record is written before the action it describes is taken.
  */
-import type { StatementComparison } from '../tuning/statement-comparison.js';
-import type { Configuration, SuggestionReason } from '../tuning/space.js';
+import type { Configuration, SuggestionReason } from './configuration-space.js';
+
+/** A window compared statement by statement with the session's reference window (tuning/statement-comparison.ts). */
+export interface StatementComparison {
+  /** The workload's time relative to the reference window: 0.8 = 20 % faster on the same statements. */
+  ratio: number;
+  /** 95 % interval of the ratio from the spread of the per-statement ratios. */
+  low: number;
+  high: number;
+  /** Statements compared (seen often enough in both windows). */
+  statements: number;
+  /** Share of this window's execution time those statements account for. */
+  coveredShare: number;
+  /** The reference window's mean statement time, ms: ratio × this is the window's comparable mean. */
+  referenceMeanMs: number;
+}
 
 export type SessionState =
   /** Recorded, not yet started by the executor. */

@@ -1,16 +1,16 @@
 /**
- * Where the state store lives (DESIGN.md §2): by default the `patroni_tuner` database inside the
+ * Which copy of the state store to read and write (DESIGN.md §2). By default it is the `patroni_tuner` database inside the
  * tuned cluster, written on the leader and streamed to every member; or an external database
  * (TUNER_STATE_DATABASE_URL) shared by every agent. Reads are served from this node (a replica
  * has the replicated copy), or from another member's copy when this node's PostgreSQL is down;
  * writes go to the leader's copy.
  */
-import { addressOf, databaseUrlFor, type MemberAddress, type MemberDatabases } from '../cluster/member-databases.js';
+import { addressOf, databaseUrlFor, type MemberAddress, type MemberDatabases } from '../members/member-databases.js';
 import { PostgresPool, type Queryable } from '../postgres/connection.js';
-import { DEFAULT_STATE_DATABASE, ensureStateDatabase } from '../store/database.js';
-import { migrate } from '../store/migrations.js';
-import { PgStore } from '../store/pg-store.js';
-import type { Store } from '../store/store.js';
+import { DEFAULT_STATE_DATABASE, ensureStateDatabase } from './database.js';
+import { migrate } from './migrations.js';
+import { PgStore } from './pg-store.js';
+import type { Store } from './store.js';
 import type { Topology } from '../topology/model.js';
 import { leaderMember } from '../topology/predicates.js';
 
@@ -21,12 +21,12 @@ export interface StoreSource {
 }
 
 /** What the session API needs of the state database (a port, so it can be tested with fakes). */
-export interface StateStores {
+export interface StoreCopyLookup {
   readSources(topology: Topology | null, self: string | null): StoreSource[];
   writableStore(topology: Topology | null): { leader: string; store: Store } | null;
 }
 
-export interface StateDatabaseOptions {
+export interface StoreCopiesOptions {
   /** This node's PostgreSQL (TUNER_DATABASE_URL); its credentials reach the other members too. */
   databaseUrl: string;
   stateDatabaseUrl: string | null;
@@ -35,13 +35,13 @@ export interface StateDatabaseOptions {
   members: MemberDatabases;
 }
 
-export class StateDatabase implements StateStores {
-  readonly #options: StateDatabaseOptions;
+export class StoreCopies implements StoreCopyLookup {
+  readonly #options: StoreCopiesOptions;
   readonly #localPool: PostgresPool;
   readonly #local: Store;
   #prepared: Promise<void> | null = null;
 
-  constructor(options: StateDatabaseOptions) {
+  constructor(options: StoreCopiesOptions) {
     this.#options = options;
     this.#localPool = new PostgresPool({
       connectionString: options.stateDatabaseUrl ?? databaseUrlFor(options.databaseUrl, null, DEFAULT_STATE_DATABASE),

@@ -3,7 +3,7 @@
  * PostgreSQL for verification, the real clock.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MemberDatabases } from '../../cluster/member-databases.js';
+import type { MemberDatabases } from '../../members/member-databases.js';
 import type { PatroniApi } from '../../patroni/client.js';
 import { parseMemoryMax, parseProcSelfCgroup } from '../../host/cgroup.js';
 import { parseMeminfo } from '../../host/memory.js';
@@ -19,7 +19,7 @@ import type { WorkloadSnapshot } from '../objective.js';
 import type { WorkloadDatabases } from '../workload-databases.js';
 import type { WorkloadSignals } from '../knobs/priors.js';
 import { readCheckpointStats } from '../../postgres/checkpoints.js';
-import type { Clock, ClusterPort, ConfigPort, LeaderPort, MemberMemory, MemberSettings } from './ports.js';
+import type { Clock, MembersPort, ConfigPort, LeaderPort, MemberMemory, MemberSettings } from './ports.js';
 import { startBlockers } from './preconditions.js';
 
 export const realClock: Clock = {
@@ -145,7 +145,7 @@ const MEMBER_SETTINGS_SQL = `SELECT ${PG_SETTINGS_COLUMNS}
  WHERE name = ANY($1) OR pending_restart`;
 
 /** Reads the named settings, and any waiting for a restart, on every member /cluster lists. */
-export function liveClusterPort(patroni: PatroniApi, members: MemberDatabases): ClusterPort {
+export function liveMembersPort(patroni: PatroniApi, members: MemberDatabases): MembersPort {
   return {
     async readMemberSettings(names): Promise<MemberSettings[]> {
       const topology = await patroni.getCluster();

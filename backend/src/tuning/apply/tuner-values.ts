@@ -12,8 +12,8 @@
  */
 import { sameValue } from '../../drift/parameter-value.js';
 import type { PgSetting } from '../../postgres/settings.js';
-import type { BaselineRecord, PatchRecord } from '../../store/records.js';
-import type { ChangedKnob } from './state.js';
+import type { BaselineRecord, PatchRecord } from '../../model/records.js';
+import type { ChangedKnob } from '../../model/failover-state.js';
 
 export interface KnobOwnership {
   /** Knobs the tuner set whose DCS value is still the tuner's: these are restored. */

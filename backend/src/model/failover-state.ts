@@ -9,8 +9,9 @@
  * whose readings mean something only in the process that saved them: `phaseEndsAtMono − monoAt` is
  * what the phase had left at the save, and `resume` carries that over to another process's clock.
  */
-import type { TopologyEvent } from '../../topology/diff.js';
-import type { Topology } from '../../topology/model.js';
+import { CONFIG_VARIABLES, defaultDurationMs } from '../config/config.js';
+import type { TopologyEvent } from '../topology/diff.js';
+import type { Topology } from '../topology/model.js';
 
 /**
  * The phases, in protocol order. `acknowledged` is the only terminal phase; the protocol goes back
@@ -36,7 +37,7 @@ export type FailoverCause =
   | 'protocol_started'
   /** recovering → stabilising: a leader holds the lock, its PostgreSQL serves, the cluster is not paused. */
   | 'leader_healthy'
-  /** stabilising → grace: the same leader and timeline stayed healthy for `stabilizationMs`. */
+  /** stabilising → grace: the same leader and timeline stayed healthy for `stabilisationMs`. */
   | 'stabilised'
   /** grace → restoring: `graceMs` passed with the same leader and timeline healthy. */
   | 'grace_ended'
@@ -68,7 +69,7 @@ export type LeaderDeparture =
 
 export interface FailoverSettings {
   /** How long the same leader and timeline must stay healthy before the grace period (default 30 s). */
-  stabilizationMs: number;
+  stabilisationMs: number;
   /** How long after stabilisation before the baseline is restored (default 5 min). */
   graceMs: number;
   /** Wait after a failed restore: `initial`, doubling after each consecutive failure, at most `max`. */
@@ -80,12 +81,12 @@ export interface FailoverSettings {
   restoreMaxAttempts: number;
 }
 
-/** DESIGN.md §3 / §4 rule 8 defaults (DBtune's published behaviour). */
+/** DESIGN.md §3 / §4 rule 8 defaults (DBtune's published behaviour), from the configuration table. */
 export const DEFAULT_FAILOVER_SETTINGS: Readonly<FailoverSettings> = Object.freeze({
-  stabilizationMs: 30_000,
-  graceMs: 300_000,
+  stabilisationMs: defaultDurationMs('TUNER_STABILIZATION'),
+  graceMs: defaultDurationMs('TUNER_FAILOVER_GRACE'),
   restoreBackoffMs: Object.freeze({ initial: 1_000, max: 30_000 }),
-  restoreMaxAttempts: 10,
+  restoreMaxAttempts: Number(CONFIG_VARIABLES.TUNER_RESTORE_MAX_ATTEMPTS.default),
 });
 
 /** The topology change that halted the session. */
@@ -306,7 +307,7 @@ export function restoreBackoff(settings: FailoverSettings, failures: number): nu
 /** A settings object that would corrupt deadlines (NaN, negative, max below initial) is a programming error. */
 export function assertFailoverSettings(settings: FailoverSettings): void {
   const bad = (what: string, value: unknown) => new RangeError(`failover settings: ${what} must be ${value}`);
-  if (!isNonNegative(settings.stabilizationMs)) throw bad('stabilizationMs', 'a finite number ≥ 0');
+  if (!isNonNegative(settings.stabilisationMs)) throw bad('stabilisationMs', 'a finite number ≥ 0');
   if (!isNonNegative(settings.graceMs)) throw bad('graceMs', 'a finite number ≥ 0');
   const { initial, max } = settings.restoreBackoffMs;
   if (!(isNonNegative(initial) && initial > 0)) throw bad('restoreBackoffMs.initial', 'a finite number > 0');

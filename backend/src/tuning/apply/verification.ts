@@ -3,12 +3,12 @@
  * against the expected values, polled until they converge or a deadline passes. Used after every
  * apply of a session and after a baseline is restored by the failover protocol or an aborted session.
  */
-import type { BaselineRecord, MemberVerification, ParameterValue } from '../../store/records.js';
-import type { Configuration } from '../space.js';
-import type { Clock, ClusterPort, MemberSettings, SessionCatalogue } from './ports.js';
+import type { BaselineRecord, MemberVerification, ParameterValue } from '../../model/records.js';
+import type { Configuration } from '../../model/configuration-space.js';
+import type { Clock, MembersPort, MemberSettings, SessionCatalogue } from './ports.js';
 
 export interface VerificationOptions {
-  cluster: ClusterPort;
+  cluster: MembersPort;
   clock: Clock;
   /** In pg_settings units. */
   expected: Configuration;

@@ -5,12 +5,12 @@
 import type { PatroniConfig, PatroniConfigPatch } from '../../patroni/responses.js';
 import type { AutoConfOverride } from '../../postgres/autoconf.js';
 import type { PgSetting } from '../../postgres/settings.js';
-import type { ParameterValue } from '../../store/records.js';
+import type { ParameterValue } from '../../model/records.js';
 import type { Store } from '../../store/store.js';
 import type { StatementsStatus } from '../../postgres/statements-status.js';
 import type { SearchPrior } from '../knobs/priors.js';
 import type { WorkloadSnapshot } from '../objective.js';
-import type { Configuration, Dimension, Suggestion, Trial } from '../space.js';
+import type { Configuration, Dimension, Suggestion, Trial } from '../../model/configuration-space.js';
 
 export interface Clock {
   /** Wall-clock epoch ms: timestamps that people read. May step (NTP, an operator). */
@@ -73,7 +73,7 @@ export type MemberSettings =
 /** A member's host memory as its PostgreSQL sees it (the lower of RAM and its cgroup limit), or why it is unknown. */
 export type MemberMemory = { member: string; ok: true; bytes: number } | { member: string; ok: false; error: string };
 
-export interface ClusterPort {
+export interface MembersPort {
   /** pg_settings rows named `names` on every member of the cluster, the leader included. */
   readMemberSettings(names: readonly string[]): Promise<MemberSettings[]>;
 }
@@ -122,7 +122,7 @@ export interface SessionPorts {
   store: Store;
   leader: LeaderPort;
   config: ConfigPort;
-  cluster: ClusterPort;
+  cluster: MembersPort;
   optimizer: Optimizer;
   /** Builds the catalogue from the leader's settings, limited to the session's knobs. */
   catalogue(settings: readonly PgSetting[], knobs: readonly string[]): SessionCatalogue;

@@ -5,13 +5,13 @@
  * failing the restore; a reachable member showing anything else fails it.
  */
 import type { PgSetting } from '../../postgres/settings.js';
-import type { BaselineRecord, MemberVerification } from '../../store/records.js';
+import type { BaselineRecord, MemberVerification } from '../../model/records.js';
 import type { Store } from '../../store/store.js';
-import type { Clock, ClusterPort, ConfigPort, LeaderPort, SessionCatalogue } from '../session/ports.js';
-import { sendRecordedPatch } from '../session/recorded-patch.js';
-import { awaitVerification, baselineParameters, describeVerification, isUnreachable, verifyMember } from '../session/verification.js';
-import type { Configuration } from '../space.js';
-import type { ChangedKnob } from './state.js';
+import type { Clock, MembersPort, ConfigPort, LeaderPort, SessionCatalogue } from './ports.js';
+import { sendRecordedPatch } from './recorded-patch.js';
+import { awaitVerification, baselineParameters, describeVerification, isUnreachable, verifyMember } from './verification.js';
+import type { Configuration } from '../../model/configuration-space.js';
+import type { ChangedKnob } from '../../model/failover-state.js';
 import { knobOwnership, type KnobOwnership } from './tuner-values.js';
 
 export interface BaselineRestorePorts {
@@ -19,7 +19,7 @@ export interface BaselineRestorePorts {
   /** This node: asked fresh that it leads, and for the settings that validate the baseline. */
   leader: Pick<LeaderPort, 'checkLeader' | 'readSettings'>;
   config: ConfigPort;
-  cluster: ClusterPort;
+  cluster: MembersPort;
   clock: Clock;
   /** The catalogue of `knobs` built from this node's pg_settings (validation and matching). */
   catalogue(settings: readonly PgSetting[], knobs: readonly string[]): SessionCatalogue;
