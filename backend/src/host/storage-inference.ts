@@ -34,6 +34,14 @@ export const SLOW_READ_MS = 4;
 /** A hit ratio this high means random page reads rarely leave shared_buffers. */
 export const CACHED_HIT_RATIO = 0.99;
 
+/** The share of block accesses that hit shared_buffers when it says the data set is cached; null when it does not (or too few accesses to tell). */
+export function cachedHitShare(blocksHit: number, blocksRead: number): number | null {
+  const accesses = blocksHit + blocksRead;
+  if (accesses < MIN_BLOCK_ACCESSES) return null;
+  const share = blocksHit / accesses;
+  return share >= CACHED_HIT_RATIO ? share : null;
+}
+
 export function inferStorage(input: { setting: StorageSetting; device: StorageKind; reads: BlockReadCounters | null }): StorageInference {
   const { setting, device, reads } = input;
   if (setting !== 'auto') return { kind: setting, source: 'setting', reason: `TUNER_STORAGE=${setting}` };
@@ -43,16 +51,14 @@ export function inferStorage(input: { setting: StorageSetting; device: StorageKi
     if (meanMs < FAST_READ_MS) return { kind: 'ssd', source: 'read_latency', reason: `${measured}: random reads are cheap (SSD or OS cache)` };
     if (meanMs >= SLOW_READ_MS) return { kind: 'hdd', source: 'read_latency', reason: `${measured}: reads seek like a spinning disk` };
   }
-  if (reads !== null) {
+  const share = reads === null ? null : cachedHitShare(reads.blocksHit, reads.blocksRead);
+  if (reads !== null && share !== null) {
     const accesses = reads.blocksRead + reads.blocksHit;
-    if (accesses >= MIN_BLOCK_ACCESSES && reads.blocksHit / accesses >= CACHED_HIT_RATIO) {
-      const percent = ((100 * reads.blocksHit) / accesses).toFixed(2);
-      return {
-        kind: 'ssd',
-        source: 'cache_hit_ratio',
-        reason: `${percent} % of ${accesses} block accesses hit shared_buffers: the data set is cached, random reads rarely reach the disk`,
-      };
-    }
+    return {
+      kind: 'ssd',
+      source: 'cache_hit_ratio',
+      reason: `${(100 * share).toFixed(2)} % of ${accesses} block accesses hit shared_buffers: the data set is cached, random reads rarely reach the disk`,
+    };
   }
   const claim = device === 'unknown' ? 'no whole disk says whether it rotates' : `the disks say they ${device === 'hdd' ? 'rotate' : 'do not rotate'} (/sys/block/*/queue/rotational)`;
   const why = reads === null ? 'no read counters' : reads.readTimeMs === null ? 'track_io_timing is off and the cache hit ratio is not conclusive' : 'too few reads measured to tell';

@@ -9,6 +9,7 @@
  *  - sorts and hashes spilling to temporary files → work_mem at twice the mean temporary file;
  *  - most checkpoints requested rather than timed (max_wal_size reached) → max_wal_size × 4.
  */
+import { cachedHitShare } from '../../host/storage-inference.js';
 import { unitScale } from '../../postgres/units.js';
 import type { Configuration, ConfigurationValue } from '../../model/configuration-space.js';
 import { clampToRange, findKnob, type KnobCatalogue, type NumericKnob } from './catalogue.js';
@@ -30,9 +31,6 @@ export interface SearchPrior {
   signal: string;
 }
 
-/** Fewer block accesses say nothing about the cache. */
-export const MIN_BLOCK_ACCESSES = 100_000;
-export const CACHED_HIT_RATIO = 0.99;
 /** Fewer checkpoints say nothing about their cause. */
 export const MIN_CHECKPOINTS = 5;
 export const REQUESTED_CHECKPOINT_SHARE = 0.2;
@@ -64,9 +62,10 @@ export function searchPriors(signals: WorkloadSignals, catalogue: KnobCatalogue,
     if (bounded !== base[knob.name]) priors.push({ knob: knob.name, value: bounded, signal });
   };
 
-  const accesses = signals.blocksHit + signals.blocksRead;
-  if (accesses >= MIN_BLOCK_ACCESSES && signals.blocksHit / accesses >= CACHED_HIT_RATIO) {
-    const cached = `${percent(signals.blocksHit / accesses)} of ${accesses} block accesses hit shared_buffers: the data set is cached`;
+  // The same judgement as the storage inference's: one definition of a cached data set.
+  const cachedShare = cachedHitShare(signals.blocksHit, signals.blocksRead);
+  if (cachedShare !== null) {
+    const cached = `${percent(cachedShare)} of ${signals.blocksHit + signals.blocksRead} block accesses hit shared_buffers: the data set is cached`;
     const seqPageCost = base['seq_page_cost'];
     const randomPageCost = numericKnob(catalogue, 'random_page_cost');
     if (typeof seqPageCost === 'number') move(randomPageCost, seqPageCost * RANDOM_OVER_SEQUENTIAL_WHEN_CACHED, cached);
