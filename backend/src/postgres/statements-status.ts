@@ -19,7 +19,8 @@ export function preloadedLibraries(setting: string): string[] {
     .filter((entry) => entry.length > 0);
 }
 
-export async function readStatementsStatus(db: Queryable, options: { createExtension: boolean }): Promise<StatementsStatus> {
+/** `signal`: a halt aborts it; it is checked after the last await before CREATE EXTENSION, the only write. */
+export async function readStatementsStatus(db: Queryable, options: { createExtension: boolean }, signal: AbortSignal): Promise<StatementsStatus> {
   const [row] = await db.query<{ database: string; libraries: string; installed: boolean }>(
     `SELECT current_database() AS database, current_setting('shared_preload_libraries') AS libraries,
        EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS installed`,
@@ -34,6 +35,7 @@ export async function readStatementsStatus(db: Queryable, options: { createExten
     if (!options.createExtension) {
       return { available: false, database, cause: 'extension_missing', message: `the pg_stat_statements extension is not created in database "${database}"` };
     }
+    signal.throwIfAborted();
     try {
       await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
       created = true;

@@ -84,7 +84,7 @@ export function liveLeaderPort(
       await db.query('SELECT pg_reload_conf()');
       return row.now;
     },
-    statementsStatus: () => readStatementsStatus(db, options),
+    statementsStatus: (signal) => readStatementsStatus(db, options, signal),
     transactionsCounted: options.workload.description,
     async workloadSnapshot(): Promise<WorkloadSnapshot> {
       const facts = await readServerFacts(db);

@@ -54,8 +54,11 @@ export interface LeaderPort {
    */
   resetAutoconf(names: readonly string[], signal: AbortSignal): Promise<Date>;
   workloadSnapshot(): Promise<WorkloadSnapshot>;
-  /** Whether pg_stat_statements can measure the workload (creating the extension when the agent may). */
-  statementsStatus(): Promise<StatementsStatus>;
+  /**
+   * Whether pg_stat_statements can measure the workload, creating the extension when the agent may;
+   * once `signal` is aborted nothing is created and its reason is thrown.
+   */
+  statementsStatus(signal: AbortSignal): Promise<StatementsStatus>;
   /** Whose transactions the fallback objective counts, in words. */
   readonly transactionsCounted: string;
 }

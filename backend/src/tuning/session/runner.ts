@@ -336,7 +336,7 @@ export class SessionRunner {
     await this.#checkRole();
     // Said once, before anything is measured: which objective, and why (creating the extension, when
     // the agent may, is the first change).
-    const selection = selectObjective(options.objective, await leader.statementsStatus(), leader.transactionsCounted);
+    const selection = selectObjective(options.objective, await leader.statementsStatus(this.#halts.signal), leader.transactionsCounted);
     this.#objective = selection.objective;
     await this.#event('objective_selected', { ...selection });
     this.#throwIfHalted();

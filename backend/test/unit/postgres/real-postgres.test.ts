@@ -22,6 +22,8 @@ import { readStatementsStatus } from '../../../src/postgres/statements-status.js
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../support/throwaway-postgres.js';
 
 const RELOAD_DEADLINE_MS = 10_000;
+/** A signal no halt aborts. */
+const LIVE = new AbortController().signal;
 const IDLE_ERROR_DEADLINE_MS = 5_000;
 
 function settingNamed(settings: readonly PgSetting[], name: string): PgSetting {
@@ -177,20 +179,31 @@ describe('postgres module against a real PostgreSQL', () => {
   });
 
   it('says whether pg_stat_statements measures, and creates the extension only when allowed', async () => {
-    assert.deepEqual(await readStatementsStatus(db, { createExtension: false }), { available: true, database: 'postgres', created: false });
+    assert.deepEqual(await readStatementsStatus(db, { createExtension: false }, LIVE), { available: true, database: 'postgres', created: false });
     await db.query('CREATE DATABASE statements_status_probe');
     const url = new URL(server.connectionString);
     url.pathname = '/statements_status_probe';
     const probe = new PostgresPool({ connectionString: url.toString(), onIdleConnectionError: () => {} });
     try {
-      assert.deepEqual(await readStatementsStatus(probe, { createExtension: false }), {
+      assert.deepEqual(await readStatementsStatus(probe, { createExtension: false }, LIVE), {
         available: false,
         database: 'statements_status_probe',
         cause: 'extension_missing',
         message: 'the pg_stat_statements extension is not created in database "statements_status_probe"',
       });
-      assert.deepEqual(await readStatementsStatus(probe, { createExtension: true }), { available: true, database: 'statements_status_probe', created: true });
-      assert.deepEqual(await readStatementsStatus(probe, { createExtension: true }), { available: true, database: 'statements_status_probe', created: false });
+      // A halt landing while the status query runs: nothing is created.
+      const halt = new AbortController();
+      const halting = {
+        query: async <Row extends object>(sql: string, params?: readonly unknown[]) => {
+          const rows = await probe.query<Row>(sql, params);
+          halt.abort(new Error('halted: the leader changed'));
+          return rows;
+        },
+      };
+      await assert.rejects(readStatementsStatus(halting, { createExtension: true }, halt.signal), /halted: the leader changed/);
+      assert.equal((await readStatementsStatus(probe, { createExtension: false }, LIVE)).available, false, 'no extension after the halt');
+      assert.deepEqual(await readStatementsStatus(probe, { createExtension: true }, LIVE), { available: true, database: 'statements_status_probe', created: true });
+      assert.deepEqual(await readStatementsStatus(probe, { createExtension: true }, LIVE), { available: true, database: 'statements_status_probe', created: false });
     } finally {
       await probe.close();
       await db.query('DROP DATABASE statements_status_probe');

@@ -432,8 +432,9 @@ export class FakeCluster implements LeaderPort, ConfigPort, MembersPort {
 
   readonly transactionsCounted = 'every database but patroni_tuner (the state store)';
 
-  async statementsStatus(): Promise<StatementsStatus> {
+  async statementsStatus(signal: AbortSignal): Promise<StatementsStatus> {
     this.log.push('statementsStatus');
+    signal.throwIfAborted();
     return this.statements;
   }
 
