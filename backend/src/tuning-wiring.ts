@@ -20,12 +20,17 @@ import { readAutoConfOverrides } from './postgres/autoconf.js';
 import type { PostgresPool } from './postgres/connection.js';
 import { readSettings } from './postgres/settings.js';
 import { StoreCopies } from './store/store-copies.js';
+import type { Store } from './store/store.js';
 import { DEFAULT_FAILOVER_SETTINGS } from './tuning/failover/index.js';
 import { recommend } from './tuning/recommendation.js';
 import { buildKnobCatalogue, hostFactsFrom, type HostFacts } from './tuning/knobs/index.js';
 import { sessionCatalogue } from './tuning/session/catalogue-adapter.js';
 import { liveMembersPort, liveConfigPort, liveLeaderPort, liveMemberMemory, readWorkloadSignals, realClock } from './tuning/apply/live-ports.js';
+import { BaselineRestorer } from './tuning/apply/baseline-restore.js';
+import type { SessionPorts } from './tuning/apply/ports.js';
+import { FailoverCoordinator } from './tuning/failover/coordinator.js';
 import { SessionManager } from './tuning/session/manager.js';
+import type { RunnerSettings } from './tuning/session/runner.js';
 import { gpOptimizer } from './tuning/session/optimizer-port.js';
 import { SessionService } from './tuning/session/service.js';
 import { Periodic } from './util/periodic.js';
@@ -67,45 +72,62 @@ export function createTuning(
     transactionsRun: () => postgres.transactionsRun,
   });
 
+  const createPorts = async (store: Store): Promise<SessionPorts> => {
+    const { facts: host, storage: inference } = await hostAssessment();
+    log.info({ storage: inference }, 'storage class for the session');
+    // Priors are a head start, not a requirement: unreadable counters leave PGTune's candidate alone.
+    const signals = await readWorkloadSignals(postgres, workload).catch((error: unknown) => {
+      log.warn({ err: error }, 'workload signals unreadable: no search priors');
+      return null;
+    });
+    return {
+      clock: realClock,
+      store,
+      leader: leaderPort,
+      config: liveConfigPort(patroni),
+      cluster: liveMembersPort(patroni, members),
+      optimizer: gpOptimizer,
+      catalogue: (settings, knobs) => sessionCatalogue(settings, host, knobs, signals),
+      hostMemoryBytes: host.memoryBytes,
+      memberMemory: liveMemberMemory(patroni, members),
+      member: self() ?? 'unknown',
+    };
+  };
+  const runnerSettings: RunnerSettings = {
+    guardrails: {
+      memoryThreshold: config.tuning.memoryThreshold,
+      regressionThreshold: config.tuning.regressionThreshold,
+      nodesPerConnection: 2,
+    },
+    verifyTimeoutMs: config.tuning.verifyTimeoutMs,
+    verifyPollMs: 500,
+    improvementMargin: 0.05,
+  };
+  // Built fresh per restore, like a session's ports: the host and the members may have changed.
+  const restorer = async () =>
+    new BaselineRestorer({ ...(await createPorts(state.local)), verifyTimeoutMs: runnerSettings.verifyTimeoutMs, verifyPollMs: runnerSettings.verifyPollMs });
+
   const manager = new SessionManager({
     watcher,
     store: state.local,
     prepareStore: () => state.prepare(),
-    createPorts: async (store) => {
-      const { facts: host, storage: inference } = await hostAssessment();
-      log.info({ storage: inference }, 'storage class for the session');
-      // Priors are a head start, not a requirement: unreadable counters leave PGTune's candidate alone.
-      const signals = await readWorkloadSignals(postgres, workload).catch((error: unknown) => {
-        log.warn({ err: error }, 'workload signals unreadable: no search priors');
-        return null;
-      });
-      return {
-        clock: realClock,
-        store,
-        leader: leaderPort,
-        config: liveConfigPort(patroni),
-        cluster: liveMembersPort(patroni, members),
-        optimizer: gpOptimizer,
-        catalogue: (settings, knobs) => sessionCatalogue(settings, host, knobs, signals),
-        hostMemoryBytes: host.memoryBytes,
-        memberMemory: liveMemberMemory(patroni, members),
-        member: self() ?? 'unknown',
-      };
-    },
-    runnerSettings: {
-      guardrails: {
-        memoryThreshold: config.tuning.memoryThreshold,
-        regressionThreshold: config.tuning.regressionThreshold,
-        nodesPerConnection: 2,
-      },
-      verifyTimeoutMs: config.tuning.verifyTimeoutMs,
-      verifyPollMs: 500,
-      improvementMargin: 0.05,
-    },
+    createPorts,
+    runnerSettings,
     log,
     commandPollMs: config.pollIntervalMs,
-    failover: { ...DEFAULT_FAILOVER_SETTINGS, stabilisationMs: config.stabilisationMs, graceMs: config.failoverGraceMs, restoreMaxAttempts: config.restoreMaxAttempts },
-    reverifyIntervalMs: config.driftIntervalMs,
+    failover: (localRuns) =>
+      new FailoverCoordinator({
+        store: state.local,
+        prepareStore: () => state.prepare(),
+        restoreBaseline: async (sessionId, knownMembers, signal) => (await restorer()).restore(sessionId, knownMembers, signal),
+        verifiedMembers: async (sessionId, knownMembers) => (await restorer()).verifiedMembers(sessionId, knownMembers),
+        localRuns,
+        now: Date.now,
+        monotonic: () => performance.now(),
+        settings: { ...DEFAULT_FAILOVER_SETTINGS, stabilisationMs: config.stabilisationMs, graceMs: config.failoverGraceMs, restoreMaxAttempts: config.restoreMaxAttempts },
+        reverifyIntervalMs: config.driftIntervalMs,
+        log,
+      }),
   });
 
   const catalogue = async () => {

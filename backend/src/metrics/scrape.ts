@@ -2,7 +2,7 @@ import type { HostSnapshot } from '../host/snapshot.js';
 import type { ClusterObservation, ProbeResult, WatcherStats } from '../observer/cluster-watcher.js';
 import type { PostgresSnapshot } from '../postgres/snapshots.js';
 import type { DriftReport } from '../drift/drift-checker.js';
-import type { HaltedSession } from '../tuning/failover/coordinator.js';
+import type { HaltedSession } from '../tuning/failover/protocol.js';
 import type { DetectedHalt } from '../tuning/session/detected-halt.js';
 import type { SessionProgress } from '../tuning/session/runner.js';
 

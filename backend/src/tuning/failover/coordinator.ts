@@ -26,28 +26,8 @@ import { BaselineRestoreError } from '../apply/baseline-restore.js';
 import { acknowledge, checkpoint, membersVerified, restoreFailed, restoreSucceeded, resume, startFailover, step } from './machine.js';
 import { restoreBackoff, type ChangedKnob, type FailoverEvent, type FailoverSettings, type FailoverState, type FailoverTransition, type NotVerified } from '../../model/failover-state.js';
 import { isLeaderObservation, pollTrigger, type HaltTrigger } from './trigger.js';
+import type { Detection, FailoverProtocol, HaltedSession, LocalRuns } from './protocol.js';
 import type { Log } from '../../util/log.js';
-
-/** A topology change as one agent saw it. */
-export interface Detection {
-  /** When this agent saw it (epoch ms). */
-  at: number;
-  /** The start of this agent's last poll before it that showed nothing wrong; null if none. */
-  changedAt: number | null;
-  reason: string;
-  events: TopologyEvent[];
-}
-
-/** What this process knows of a session it executed. */
-export type LocalRun =
-  /** Starting or running here. */
-  | { kind: 'running' }
-  /** Ended here on its own (the store says how). */
-  | { kind: 'ended' }
-  /** Halted here: the protocol starts with this detection. */
-  | { kind: 'halted'; detection: Detection }
-  /** Its runner lost the store and stopped: nothing more is applied; treated as an executor restart. */
-  | { kind: 'lost' };
 
 export interface CoordinatorDeps {
   store: Store;
@@ -56,13 +36,8 @@ export interface CoordinatorDeps {
   restoreBaseline(sessionId: string, knownMembers: readonly string[], signal: AbortSignal): Promise<{ unverified: string[]; changedBySomeoneElse: ChangedKnob[] }>;
   /** The given members that now show the session's baseline. */
   verifiedMembers(sessionId: string, members: readonly string[]): Promise<string[]>;
-  /** What this process did with a session; null when it never ran it (e.g. before a restart). */
-  localRun(sessionId: string): LocalRun | null;
-  /**
-   * A session this agent executed before it restarted that can go on where it was (an approval-mode
-   * session waiting for a decision: nothing is in flight): resumes it and says true; false to abort it.
-   */
-  resumeRun?(session: SessionRecord): Promise<boolean>;
+  /** The sessions this process executes (the session manager's). */
+  localRuns: LocalRuns;
   /** The wall clock (epoch ms): timestamps people read. */
   now(): number;
   /** A monotonic clock (ms, any origin, never steps): every wait and deadline. */
@@ -78,16 +53,10 @@ export interface CoordinatorDeps {
   log: Log;
 }
 
-/** A halted session not yet acknowledged, with its protocol state, for metrics and the API. */
-export interface HaltedSession {
-  session: SessionRecord;
-  failover: FailoverState | null;
-}
-
 const MAX_DETECTIONS = 50;
 export const DEFAULT_CHECKPOINT_MS = 5_000;
 
-export class FailoverCoordinator {
+export class FailoverCoordinator implements FailoverProtocol {
   readonly #deps: CoordinatorDeps;
   readonly #detections: Detection[] = [];
   /** Last poll time each leader was seen leading, healthy and reachable. */
@@ -237,7 +206,7 @@ export class FailoverCoordinator {
 
   async #handle(session: SessionRecord, observation: ClusterObservation): Promise<void> {
     const self = observation.self!;
-    const local = this.#deps.localRun(session.id);
+    const local = this.#deps.localRuns.localRun(session.id);
     if (session.state === 'halted') {
       const record = await this.#deps.store.getFailoverState(session.id);
       // This agent's runner wrote `halted` and is still winding down: its detection comes with the hand-over.
@@ -248,7 +217,7 @@ export class FailoverCoordinator {
     }
     if (local?.kind === 'running' || local?.kind === 'ended') return;
     if (local?.kind === 'halted') return this.#begin(session, local.detection);
-    if (session.executor === self && local === null && (await this.#deps.resumeRun?.(session)) === true) return;
+    if (session.executor === self && local === null && (await this.#deps.localRuns.resume(session))) return;
     if (session.executor === self) return this.#abort(session, local === null ? 'the agent executing it restarted' : 'its runner lost the state store');
     return this.#begin(session, this.#detectionFor(session.executor, self));
   }

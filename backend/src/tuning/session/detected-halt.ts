@@ -8,7 +8,7 @@
 import type { ClusterObservation } from '../../observer/cluster-watcher.js';
 import type { SessionRecord, SessionState } from '../../model/records.js';
 import { leaderMember, hasHealthyLeader } from '../../topology/predicates.js';
-import type { Detection } from '../failover/coordinator.js';
+import type { Detection } from '../failover/protocol.js';
 
 /** What the API adds to an active session this agent saw halted: `recorded` is false until the record says halted. */
 export interface DetectedHalt {

@@ -1,8 +1,8 @@
 /**
  * The leader's side of tuning: starts sessions (one per cluster), runs them in the background,
  * stops them on request, halts them at once on a topology change, hands halted and orphaned
- * sessions to the failover protocol (coordinator.ts), and executes the commands other members'
- * agents recorded in the state store.
+ * sessions to the failover protocol (built by the wiring: failover/protocol.ts), and executes the
+ * commands other members' agents recorded in the state store.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { observedScope, type ClusterObservation, type ClusterWatcher } from '../../observer/cluster-watcher.js';
@@ -11,9 +11,8 @@ import { expiredCommandResult } from '../../model/record-states.js';
 import { SessionConflictError, type Store } from '../../store/store.js';
 import type { TopologyEvent } from '../../topology/diff.js';
 import { Periodic } from '../../util/periodic.js';
-import { BaselineRestorer } from '../apply/baseline-restore.js';
-import { FailoverCoordinator, type Detection, type HaltedSession, type LocalRun } from '../failover/coordinator.js';
-import { isLeaderObservation, type FailoverSettings, type FailoverState } from '../failover/index.js';
+import { isLeaderObservation, type FailoverState } from '../failover/index.js';
+import type { Detection, FailoverProtocol, FailoverProtocolFactory, HaltedSession, LocalRun } from '../failover/protocol.js';
 import { DetectedHalts, UNHALTED_ACTIVE_STATES, type DetectedHalt } from './detected-halt.js';
 import { SessionRequestError } from '../refusal.js';
 import type { SessionPorts } from '../apply/ports.js';
@@ -32,12 +31,9 @@ export interface SessionManagerDeps {
   log: Log;
   /** How often the leader looks for commands recorded by other agents. */
   commandPollMs: number;
-  failover: FailoverSettings;
-  /** How often members a baseline restore could not reach are checked again. */
-  reverifyIntervalMs: number;
+  /** Builds the failover protocol halted and orphaned sessions go to, told what this manager runs. */
+  failover: FailoverProtocolFactory;
   now?: () => number;
-  /** The monotonic clock of the failover protocol's waits; the real one by default. */
-  monotonic?: () => number;
 }
 
 export type StartRequest = Partial<Omit<SessionOptions, 'seed'>> & { seed?: number };
@@ -54,7 +50,7 @@ export const DEFAULT_SESSION_OPTIONS: Omit<SessionOptions, 'seed'> = {
 
 export class SessionManager {
   readonly #deps: SessionManagerDeps;
-  readonly #coordinator: FailoverCoordinator;
+  readonly #failover: FailoverProtocol;
   /** What this process did with each session it executed (the coordinator must not take them over). */
   readonly #local = new Map<string, LocalRun>();
   /** Halts triggered by a poll, with when the change was seen (a runner's own role check has none). */
@@ -70,22 +66,9 @@ export class SessionManager {
 
   constructor(deps: SessionManagerDeps) {
     this.#deps = deps;
-    const restorer = async () => {
-      const ports = await deps.createPorts(deps.store);
-      return new BaselineRestorer({ ...ports, verifyTimeoutMs: deps.runnerSettings.verifyTimeoutMs, verifyPollMs: deps.runnerSettings.verifyPollMs });
-    };
-    this.#coordinator = new FailoverCoordinator({
-      store: deps.store,
-      prepareStore: deps.prepareStore,
-      restoreBaseline: async (sessionId, members, signal) => (await restorer()).restore(sessionId, members, signal),
-      verifiedMembers: async (sessionId, members) => (await restorer()).verifiedMembers(sessionId, members),
+    this.#failover = deps.failover({
       localRun: (sessionId) => this.#local.get(sessionId) ?? null,
-      resumeRun: (session) => this.#resume(session),
-      now: deps.now ?? Date.now,
-      monotonic: deps.monotonic ?? (() => performance.now()),
-      settings: deps.failover,
-      reverifyIntervalMs: deps.reverifyIntervalMs,
-      log: deps.log,
+      resume: (session) => this.#resume(session),
     });
     this.#unsubscribe = deps.watcher.onPoll((observation, events) => this.#onPoll(observation, events));
     this.#commandLoop = new Periodic(deps.commandPollMs, () => this.#handleCommands(), (error) =>
@@ -95,7 +78,7 @@ export class SessionManager {
 
   /** Halted sessions awaiting acknowledgement, with their protocol state, as this node's store shows them. */
   haltedSessions(): Promise<HaltedSession[]> {
-    return this.#coordinator.haltedSessions();
+    return this.#failover.haltedSessions();
   }
 
   /** The halt this agent detected that `session`'s record does not show yet, or null. */
@@ -182,7 +165,7 @@ export class SessionManager {
   /** A person acknowledges the failover halt of `sessionId`: the session ends, and a new one may start. */
   async acknowledge(sessionId: string, by: string, options: { force?: boolean } = {}): Promise<{ session: SessionRecord; failover: FailoverState }> {
     this.#requireLeader();
-    return this.#coordinator.acknowledge(sessionId, by, options);
+    return this.#failover.acknowledge(sessionId, by, options);
   }
 
   /** The 409 for a start while `activeId` is active; a halted session must be acknowledged first. */
@@ -233,7 +216,7 @@ export class SessionManager {
     await this.#commandLoop.stop();
     this.#runner?.halt('the agent is shutting down', { abandon: true });
     await this.#running;
-    await this.#coordinator.close();
+    await this.#failover.close();
   }
 
   /**
@@ -344,7 +327,7 @@ export class SessionManager {
   #onPoll(observation: ClusterObservation, events: TopologyEvent[]): void {
     // The coordinator's protocol step runs in the background, after this: the halt below comes first
     // (DESIGN.md §4 rule 8.1) and stops every apply at once.
-    const detection = this.#coordinator.observe(observation, events);
+    const detection = this.#failover.observe(observation, events);
     this.#detectedHalts.observe(observation, detection);
     const runner = this.#runner;
     if (runner && detection && runner.interruption?.kind !== 'halt') {

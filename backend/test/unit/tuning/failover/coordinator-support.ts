@@ -13,7 +13,8 @@ import { MemoryStore } from '../../../../src/store/memory-store.js';
 import type { NewEvent, Store } from '../../../../src/store/store.js';
 import type { TopologyEvent } from '../../../../src/topology/diff.js';
 import type { Topology } from '../../../../src/topology/model.js';
-import { FailoverCoordinator, type LocalRun } from '../../../../src/tuning/failover/coordinator.js';
+import { FailoverCoordinator } from '../../../../src/tuning/failover/coordinator.js';
+import type { LocalRun } from '../../../../src/tuning/failover/protocol.js';
 import type { ChangedKnob, FailoverAction, FailoverSettings } from '../../../../src/tuning/failover/index.js';
 import { SessionRequestError } from '../../../../src/tuning/refusal.js';
 import { readFixture } from '../../../fixtures/patroni/load.js';
@@ -168,7 +169,8 @@ export class Agent {
         this.verifications.push(call);
         return this.verify(call);
       },
-      localRun: (sessionId) => this.local.get(sessionId) ?? null,
+      // No session of these tests waits for an approval: nothing resumes after a restart.
+      localRuns: { localRun: (sessionId) => this.local.get(sessionId) ?? null, resume: async () => false },
       now: world.now,
       monotonic: () => world.mono - monoOrigin,
       settings: SETTINGS,

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { PostgresUnreachableError } from '../../../../src/postgres/errors.js';
 import { StaleRecordError } from '../../../../src/store/store.js';
 import type { TopologyEvent } from '../../../../src/topology/diff.js';
-import type { Detection, LocalRun } from '../../../../src/tuning/failover/coordinator.js';
+import type { Detection, LocalRun } from '../../../../src/tuning/failover/protocol.js';
 import { startFailover, step, type FailoverState } from '../../../../src/tuning/failover/index.js';
 import { BaselineRestoreError } from '../../../../src/tuning/apply/baseline-restore.js';
 import { SessionRequestError } from '../../../../src/tuning/refusal.js';

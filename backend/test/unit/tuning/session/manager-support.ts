@@ -13,7 +13,10 @@ import type { FailoverSettings } from '../../../../src/tuning/failover/index.js'
 import { sessionCatalogue } from '../../../../src/tuning/session/catalogue-adapter.js';
 import { SessionRequestError } from '../../../../src/tuning/refusal.js';
 import { SessionManager, type StartRequest } from '../../../../src/tuning/session/manager.js';
+import { BaselineRestorer } from '../../../../src/tuning/apply/baseline-restore.js';
 import type { SessionPorts } from '../../../../src/tuning/apply/ports.js';
+import { FailoverCoordinator } from '../../../../src/tuning/failover/coordinator.js';
+import type { Store } from '../../../../src/store/store.js';
 import { readFixture } from '../../../fixtures/patroni/load.js';
 import { FakePatroni, FakePostgres } from '../../observer/fakes.js';
 import { FakeCluster, FakeClock, HOST_16G, RUNNER_SETTINGS, scriptedOptimizer, SESSION_OPTIONS, type FakeClusterOptions, type OptimizerCall, type ScriptStep } from './fakes.js';
@@ -88,29 +91,44 @@ export async function managerHarness(options: ManagerHarnessOptions = {}): Promi
   const scripted = scriptedOptimizer(options.script ?? SCRIPT);
   const logs: LogLine[] = [];
   const log = (level: LogLine['level']) => (detail: Record<string, unknown>, message: string) => void logs.push({ level, detail, message });
+  const createPorts = async (portsStore: Store): Promise<SessionPorts> => ({
+    clock,
+    store: portsStore,
+    leader: cluster,
+    config: cluster,
+    cluster,
+    optimizer: scripted.optimizer,
+    catalogue: (settings, knobs) => sessionCatalogue(settings, HOST_16G, knobs, null),
+    hostMemoryBytes: HOST_16G.memoryBytes,
+    memberMemory: () => cluster.readMemberMemory(),
+    member: self,
+  });
+  const agentLog = { info: log('info'), warn: log('warn'), error: log('error') };
+  // As tuning-wiring.ts builds it: the coordinator restores through BaselineRestorer over the same ports.
+  const restorer = async () =>
+    new BaselineRestorer({ ...(await createPorts(store)), verifyTimeoutMs: RUNNER_SETTINGS.verifyTimeoutMs, verifyPollMs: RUNNER_SETTINGS.verifyPollMs });
   const manager = new SessionManager({
     watcher,
     store,
     prepareStore: async () => {},
-    createPorts: async (portsStore): Promise<SessionPorts> => ({
-      clock,
-      store: portsStore,
-      leader: cluster,
-      config: cluster,
-      cluster,
-      optimizer: scripted.optimizer,
-      catalogue: (settings, knobs) => sessionCatalogue(settings, HOST_16G, knobs, null),
-      hostMemoryBytes: HOST_16G.memoryBytes,
-      memberMemory: () => cluster.readMemberMemory(),
-      member: self,
-    }),
+    createPorts,
     runnerSettings: RUNNER_SETTINGS,
-    log: { info: log('info'), warn: log('warn'), error: log('error') },
+    log: agentLog,
     commandPollMs: COMMAND_POLL_MS,
-    failover: FAILOVER,
-    reverifyIntervalMs: 10_000,
+    failover: (localRuns) =>
+      new FailoverCoordinator({
+        store,
+        prepareStore: async () => {},
+        restoreBaseline: async (sessionId, members, signal) => (await restorer()).restore(sessionId, members, signal),
+        verifiedMembers: async (sessionId, members) => (await restorer()).verifiedMembers(sessionId, members),
+        localRuns,
+        now,
+        monotonic: () => clock.monotonic(),
+        settings: FAILOVER,
+        reverifyIntervalMs: 10_000,
+        log: agentLog,
+      }),
     now,
-    monotonic: () => clock.monotonic(),
   });
   const poll = async () => {
     await watcher.poll();
