@@ -14,7 +14,8 @@ import { inferStorage, type StorageInference } from './host/storage-inference.js
 import { readBlockReadCounters } from './postgres/database-stats.js';
 import { DEFAULT_STATE_DATABASE } from './store/database.js';
 import { workloadDatabases } from './tuning/workload-databases.js';
-import { observedScope, type ClusterWatcher } from './observer/cluster-watcher.js';
+import type { ClusterWatcher } from './observer/cluster-watcher.js';
+import { observedScope } from './observer/observation.js';
 import type { PatroniApi } from './patroni/client.js';
 import { readAutoConfOverrides } from './postgres/autoconf.js';
 import type { PostgresPool } from './postgres/connection.js';

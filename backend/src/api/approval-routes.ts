@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ApproveBody, PendingChangeView, RejectBody } from '../contract/approval.js';
 import { Forwarded, IdParams } from '../contract/sessions.js';
-import type { DecisionOutcome, SessionApi } from '../tuning/session/service.js';
+import type { DecisionOutcome, SessionApi } from '../tuning/session/types.js';
 import { requireToken } from './auth.js';
 import { ERROR_RESPONSES } from './errors.js';
 import { commandView, pendingChangeView } from './session-views.js';

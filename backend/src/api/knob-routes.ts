@@ -1,7 +1,7 @@
 /** The knobs as this node sees them: the catalogue, and how this node's values drift from the DCS. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DriftView, KnobsView } from '../contract/knobs.js';
-import type { DriftReport } from '../drift/drift-checker.js';
+import type { DriftReport } from '../drift/report.js';
 import type { StorageInference } from '../host/storage-inference.js';
 import type { KnobCatalogue } from '../tuning/knobs/index.js';
 import { ApiError, ERROR_RESPONSES } from './errors.js';

@@ -17,8 +17,7 @@ import {
   StartSessionBody,
 } from '../contract/sessions.js';
 import type { SessionRecord } from '../model/records.js';
-import type { DetectedHalt } from '../tuning/session/detected-halt.js';
-import type { SessionApi } from '../tuning/session/service.js';
+import type { DetectedHalt, SessionApi } from '../tuning/session/types.js';
 import { requireToken } from './auth.js';
 import { noBodyIsEmptyObject } from './body-parsers.js';
 import { ApiError, ERROR_RESPONSES } from './errors.js';

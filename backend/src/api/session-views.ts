@@ -6,8 +6,7 @@
 import type * as Wire from '../contract/index.js';
 import type * as Store from '../model/records.js';
 import type { FailoverState } from '../tuning/failover/index.js';
-import type { DetectedHalt } from '../tuning/session/detected-halt.js';
-import type { SessionDetail } from '../tuning/session/service.js';
+import type { DetectedHalt, SessionDetail } from '../tuning/session/types.js';
 
 const iso = (date: Date): string => date.toISOString();
 const isoOrNull = (date: Date | null): string | null => (date === null ? null : date.toISOString());

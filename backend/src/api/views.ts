@@ -2,9 +2,9 @@
 import { redact } from '../config/config.js';
 import type * as Wire from '../contract/index.js';
 import type { ClusterView, HealthView, KnobsView, KnobView } from '../contract/index.js';
-import type { DriftReport } from '../drift/drift-checker.js';
+import type { DriftReport } from '../drift/report.js';
 import type { StorageInference } from '../host/storage-inference.js';
-import type { ClusterObservation, TimedTopologyEvent, WatcherStats } from '../observer/cluster-watcher.js';
+import type { ClusterObservation, TimedTopologyEvent, WatcherStats } from '../observer/observation.js';
 import type { Member } from '../topology/model.js';
 import { formatForDisplay, type BoolKnob, type EnumKnob, type HostFacts, type Knob, type KnobCatalogue, type NumericKnob } from '../tuning/knobs/index.js';
 

@@ -10,6 +10,7 @@
 import type { AutoConfOverride } from '../postgres/autoconf.js';
 import type { PgSetting } from '../postgres/settings.js';
 import { confirmDrift, detectDrift, type Drift, driftKey, type DriftKind } from './detect.js';
+import type { CorrectionAction, DriftReport } from './report.js';
 
 export interface DriftEvent {
   type: 'drift_detected' | 'drift_corrected' | 'drift_resolved';
@@ -32,22 +33,6 @@ export interface DriftPorts {
   reloadPostgres(): Promise<void>;
   /** Stores an event (drift_detected, drift_corrected, drift_resolved); called BEFORE the action it describes. May reject. */
   recordEvent(event: DriftEvent): Promise<void>;
-}
-
-export type CorrectionAction = 'reset_override' | 'reload';
-
-export interface DriftReport {
-  member: string | null;
-  /** Epoch ms of the check. */
-  at: number;
-  /** Confirmed drifts (seen on two consecutive checks). */
-  drifts: Drift[];
-  /** Seen on this check only, waiting for confirmation. */
-  pending: Drift[];
-  /** Corrections made by this check. */
-  corrected: Array<{ name: string; kind: DriftKind; action: CorrectionAction }>;
-  /** Why the check could not run (PostgreSQL or Patroni unreachable), else null. */
-  error: string | null;
 }
 
 function messageOf(error: unknown): string {

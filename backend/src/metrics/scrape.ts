@@ -1,10 +1,9 @@
 import type { HostSnapshot } from '../host/snapshot.js';
-import type { ClusterObservation, ProbeResult, WatcherStats } from '../observer/cluster-watcher.js';
+import type { ClusterObservation, ProbeResult, WatcherStats } from '../observer/observation.js';
 import type { PostgresSnapshot } from '../postgres/snapshots.js';
-import type { DriftReport } from '../drift/drift-checker.js';
+import type { DriftReport } from '../drift/report.js';
 import type { HaltedSession } from '../tuning/failover/protocol.js';
-import type { DetectedHalt } from '../tuning/session/detected-halt.js';
-import type { SessionProgress } from '../tuning/session/runner.js';
+import type { DetectedHalt, SessionProgress } from '../tuning/session/types.js';
 
 /** Everything one scrape reports, gathered once per scrape (one round of queries, no per-metric IO). */
 export interface Scrape {

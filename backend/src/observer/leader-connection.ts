@@ -17,7 +17,7 @@ import { AGENT_APPLICATION_NAME } from '../postgres/connection.js';
 import { toPostgresError } from '../postgres/errors.js';
 import type { Topology } from '../topology/model.js';
 import { leaderMember } from '../topology/predicates.js';
-import type { ClusterObservation, LostConnection } from './cluster-watcher.js';
+import type { ClusterObservation, LostConnection } from './observation.js';
 
 /** Which PostgreSQL to hold a connection to. */
 export interface HeldTarget {

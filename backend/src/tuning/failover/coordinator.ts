@@ -12,7 +12,7 @@
  * Every state change is saved with its events in one revision-guarded write, before the action
  * that follows it (rule 9).
  */
-import { observedScope, type ClusterObservation } from '../../observer/cluster-watcher.js';
+import { observedScope, type ClusterObservation } from '../../observer/observation.js';
 import { isMissingStateStore } from '../../store/database.js';
 import type { SessionRecord } from '../../model/records.js';
 import { ACTIVE_SESSION_STATES } from '../../model/record-states.js';

@@ -4,7 +4,7 @@
  * `FailoverProtocol`; the coordinator sees the manager only as `LocalRuns`. Neither imports the
  * other's class.
  */
-import type { ClusterObservation } from '../../observer/cluster-watcher.js';
+import type { ClusterObservation } from '../../observer/observation.js';
 import type { SessionRecord } from '../../model/records.js';
 import type { FailoverState } from '../../model/failover-state.js';
 import type { TopologyEvent } from '../../topology/diff.js';

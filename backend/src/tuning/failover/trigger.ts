@@ -4,7 +4,7 @@
  * pause, the leader's PostgreSQL going down while it keeps the lock, the executor's node found to be
  * a replica, or the leader found unreachable.
  */
-import type { ClusterObservation } from '../../observer/cluster-watcher.js';
+import type { ClusterObservation } from '../../observer/observation.js';
 import type { TopologyEvent, TopologyEventType } from '../../topology/diff.js';
 
 /** Topology events that halt a session whatever else happened in the same poll. */

@@ -5,18 +5,11 @@
  * agents know the leader is gone. This keeps the detection of the episode under way, from the
  * coordinator's decision on each poll, so the API and the metrics can show it at once.
  */
-import type { ClusterObservation } from '../../observer/cluster-watcher.js';
+import type { ClusterObservation } from '../../observer/observation.js';
 import type { SessionRecord, SessionState } from '../../model/records.js';
 import { leaderMember, hasHealthyLeader } from '../../topology/predicates.js';
 import type { Detection } from '../failover/protocol.js';
-
-/** What the API adds to an active session this agent saw halted: `recorded` is false until the record says halted. */
-export interface DetectedHalt {
-  /** When this agent saw the change (epoch ms). */
-  at: number;
-  reason: string;
-  recorded: false;
-}
+import type { DetectedHalt } from './types.js';
 
 /** Active states a halt can still be missing from (a halted record shows its own halt). */
 export const UNHALTED_ACTIVE_STATES: readonly SessionState[] = ['pending', 'preparing', 'running', 'finishing'];

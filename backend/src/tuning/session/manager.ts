@@ -5,7 +5,8 @@
  * commands other members' agents recorded in the state store.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { observedScope, type ClusterObservation, type ClusterWatcher } from '../../observer/cluster-watcher.js';
+import type { ClusterWatcher } from '../../observer/cluster-watcher.js';
+import { observedScope, type ClusterObservation } from '../../observer/observation.js';
 import type { PendingChangeRecord, SessionOptions, SessionRecord } from '../../model/records.js';
 import { expiredCommandResult } from '../../model/record-states.js';
 import { SessionConflictError, type Store } from '../../store/store.js';
@@ -13,11 +14,12 @@ import type { TopologyEvent } from '../../topology/diff.js';
 import { Periodic } from '../../util/periodic.js';
 import { isLeaderObservation, type FailoverState } from '../failover/index.js';
 import type { Detection, FailoverProtocol, FailoverProtocolFactory, HaltedSession, LocalRun } from '../failover/protocol.js';
-import { DetectedHalts, UNHALTED_ACTIVE_STATES, type DetectedHalt } from './detected-halt.js';
+import { DetectedHalts, UNHALTED_ACTIVE_STATES } from './detected-halt.js';
 import { SessionRequestError } from '../refusal.js';
 import type { SessionPorts } from '../apply/ports.js';
 import { startBlockers } from '../apply/preconditions.js';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, SessionRunner, type ApprovalDecision, type RunnerSettings, type SessionProgress } from './runner.js';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, SessionRunner, type RunnerSettings } from './runner.js';
+import type { ApprovalDecision, DetectedHalt, SessionProgress, StartRequest } from './types.js';
 import type { Log } from '../../util/log.js';
 
 export interface SessionManagerDeps {
@@ -35,8 +37,6 @@ export interface SessionManagerDeps {
   failover: FailoverProtocolFactory;
   now?: () => number;
 }
-
-export type StartRequest = Partial<Omit<SessionOptions, 'seed'>> & { seed?: number };
 
 export const DEFAULT_SESSION_OPTIONS: Omit<SessionOptions, 'seed'> = {
   iterations: 30,

@@ -29,6 +29,7 @@ import type { Configuration, Suggestion, SuggestionReason, Trial } from '../../m
 import { memoryVerdict, reviewChanges, valueChanges } from './approval.js';
 import { SessionRequestError } from '../refusal.js';
 import { memoryInputs } from './memory-inputs.js';
+import type { ApprovalDecision, SessionProgress } from './types.js';
 import type { HeldConditions, SessionCatalogue, SessionPorts } from '../apply/ports.js';
 import { sendRecordedPatch } from '../apply/recorded-patch.js';
 import { awaitVerification, baselineParameters, describeVerification } from '../apply/verification.js';
@@ -40,20 +41,6 @@ export interface RunnerSettings {
   verifyPollMs: number;
   /** The best configuration is kept only when it beats the baseline by this fraction (0.05 = 5 %). */
   improvementMargin: number;
-}
-
-/** What the session has done so far, for metrics: one object, replaced as the session moves. */
-export interface SessionProgress {
-  sessionId: string;
-  state: SessionState;
-  /** The iteration under way or last finished; 0 while the baseline is measured. */
-  iteration: number;
-  iterations: number;
-  baselineScore: number | null;
-  bestScore: number | null;
-  lastScore: number | null;
-  /** Finished iterations by outcome (the baseline not counted). */
-  outcomes: Record<'measured' | 'rejected' | 'reverted' | 'failed', number>;
 }
 
 /** Why a running session stops before its last iteration, and when (epoch ms). */
@@ -100,11 +87,6 @@ interface Best {
 
 /** Default of the session option approvalTimeoutMs. */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 3_600_000;
-
-/** A person's decision on the pending change, as the API takes it. */
-export type ApprovalDecision =
-  | { approve: true; by: string; changes?: Readonly<Record<string, ParameterValue>> }
-  | { approve: false; by: string; reason?: string };
 
 /** A configuration the session would apply, before it is stored as a pending change. */
 interface Proposal {

@@ -7,64 +7,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { redact } from '../../config/config.js';
-import type { ClusterObservation } from '../../observer/cluster-watcher.js';
-import { observedScope } from '../../observer/cluster-watcher.js';
+import { observedScope, type ClusterObservation } from '../../observer/observation.js';
 import { PostgresUnreachableError } from '../../postgres/errors.js';
 import type { StoreCopyLookup } from '../../store/store-copies.js';
 import { isMissingStateStore } from '../../store/database.js';
-import type {
-  AutoconfRemovalRecord,
-  BaselineRecord,
-  CommandKind,
-  CommandRecord,
-  EventRecord,
-  IterationRecord,
-  PatchRecord,
-  PendingChangeRecord,
-  SessionRecord,
-} from '../../model/records.js';
+import type { CommandKind, CommandRecord, PendingChangeRecord, SessionRecord } from '../../model/records.js';
 import { expiredCommandResult } from '../../model/record-states.js';
 import type { Store } from '../../store/store.js';
-import type { FailoverState } from '../failover/index.js';
 import { SessionRequestError } from '../refusal.js';
-import type { SessionManager, StartRequest } from './manager.js';
-import type { ApprovalDecision } from './runner.js';
-
-/** Recorded as a command for the leader's agent. */
-export type Forwarded = { executed: false; command: CommandRecord; leader: string };
-
-/** Executed here (the leader's agent), or recorded as a command for the leader's agent. */
-export type RequestOutcome = { executed: true; session: SessionRecord } | Forwarded;
-
-export type DecisionOutcome = { executed: true; pendingChange: PendingChangeRecord } | Forwarded;
-
-export type AcknowledgeOutcome = { executed: true; session: SessionRecord; failover: FailoverState } | Forwarded;
-
-export interface SessionDetail {
-  session: SessionRecord;
-  baseline: BaselineRecord | null;
-  autoconfRemovals: AutoconfRemovalRecord[];
-  iterations: IterationRecord[];
-  patches: PatchRecord[];
-  events: EventRecord[];
-  /** The failover protocol's state, when the session was halted. */
-  failover: FailoverState | null;
-  /** Approval mode: every change the session proposed and what became of it, oldest first. */
-  pendingChanges: PendingChangeRecord[];
-}
-
-/** What the session API asks of the tuning side; the routes depend on this, SessionService implements it. */
-export interface SessionApi {
-  list(): Promise<SessionRecord[]>;
-  get(sessionId: string): Promise<SessionDetail>;
-  start(request: StartRequest): Promise<RequestOutcome>;
-  stop(sessionId: string): Promise<RequestOutcome>;
-  acknowledge(sessionId: string, by: string, options?: { force?: boolean }): Promise<AcknowledgeOutcome>;
-  command(commandId: string): Promise<CommandRecord>;
-  /** Approval mode: the change awaiting a decision, and a person's decision on it. */
-  pendingChange(sessionId: string): Promise<PendingChangeRecord>;
-  decide(sessionId: string, decision: ApprovalDecision): Promise<DecisionOutcome>;
-}
+import type { SessionManager } from './manager.js';
+import type { AcknowledgeOutcome, ApprovalDecision, DecisionOutcome, RequestOutcome, SessionApi, SessionDetail, StartRequest } from './types.js';
 
 export interface SessionServiceOptions {
   /** How long a forwarded command may wait for the leader's agent (TUNER_COMMAND_TTL). */

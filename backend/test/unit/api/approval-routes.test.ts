@@ -10,9 +10,7 @@ import { ClusterWatcher } from '../../../src/observer/cluster-watcher.js';
 import type { CommandRecord, PendingChangeRecord, SessionRecord } from '../../../src/model/records.js';
 import type { Recommendation } from '../../../src/tuning/recommendation.js';
 import { SessionRequestError } from '../../../src/tuning/refusal.js';
-import type { StartRequest } from '../../../src/tuning/session/manager.js';
-import type { ApprovalDecision } from '../../../src/tuning/session/runner.js';
-import type { DecisionOutcome, SessionApi } from '../../../src/tuning/session/service.js';
+import type { ApprovalDecision, DecisionOutcome, SessionApi, StartRequest } from '../../../src/tuning/session/types.js';
 import { scrapeOf } from '../metrics/scrapes.js';
 import { FakePatroni, FakePostgres } from '../observer/fakes.js';
 

@@ -9,7 +9,7 @@ import { commandView, eventView } from '../../../src/api/session-views.js';
 import { AgentMetrics } from '../../../src/metrics/registry.js';
 import { ClusterWatcher } from '../../../src/observer/cluster-watcher.js';
 import type { SessionRecord } from '../../../src/model/records.js';
-import type { SessionApi, SessionDetail } from '../../../src/tuning/session/service.js';
+import type { SessionApi, SessionDetail } from '../../../src/tuning/session/types.js';
 import { scrapeOf } from '../metrics/scrapes.js';
 import { FakePatroni, FakePostgres } from '../observer/fakes.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { ClusterWatcher, type ClusterWatcherOptions, type TimedTopologyEvent } from '../../../src/observer/cluster-watcher.js';
-import type { ClusterObservation } from '../../../src/observer/cluster-watcher.js';
+import { ClusterWatcher, type ClusterWatcherOptions } from '../../../src/observer/cluster-watcher.js';
+import type { ClusterObservation, TimedTopologyEvent } from '../../../src/observer/observation.js';
 import { normalizeCluster, normalizeNodeStatus } from '../../../src/patroni/normalize.js';
 import type { TopologyEvent } from '../../../src/topology/diff.js';
 import { readFixture } from '../../fixtures/patroni/load.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClusterObservation } from '../../../src/observer/cluster-watcher.js';
+import type { ClusterObservation } from '../../../src/observer/observation.js';
 import { heldTarget, LeaderConnection, type HeldConnection } from '../../../src/observer/leader-connection.js';
 import { normalizeCluster, normalizeNodeStatus } from '../../../src/patroni/normalize.js';
 import { PostgresUnreachableError } from '../../../src/postgres/errors.js';

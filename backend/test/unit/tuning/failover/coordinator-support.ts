@@ -4,7 +4,7 @@
  * restore/verify deps that record their calls. Nothing here waits on wall-clock time.
  */
 import assert from 'node:assert/strict';
-import type { ClusterObservation } from '../../../../src/observer/cluster-watcher.js';
+import type { ClusterObservation } from '../../../../src/observer/observation.js';
 import type { ProbeResult } from '../../../../src/observer/probe.js';
 import { normalizeNodeStatus } from '../../../../src/patroni/normalize.js';
 import type { NodeStatus } from '../../../../src/patroni/responses.js';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClusterObservation, ProbeResult } from '../../../../src/observer/cluster-watcher.js';
+import type { ClusterObservation, ProbeResult } from '../../../../src/observer/observation.js';
 import { normalizeNodeStatus } from '../../../../src/patroni/normalize.js';
 import type { NodeStatus } from '../../../../src/patroni/responses.js';
 import { diffTopology, type TopologyEvent } from '../../../../src/topology/diff.js';

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PendingChangeRecord } from '../../../../src/model/records.js';
 import { SessionRequestError } from '../../../../src/tuning/refusal.js';
-import { SessionRunner, type ApprovalDecision } from '../../../../src/tuning/session/runner.js';
+import { SessionRunner } from '../../../../src/tuning/session/runner.js';
+import type { ApprovalDecision } from '../../../../src/tuning/session/types.js';
 import { MEMBER_NAMES, RUNNER_SETTINGS, SESSION_ID, sessionHarness, type Harness, type ScriptStep } from './fakes.js';
 
 const TIMEOUT_MS = 3_600_000;
