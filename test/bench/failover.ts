@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { BaselineRecord, ClusterView, IterationState, SessionDetail, SessionRecord } from '@patroni-tuner/backend/contract';
-import { settingMatches } from '../../backend/src/tuning/knobs/index.js';
+import { settingMatches } from '@patroni-tuner/backend/harness';
 import { agentEnvFor, getJson, getText, postJson, startAgent, type AgentProcess } from '../lab/agent-process.js';
 import { Lab } from '../lab/lab.js';
 import { LAB_DCS_TIMINGS } from '../lab/patroni-config.js';

@@ -9,20 +9,21 @@
  * Patroni's PATCH /config and verified on every member before it is measured.
  */
 import { parseArgs } from 'node:util';
-import { PatroniClient } from '../../backend/src/patroni/client.js';
 import type { KnobsView, SessionDetail, SessionRecord } from '@patroni-tuner/backend/contract';
 import {
   buildKnobCatalogue,
+  createPrng,
   currentConfiguration,
+  PatroniClient,
   pgtuneRecommendation,
   repairConfiguration,
+  sampleConfiguration,
   settingMatches,
   toSearchSpace,
   validateParameters,
+  type Configuration,
   type KnobCatalogue,
-} from '../../backend/src/tuning/knobs/index.js';
-import { createPrng, sampleConfiguration } from '../../backend/src/tuning/optimizer/index.js';
-import type { Configuration } from '../../backend/src/model/configuration-space.js';
+} from '@patroni-tuner/backend/harness';
 import { agentEnvFor, getJson, startAgent, type AgentProcess } from '../lab/agent-process.js';
 import { Lab } from '../lab/lab.js';
 import { patroniFlavourFromEnv } from '../lab/patroni-flavour.js';

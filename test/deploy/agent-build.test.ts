@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { CONFIG_VARIABLES } from '../../backend/src/config/config.js';
+import { CONFIG_VARIABLES } from '@patroni-tuner/backend/harness';
 import { BUILT_AGENT_MAIN } from '../lab/agent-process.js';
 import { REPO } from '../lab/queries.js';
 

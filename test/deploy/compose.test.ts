@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CONFIG_VARIABLES, loadConfig } from '../../backend/src/config/config.js';
+import { CONFIG_VARIABLES, loadConfig } from '@patroni-tuner/backend/harness';
 import { REPO } from '../lab/queries.js';
 import { readYaml } from '../lab/yaml.js';
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CONFIG_VARIABLES } from '../../backend/src/config/config.js';
+import { CONFIG_VARIABLES } from '@patroni-tuner/backend/harness';
 import { REPO } from '../lab/queries.js';
 
 const UNIT = join(REPO, 'deploy', 'systemd', 'patroni-tuner-agent.service');

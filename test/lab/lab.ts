@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { parseSettingRow, SETTINGS_SQL, type PgSetting, type PgSettingRow } from '../../backend/src/postgres/settings.js';
+import { parseSettingRow, SETTINGS_SQL, type PgSetting, type PgSettingRow } from '@patroni-tuner/backend/harness';
 import { patroniNodeConfig, type LabCredentials } from './patroni-config.js';
 import { patroniExecutable, type PatroniFlavour } from './patroni-flavour.js';
 import { freePorts } from './ports.js';

@@ -7,14 +7,14 @@
  *       [--warmup 5] [--rounds 2] [--mix oltp=8,reporting=2] [--seed 1]
  *       [--config 'name:knob=value;knob=value' …] [--only default,tuned]
  *
- * Without --database-url it starts a throwaway PostgreSQL (backend/test/support) and removes it
+ * Without --database-url it starts a throwaway PostgreSQL (test/support) and removes it
  * afterwards. With one, it changes that server's configuration: every knob it touched is reset with
  * ALTER SYSTEM RESET at the end (other ALTER SYSTEM settings are left alone). Configurations run in a
  * rotated order each round, after a CHECKPOINT and a warm-up, so drift and checkpoint timing fall on
  * all of them alike. A benchmark prints tables; nothing here asserts on timings.
  */
 import { parseArgs } from 'node:util';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '../../backend/test/support/throwaway-postgres.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../support/throwaway-postgres.js';
 import { closeQuietly, connect, withDatabase } from './connection.js';
 import { ms, table } from './format.js';
 import { prepareWorkload } from './prepare.js';

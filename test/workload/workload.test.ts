@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '../../backend/test/support/throwaway-postgres.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../support/throwaway-postgres.js';
 import { waitFor } from '../lab/wait.js';
 import { withDatabase } from './connection.js';
 import { prepareWorkload, WorkloadNotPreparedError } from './prepare.js';

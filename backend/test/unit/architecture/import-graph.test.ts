@@ -1,8 +1,8 @@
 /**
  * Keeps the agent's rooms from leaning on each other (docs/architecture.md, "Rooms of the agent"):
  * the import graph of backend/src has no cycle, type-only imports included, and code outside the
- * backend reaches it only through `@patroni-tuner/backend/contract`, apart from the listed test
- * harness imports.
+ * backend reaches it only through its entry points: `@patroni-tuner/backend/contract`, and for the
+ * test harnesses `@patroni-tuner/backend/harness`.
  */
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -15,34 +15,15 @@ const backendRoot = join(repoRoot, 'backend');
 const backendSrc = join(backendRoot, 'src');
 
 /**
- * Imports of backend internals from outside backend/, each with why it is allowed. All are test
- * harness code (lab, benchmarks, deployment checks) that drives the real agent's pieces the way the
- * agent does; none ships. The Grafana app (plugin/) has no entry: it uses the contract only.
+ * The backend's entry points for code outside backend/, by folder: the Grafana app (plugin/) takes
+ * the wire contract only; the test harnesses (test/: lab, benchmarks, deployment checks, workload)
+ * also take the harness entry point, the agent's own pieces they drive.
  */
-const ALLOWED_OUTSIDE_IMPORTS: Readonly<Record<string, string>> = {
-  'test/deploy/agent-build.test.ts -> backend/src/config/config.ts':
-    'checks the built agent documents every configuration variable: needs the variable table itself',
-  'test/deploy/compose.test.ts -> backend/src/config/config.ts':
-    'validates the compose file against the agent\'s own configuration parser',
-  'test/deploy/systemd.test.ts -> backend/src/config/config.ts':
-    'checks the systemd environment file names every configuration variable',
-  'test/lab/lab.ts -> backend/src/postgres/settings.ts':
-    'the lab reads pg_settings exactly as the agent does, so its checks compare like with like',
-  'test/bench/tuning.ts -> backend/src/patroni/client.ts':
-    'the tuning benchmark applies random configurations through the agent\'s own Patroni client',
-  'test/bench/tuning.ts -> backend/src/tuning/knobs/index.ts':
-    'the benchmark builds the same knob catalogue the agent tunes',
-  'test/bench/tuning.ts -> backend/src/tuning/optimizer/index.ts':
-    'the random-search baseline samples with the optimizer\'s seeded sampler',
-  'test/bench/tuning.ts -> backend/src/model/configuration-space.ts':
-    'the type of a configuration the sampler returns',
-  'test/bench/failover.ts -> backend/src/tuning/knobs/index.ts':
-    'compares restored values with PostgreSQL-exact matching, as the agent verifies them',
-  'test/workload/compare.ts -> backend/test/support/throwaway-postgres.ts':
-    'the reference workload runs against the same throwaway PostgreSQL the backend\'s tests start',
-  'test/workload/workload.test.ts -> backend/test/support/throwaway-postgres.ts':
-    'as above: one throwaway-PostgreSQL helper for every test that needs a real server',
+const ENTRY_POINTS: Readonly<Record<string, readonly string[]>> = {
+  plugin: ['@patroni-tuner/backend/contract'],
+  test: ['@patroni-tuner/backend/contract', '@patroni-tuner/backend/harness'],
 };
+const BACKEND_PACKAGE = '@patroni-tuner/backend';
 
 const SOURCE = /\.(ts|tsx)$/;
 const SPECIFIER = /(?:^|[\s;}])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
@@ -58,16 +39,17 @@ function sourceFiles(dir: string): string[] {
   return files;
 }
 
+/** Every module specifier one file imports or re-exports. */
+function specifiers(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(SPECIFIER)].flatMap((match) => match[1] ?? match[2] ?? match[3] ?? []);
+}
+
 /** Relative specifiers of one file, resolved to the .ts files they name. */
 function relativeImports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const targets: string[] = [];
-  for (const match of text.matchAll(SPECIFIER)) {
-    const specifier = match[1] ?? match[2] ?? match[3];
-    if (specifier === undefined || !specifier.startsWith('.')) continue;
-    targets.push(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
-  }
-  return targets;
+  return specifiers(file)
+    .filter((specifier) => specifier.startsWith('.'))
+    .map((specifier) => resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
 }
 
 function rel(path: string): string {
@@ -122,17 +104,16 @@ test('the rooms of backend/src do not lean on each other: their import graph has
   assert.deepEqual(named, [], `rooms that import each other:\n${named.join('\n')}`);
 });
 
-test('outside backend/, only the contract entry point and the listed harness imports reach backend internals', () => {
-  const found = new Set<string>();
-  for (const top of ['test', 'plugin']) {
+test('outside backend/, backend code is imported only through its entry points (contract; harness for test/)', () => {
+  const offending: string[] = [];
+  for (const [top, allowed] of Object.entries(ENTRY_POINTS)) {
     for (const file of sourceFiles(join(repoRoot, top))) {
-      for (const target of relativeImports(file)) {
-        if (target.startsWith(backendRoot + sep)) found.add(`${rel(file)} -> ${rel(target)}`);
+      for (const specifier of specifiers(file)) {
+        const deep = specifier.startsWith('.') && resolve(dirname(file), specifier).startsWith(backendRoot + sep);
+        const packaged = (specifier === BACKEND_PACKAGE || specifier.startsWith(`${BACKEND_PACKAGE}/`)) && !allowed.includes(specifier);
+        if (deep || packaged) offending.push(`${rel(file)} -> ${specifier}`);
       }
     }
   }
-  const unlisted = [...found].filter((edge) => !(edge in ALLOWED_OUTSIDE_IMPORTS)).sort();
-  assert.deepEqual(unlisted, [], 'import backend internals through @patroni-tuner/backend/contract, or list them with a reason');
-  const stale = Object.keys(ALLOWED_OUTSIDE_IMPORTS).filter((edge) => !found.has(edge)).sort();
-  assert.deepEqual(stale, [], 'allowed imports that no longer exist: remove them from the list');
+  assert.deepEqual(offending.sort(), [], 'import backend code through @patroni-tuner/backend/contract (or, from test/, /harness)');
 });

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { openHeldConnection } from '../../../src/observer/leader-connection.js';
 import { PostgresError } from '../../../src/postgres/errors.js';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '../../support/throwaway-postgres.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../../../../test/support/throwaway-postgres.js';
 
 /** Generous: a drop is expected within milliseconds; this only bounds a failing test. */
 const DROP_DEADLINE_MS = 5_000;

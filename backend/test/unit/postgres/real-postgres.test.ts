@@ -19,7 +19,7 @@ import { AGENT_STATEMENT_TAG, isAgentStatement } from '../../../src/postgres/sta
 import { readStatementsAggregate, readStatementsByQuery, type StatementsAggregate } from '../../../src/postgres/statements.js';
 import { readBlockReadCounters } from '../../../src/postgres/database-stats.js';
 import { readStatementsStatus } from '../../../src/postgres/statements-status.js';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '../../support/throwaway-postgres.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../../../../test/support/throwaway-postgres.js';
 
 const RELOAD_DEADLINE_MS = 10_000;
 /** A signal no halt aborts. */

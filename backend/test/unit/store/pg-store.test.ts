@@ -13,7 +13,7 @@ import { ensureStateDatabase, InvalidDatabaseNameError } from '../../../src/stor
 import { migrate, MIGRATION_LOCK_KEY, MIGRATIONS, type Migration } from '../../../src/store/migrations.js';
 import { PgStore } from '../../../src/store/pg-store.js';
 import type { SessionState } from '../../../src/model/records.js';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '../../support/throwaway-postgres.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../../../../test/support/throwaway-postgres.js';
 import { describeStoreContract, FakeClock, newSession } from './store-contract.js';
 
 const STORE_TABLES = ['autoconf_removals', 'baselines', 'commands', 'events', 'failover_states', 'iterations', 'patches', 'pending_changes', 'sessions'];

@@ -10,7 +10,7 @@ import { PostgresPool } from '../../../../src/postgres/connection.js';
 import { liveLeaderPort } from '../../../../src/tuning/apply/live-ports.js';
 import { workloadDatabases } from '../../../../src/tuning/workload-databases.js';
 import { waitFor } from '../../../../../test/lab/wait.js';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '../../../support/throwaway-postgres.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../../../../../test/support/throwaway-postgres.js';
 import { FakePatroni } from '../../observer/fakes.js';
 import { recordedJson } from './manager-support.js';
 
