@@ -48,6 +48,8 @@ export async function bundleHarness(): Promise<string> {
     define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
     // Fonts and stylesheets of @grafana/ui's dependencies are not needed to drive the pages.
     loader: { '.svg': 'text', '.woff2': 'empty', '.css': 'empty' },
+    // Grafana core's entry point for setPanelRenderer; see plugin/e2e/grafana-runtime-internal.d.ts.
+    alias: { '@grafana/runtime/internal': join(REPO, 'node_modules', '@grafana', 'runtime', 'dist', 'esm', 'components', 'PanelRenderer.mjs') },
     logLevel: 'error',
   });
   return result.outputFiles[0]!.text;
