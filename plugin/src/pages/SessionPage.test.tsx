@@ -197,7 +197,8 @@ test('a halted session shows what happened, the protocol’s phase counting down
   expect(banner).toHaveTextContent(/leader changed from pg1 to pg2 — failover protocol phase grace, ends in (39|40)s/);
   expect(within(banner).getByRole('button', { name: 'Acknowledge' })).toHaveAttribute('aria-disabled', 'true');
   const details = screen.getByTestId(testIds.session.halt);
-  expect(details).toHaveTextContent('Old leader: pg1');
+  expect(details).toHaveTextContent(/^Halted: .*Old leader: pg1/);
+  expect(screen.queryByText(/^Reason:/)).not.toBeInTheDocument();
   expect(details).toHaveTextContent('New leader: pg2 (timeline 3)');
   expect(details).toHaveTextContent('Detection latency: 1.5 s');
   expect(details).toHaveTextContent(/Protocol phase: grace since/);

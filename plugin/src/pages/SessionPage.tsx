@@ -88,7 +88,7 @@ export default function SessionPage() {
               {data.pending && (
                 <PendingChangeBanner slot={data.cluster.answering.slot} change={data.pending} onDecided={view.reload} />
               )}
-              {detail.session.reason && <Text color="secondary">Reason: {detail.session.reason}</Text>}
+              {detail.session.reason && !halted && <Text color="secondary">Reason: {detail.session.reason}</Text>}
               <ScoreChart iterations={detail.iterations} objective={detail.session.options.objective} />
               <Text element="h3">Iterations</Text>
               <IterationsTable iterations={detail.iterations} baseline={detail.baseline} />

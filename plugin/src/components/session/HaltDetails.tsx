@@ -1,6 +1,6 @@
 /**
- * What happened to a halted session, below its banner (which carries the phase's countdown and
- * Acknowledge): the halt's reason and when it was seen, the old and the new leader, how long the
+ * What happened to a halted session, below its banner (which carries the reason, the phase's
+ * countdown and Acknowledge): when the halt was seen, the old and the new leader, how long the
  * detection took, the failover protocol's phase, and the baseline restore — attempts, failures,
  * who restored it, members that could not be verified, knobs someone else changed.
  */
@@ -46,9 +46,8 @@ export function HaltDetails({ session, failover }: { session: SessionRecord; fai
   return (
     <div data-testid={testIds.session.halt}>
       <Stack direction="column" gap={0.5}>
-        <Line label="Halted">
-          {formatTime(halt.at)}: {halt.reason}
-        </Line>
+        {/* The reason is the banner's text, above. */}
+        <Line label="Halted">{formatTime(halt.at)}</Line>
         <Line label="Old leader">{oldLeader(halt.events, session.executor)}</Line>
         <Line label="New leader">
           {leader === null
