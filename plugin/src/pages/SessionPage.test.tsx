@@ -206,3 +206,16 @@ test('a halted session shows what happened, the protocol’s phase counting down
   expect(details).toHaveTextContent('Not verified: pg3');
   expect(screen.queryByTestId(testIds.session.stop)).not.toBeInTheDocument();
 });
+
+test('an iteration still proposed (awaiting approval) has no measurement window counting down', async () => {
+  const proposed = iteration(2, { state: 'proposed', score: null, endedAt: null, startedAt: new Date().toISOString() });
+  backend.answer(
+    'GET',
+    proxied(0, `/api/v1/sessions/${RUNNING.id}`),
+    ok({ ...DETAIL, iterations: [...DETAIL.iterations.slice(0, 2), proposed] })
+  );
+  renderApp(path, SETTINGS);
+  const progress = await screen.findByTestId(testIds.session.progress);
+  expect(progress).toHaveTextContent('iteration 2 proposed');
+  expect(progress).not.toHaveTextContent('left in the window');
+});
