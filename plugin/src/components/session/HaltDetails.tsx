@@ -23,7 +23,7 @@ function oldLeader(events: readonly TopologyEvent[], executor: string): string {
   return executor;
 }
 
-const Line = ({ label, children }: { label: string; children: React.ReactNode }) => (
+const Line = ({ label, children }: { label: string; children: NonNullable<React.ReactNode> }) => (
   <div>
     <Text color="secondary">{label}: </Text>
     <Text>{children}</Text>
