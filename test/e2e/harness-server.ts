@@ -28,6 +28,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Patroni Tuner</title></head>
+<link rel="stylesheet" href="/harness.css">
 <body style="margin:0"><div id="root"></div><script src="/harness.js"></script></body></html>`;
 
 export interface HarnessServer {
@@ -37,24 +38,29 @@ export interface HarnessServer {
   close(): Promise<void>;
 }
 
-export async function bundleHarness(): Promise<string> {
+/** The harness page's script and the stylesheets its modules import (uPlot's among them), as Grafana's build bundles them. */
+export async function bundleHarness(): Promise<{ js: string; css: string }> {
   const result = await build({
     entryPoints: [join(PLUGIN_DIR, 'e2e', 'harness.tsx')],
     bundle: true,
     write: false,
+    outdir: 'harness',
     format: 'iife',
     platform: 'browser',
     jsx: 'automatic',
     define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
-    // Fonts and stylesheets of @grafana/ui's dependencies are not needed to drive the pages.
-    loader: { '.svg': 'text', '.woff2': 'empty', '.css': 'empty' },
+    // Fonts are not needed to drive the pages.
+    loader: { '.svg': 'text', '.woff2': 'empty', '.woff': 'empty', '.ttf': 'empty' },
+    // Grafana core's entry point for setPanelRenderer; see plugin/e2e/grafana-runtime-internal.d.ts.
+    alias: { '@grafana/runtime/internal': join(REPO, 'node_modules', '@grafana', 'runtime', 'dist', 'esm', 'components', 'PanelRenderer.mjs') },
     logLevel: 'error',
   });
-  return result.outputFiles[0]!.text;
+  const output = (extension: string) => result.outputFiles.find((file) => file.path.endsWith(extension))?.text ?? '';
+  return { js: output('.js'), css: output('.css') };
 }
 
 export async function startHarnessServer(): Promise<HarnessServer> {
-  const harnessJs = await bundleHarness();
+  const harness = await bundleHarness();
   let jsonData: Record<string, unknown> = {};
   let apiToken: string | null = null;
 
@@ -66,7 +72,8 @@ export async function startHarnessServer(): Promise<HarnessServer> {
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://harness');
-    if (url.pathname === '/harness.js') return send(response, 200, harnessJs, 'application/javascript');
+    if (url.pathname === '/harness.js') return send(response, 200, harness.js, 'application/javascript');
+    if (url.pathname === '/harness.css') return send(response, 200, harness.css, 'text/css');
     if (url.pathname.startsWith(`/public/plugins/${PLUGIN_ID}/`)) return sendFile(response, DIST, url.pathname.slice(`/public/plugins/${PLUGIN_ID}/`.length));
     if (url.pathname.startsWith('/public/build/img/icons/')) return sendFile(response, ICONS, url.pathname.slice('/public/build/img/icons/'.length));
     if (url.pathname === SETTINGS_PATH) {

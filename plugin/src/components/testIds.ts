@@ -20,6 +20,7 @@ export const testIds = {
     iteration: (n: number) => `data-testid iteration-${n}`,
     stop: 'data-testid stop-session',
     patronictl: 'data-testid patronictl-command',
+    halt: 'data-testid session-halt',
   },
   approval: {
     banner: (sessionId: string) => `data-testid pending-change-${sessionId}`,

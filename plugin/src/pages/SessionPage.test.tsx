@@ -148,3 +148,74 @@ test('an ended session has no Stop; the sessions page links to it', async () => 
     expect.stringContaining(`/a/patronituner-app/clusters/main/sessions/${RUNNING.id}`)
   );
 });
+
+test('a halted session shows what happened, the protocol’s phase counting down, and Acknowledge waiting for it', async () => {
+  const halted = { ...RUNNING, state: 'halted' as const, reason: 'leader changed from pg1 to pg2' };
+  const inGrace = new Date(Date.now() + 40_000).toISOString();
+  backend.answer(
+    'GET',
+    proxied(0, `/api/v1/sessions/${RUNNING.id}`),
+    ok({
+      ...DETAIL,
+      session: halted,
+      failover: {
+        sessionId: RUNNING.id,
+        phase: 'grace',
+        phaseSince: '2026-12-05T07:02:00Z',
+        phaseEndsAt: inGrace,
+        halt: {
+          at: '2026-12-05T07:01:00Z',
+          reason: 'leader changed from pg1 to pg2',
+          events: [{ type: 'leader_changed', from: 'pg1', to: 'pg2' }],
+          changedAt: '2026-12-05T07:00:58.500Z',
+          detectionLatencyMs: 1500,
+        },
+        leader: { name: 'pg2', timeline: 3 },
+        stableSince: '2026-12-05T07:01:30Z',
+        stabilisedAt: '2026-12-05T07:02:00Z',
+        restore: {
+          attempts: 0,
+          inFlight: null,
+          failures: 0,
+          nextAttemptAt: null,
+          lastError: null,
+          restoredAt: null,
+          restoredBy: null,
+          restoredAttempt: null,
+          unverified: ['pg3'],
+          unresolved: null,
+          changedBySomeoneElse: [],
+        },
+        restarts: 0,
+        acknowledgement: null,
+        updatedAt: '2026-12-05T07:02:00Z',
+      },
+    })
+  );
+  renderApp(path, SETTINGS);
+  const banner = await screen.findByTestId(testIds.fleet.halt(RUNNING.id));
+  expect(banner).toHaveTextContent(/leader changed from pg1 to pg2 — failover protocol phase grace, ends in (39|40)s/);
+  expect(within(banner).getByRole('button', { name: 'Acknowledge' })).toHaveAttribute('aria-disabled', 'true');
+  const details = screen.getByTestId(testIds.session.halt);
+  expect(details).toHaveTextContent(/^Halted: .*Old leader: pg1/);
+  expect(screen.queryByText(/^Reason:/)).not.toBeInTheDocument();
+  expect(details).toHaveTextContent('New leader: pg2 (timeline 3)');
+  expect(details).toHaveTextContent('Detection latency: 1.5 s');
+  expect(details).toHaveTextContent(/Protocol phase: grace since/);
+  expect(details).toHaveTextContent('Baseline restore: not attempted yet');
+  expect(details).toHaveTextContent('Not verified: pg3');
+  expect(screen.queryByTestId(testIds.session.stop)).not.toBeInTheDocument();
+});
+
+test('an iteration still proposed (awaiting approval) has no measurement window counting down', async () => {
+  const proposed = iteration(2, { state: 'proposed', score: null, endedAt: null, startedAt: new Date().toISOString() });
+  backend.answer(
+    'GET',
+    proxied(0, `/api/v1/sessions/${RUNNING.id}`),
+    ok({ ...DETAIL, iterations: [...DETAIL.iterations.slice(0, 2), proposed] })
+  );
+  renderApp(path, SETTINGS);
+  const progress = await screen.findByTestId(testIds.session.progress);
+  expect(progress).toHaveTextContent('iteration 2 proposed');
+  expect(progress).not.toHaveTextContent('left in the window');
+});

@@ -1,6 +1,7 @@
 /**
  * One tuning session: its progress, the score per iteration against the baseline and the best so far,
- * every iteration, the best configuration as a patronictl command, its events, and Stop. Refreshes on its own.
+ * every iteration, the best configuration as a patronictl command, its events, and Stop; a halted
+ * session's banner (phase countdown, Acknowledge) and what happened. Refreshes on its own.
  */
 import React from 'react';
 import { useParams } from 'react-router-dom';
@@ -9,10 +10,12 @@ import { Alert, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
 import { ACTIVE_STATES } from '../api/activity';
 import { loadSessionView } from '../api/session-view';
 import { FailedAgents, LoadError, NoAgentsConfigured } from '../components/AgentNotices';
+import { HaltBanner } from '../components/HaltBanner';
 import { useAgents } from '../components/App/AgentsContext';
 import { PendingChangeBanner } from '../components/approval/PendingChangeBanner';
 import { BestConfiguration } from '../components/session/BestConfiguration';
 import { EventTimeline } from '../components/session/EventTimeline';
+import { HaltDetails } from '../components/session/HaltDetails';
 import { IterationsTable } from '../components/session/IterationsTable';
 import { ScoreChart } from '../components/session/ScoreChart';
 import { SessionProgress } from '../components/session/SessionProgress';
@@ -33,6 +36,7 @@ export default function SessionPage() {
   );
   const data = view.data;
   const detail = data?.detail ?? null;
+  const halted = detail !== null && (detail.session.state === 'halted' || detail.session.detectedHalt !== null);
 
   return (
     <PluginPage
@@ -66,10 +70,25 @@ export default function SessionPage() {
                   <StopSessionButton slot={data.cluster.answering.slot} sessionId={id} onStopped={view.reload} />
                 )}
               </Stack>
+              {halted && (
+                <>
+                  <HaltBanner
+                    slot={data.cluster.answering.slot}
+                    halted={{
+                      session: detail.session,
+                      phase: detail.failover?.phase ?? null,
+                      // The wire's ISO time as epoch ms, for the banner's countdown.
+                      phaseEndsAt: detail.failover?.phaseEndsAt ? Date.parse(detail.failover.phaseEndsAt) : null,
+                    }}
+                    onAcknowledged={view.reload}
+                  />
+                  <HaltDetails session={detail.session} failover={detail.failover} />
+                </>
+              )}
               {data.pending && (
                 <PendingChangeBanner slot={data.cluster.answering.slot} change={data.pending} onDecided={view.reload} />
               )}
-              {detail.session.reason && <Text color="secondary">Reason: {detail.session.reason}</Text>}
+              {detail.session.reason && !halted && <Text color="secondary">Reason: {detail.session.reason}</Text>}
               <ScoreChart iterations={detail.iterations} objective={detail.session.options.objective} />
               <Text element="h3">Iterations</Text>
               <IterationsTable iterations={detail.iterations} baseline={detail.baseline} />

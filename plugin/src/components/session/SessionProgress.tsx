@@ -16,8 +16,9 @@ export function SessionProgress({ detail }: { detail: SessionDetail }) {
   const planned = session.options.iterations;
   const current = active ? (iterations.find((i) => i.endedAt === null) ?? null) : null;
   // The record has no window start: the window ends at the latest a warm-up and a window after the iteration began.
+  // A proposed iteration has no window yet (in approval mode it may wait for a person much longer).
   const windowEndsAt =
-    current === null
+    current === null || current.state === 'proposed'
       ? null
       : Date.parse(current.startedAt) + (session.options.warmupSeconds + session.options.iterationSeconds) * 1000;
   const phase =
