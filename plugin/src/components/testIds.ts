@@ -28,5 +28,7 @@ export const testIds = {
   },
   cluster: {
     member: (name: string) => `data-testid member-${name}`,
+    metricsPanel: (title: string) => `data-testid member-metrics ${title}`,
+    metricsOff: 'data-testid member-metrics-off',
   },
 };
