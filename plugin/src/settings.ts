@@ -51,6 +51,12 @@ export function prometheusDatasourceUid(jsonData: AppSettings | undefined): stri
   return jsonData?.prometheusDatasourceUid?.trim() || null;
 }
 
+/** The jsonData to save with this Prometheus data source, or without any (its panels off). */
+export function withPrometheusDatasource(jsonData: AppSettings, uid: string | null): AppSettings {
+  const { prometheusDatasourceUid: _previous, ...rest } = jsonData;
+  return uid === null ? rest : { ...rest, prometheusDatasourceUid: uid };
+}
+
 /** What is wrong with a URL typed on the configuration page, or null. */
 export function agentUrlProblem(url: string): string | null {
   let parsed: URL;
