@@ -109,7 +109,7 @@ test('configuration: three agent URLs and the token saved, each URL tested', asy
   await page.getByTestId('data-testid api-token').fill(TOKEN);
   // The Prometheus data source for the cluster page's panels, from the data sources Grafana lists.
   await page.getByTestId('data-testid prometheus-datasource').getByRole('combobox').click();
-  await page.getByText(PROMETHEUS_DATASOURCE.name, { exact: true }).click();
+  await page.getByText(`${PROMETHEUS_DATASOURCE.name} (default)`, { exact: true }).click();
   await page.getByTestId('data-testid save-settings').click();
   // Saving reloads the page, which shows the saved URLs and the token as configured.
   await waitFor(() => harness.settings().apiToken === TOKEN, { what: 'the settings to be saved' });
