@@ -196,6 +196,7 @@ test('cluster: every member with its role, the leader marked, and the agent answ
         const series = (await page.getByTestId(`data-testid member-metrics ${title}`).getAttribute('data-series', { timeout: 30_000 })) ?? '';
         const missing = agents.filter(({ node }) => !series.split(',').some((name) => name.split(' ')[0] === node));
         if (missing.length > 0) throw new Error(`${title}: series "${series}", none for ${missing.map((m) => m.node).join(', ')}`);
+        return true;
       },
       { what: `the ${title} panel to show a series per member`, timeoutMs: 60_000, intervalMs: 1000 },
     );
