@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { testIds } from '../components/testIds';
 import { badGateway, installFakeBackend, ok, proxied, type FakeBackend } from '../test/backend-srv';
 import membersDashboard from '../dashboards/members.json';
@@ -174,4 +174,21 @@ test('a cluster with no series yet says so on each panel', async () => {
   backend.answer('POST', DS_QUERY, ok({ results: Object.fromEntries(ALL_REF_IDS.map((refId) => [refId, { status: 200, frames: [] }])) }));
   renderApp('/clusters/main', WITH_PROMETHEUS);
   await waitFor(async () => expect(await panel('Disk busy')).toHaveTextContent('No series for this cluster in the last 15 minutes'));
+});
+
+test('the panels refresh on their own, over a window that moves with the clock', async () => {
+  jest.useFakeTimers({ advanceTimers: true });
+  try {
+    backend.answer('POST', DS_QUERY, ok({ results: perMemberResults(ALL_REF_IDS) }));
+    renderApp('/clusters/main', WITH_PROMETHEUS);
+    await waitFor(() => expect(dsQueries()).toHaveLength(1));
+    await act(async () => {
+      jest.advanceTimersByTime(5_000);
+    });
+    await waitFor(() => expect(dsQueries()).toHaveLength(2));
+    const [first, second] = dsQueries();
+    expect(Number(second!.to) - Number(first!.to)).toBeGreaterThanOrEqual(5_000);
+  } finally {
+    jest.useRealTimers();
+  }
 });
