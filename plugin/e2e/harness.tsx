@@ -2,15 +2,16 @@
  * A stand-in for Grafana's shell, for the Chromium test: it loads the BUILT dist/module.js the way
  * Grafana does — an AMD module whose dependencies (React, @grafana/*, …) the host provides — and
  * renders the app's root page under /a/<id>/ or its configuration page under /plugins/<id>, with a
- * BackendSrv over window.fetch and the PanelRenderer Grafana registers at boot. The harness server
- * answers /api/plugins/<id>/settings and the plugin proxy.
+ * BackendSrv over window.fetch, the PanelRenderer Grafana registers at boot and a DataSourceSrv of
+ * the harness's data sources. The harness server answers /api/plugins/<id>/settings, the plugin
+ * proxy and /api/ds/query.
  */
 import './boot-data';
 import * as emotionCss from '@emotion/css';
 import * as grafanaData from '@grafana/data';
 import type { AppPlugin, AppPluginMeta, KeyValue } from '@grafana/data';
 import * as grafanaRuntime from '@grafana/runtime';
-import { config, setBackendSrv, type BackendSrv, type BackendSrvRequest, type FetchResponse } from '@grafana/runtime';
+import { config, setBackendSrv, setDataSourceSrv, type BackendSrv, type BackendSrvRequest, type FetchResponse } from '@grafana/runtime';
 import { setPanelRenderer } from '@grafana/runtime/internal';
 import * as grafanaUi from '@grafana/ui';
 import { GlobalStyles, ThemeContext } from '@grafana/ui';
@@ -22,6 +23,7 @@ import * as reactRouter from 'react-router';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import * as rxjs from 'rxjs';
 import { HarnessPanelRenderer } from './panel-renderer';
+import { loadDataSourceSrv } from './datasource-srv';
 
 const PLUGIN_ID = 'patronituner-app';
 const MODULE_URL = `/public/plugins/${PLUGIN_ID}/module.js`;
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
   setBackendSrv(backendSrv);
   // What Grafana's boot does before any plugin renders (see panel-renderer.tsx).
   setPanelRenderer(HarnessPanelRenderer);
+  setDataSourceSrv(await loadDataSourceSrv());
   const [{ plugin }, settings] = await Promise.all([
     loadPluginModule(),
     window.fetch(`/api/plugins/${PLUGIN_ID}/settings`).then((r) => r.json() as Promise<AppPluginMeta<KeyValue>>),

@@ -8,7 +8,7 @@ export type AgentUrlKey = `agentUrl${number}`;
 
 export type AppSettings = {
   [key: AgentUrlKey]: string | undefined;
-  /** A Prometheus data source for the per-member panels (set by provisioning; not used by the pages yet). */
+  /** The uid of the Prometheus data source the cluster page draws the per-member panels from. */
   prometheusDatasourceUid?: string;
 };
 
@@ -44,6 +44,17 @@ export function withAgentUrls(jsonData: AppSettings | undefined, urls: readonly 
   const kept = Object.fromEntries(Object.entries(jsonData ?? {}).filter(([key]) => !SLOT_KEY.test(key)));
   const slots = Object.fromEntries(urls.map((url, slot) => [slotKey(slot), url]));
   return { ...kept, ...slots };
+}
+
+/** The Prometheus data source chosen on the configuration page, or null when none is. */
+export function prometheusDatasourceUid(jsonData: AppSettings | undefined): string | null {
+  return jsonData?.prometheusDatasourceUid?.trim() || null;
+}
+
+/** The jsonData to save with this Prometheus data source, or without any (its panels off). */
+export function withPrometheusDatasource(jsonData: AppSettings, uid: string | null): AppSettings {
+  const { prometheusDatasourceUid: _previous, ...rest } = jsonData;
+  return uid === null ? rest : { ...rest, prometheusDatasourceUid: uid };
 }
 
 /** What is wrong with a URL typed on the configuration page, or null. */

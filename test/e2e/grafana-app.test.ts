@@ -18,6 +18,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { agentEnvFor, startAgent, type AgentProcess } from '../lab/agent-process.js';
 import { Lab } from '../lab/lab.js';
 import { patroniFlavourFromEnv } from '../lab/patroni-flavour.js';
+import { freePort } from '../lab/ports.js';
+import { startPrometheus, type PrometheusProcess } from '../lab/prometheus.js';
 import { REPO } from '../lab/queries.js';
 import { waitFor } from '../lab/wait.js';
 import { prepareWorkload } from '../workload/prepare.js';
@@ -39,11 +41,15 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(REPO, 'docs', 'screenshots');
 const CONFIG_PAGE = '/plugins/patronituner-app';
 const FLEET_PAGE = '/a/patronituner-app/';
+/** The cluster page's panels (the members dashboard's), each expected with a series per member. */
+const MEMBER_PANELS = ['CPU busy', 'Memory available', 'Disk busy', 'Transactions per second', 'Connections by state'];
+const PROMETHEUS_DATASOURCE = { uid: 'lab-prometheus', name: 'Lab Prometheus', scrapeInterval: '1s' };
 
 let lab: Lab;
 let leader: string;
 const agents: Array<{ node: string; agent: AgentProcess }> = [];
 let harness: HarnessServer;
+let prometheus: PrometheusProcess;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
@@ -65,7 +71,14 @@ before(async () => {
     durationMs: 30 * 60_000,
     signal: workloadStop.signal,
   });
-  harness = await startHarnessServer();
+  prometheus = await startPrometheus({
+    port: await freePort(),
+    scope: lab.state.scope,
+    agents: agents.map(({ node, agent }) => ({ address: new URL(agent.url).host, member: node })),
+    patroni: lab.state.nodes.map((n) => ({ address: new URL(lab.restUrl(n.name)).host, member: n.name })),
+    interval: PROMETHEUS_DATASOURCE.scrapeInterval,
+  });
+  harness = await startHarnessServer({ prometheus: { ...PROMETHEUS_DATASOURCE, url: prometheus.url } });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -76,6 +89,7 @@ after(async () => {
   await workload?.catch(() => undefined);
   await browser?.close();
   await harness?.close();
+  await prometheus?.stop();
   for (const { agent } of agents) await agent.stop();
   await lab?.stop();
 });
@@ -142,10 +156,16 @@ test('configuration: three agent URLs and the token saved, each URL tested', asy
     await page.getByTestId(`data-testid agent-url-${index}`).fill(agent.url);
   }
   await page.getByTestId('data-testid api-token').fill(TOKEN);
+  // The Prometheus data source for the cluster page's panels, from the data sources Grafana lists.
+  await page.getByTestId('data-testid prometheus-datasource').getByRole('combobox').click();
+  await page.getByText(`${PROMETHEUS_DATASOURCE.name} (default)`, { exact: true }).click();
   await page.getByTestId('data-testid save-settings').click();
   // Saving reloads the page, which shows the saved URLs and the token as configured.
   await waitFor(() => harness.settings().apiToken === TOKEN, { what: 'the settings to be saved' });
-  assert.deepEqual(harness.settings().jsonData, Object.fromEntries(agents.map(({ agent }, i) => [`agentUrl${i}`, agent.url])));
+  assert.deepEqual(harness.settings().jsonData, {
+    ...Object.fromEntries(agents.map(({ agent }, i) => [`agentUrl${i}`, agent.url])),
+    prometheusDatasourceUid: PROMETHEUS_DATASOURCE.uid,
+  });
   await waitFor(async () => (await page.getByTestId('data-testid agent-url-2').inputValue()) === agents[2]!.agent.url, {
     what: 'the reloaded page to show the saved URLs',
   });
@@ -197,6 +217,18 @@ test('cluster: every member with its role, the leader marked, and the agent answ
     const row = (await page.getByRole('row').filter({ has: page.getByTestId(`data-testid member-${node}`) }).textContent()) ?? '';
     assert.match(row, node === leader ? /Leader.*primary/ : /replica/, row);
     assert.match(row, new RegExp(`agent ${index + 1} \\(${agents[index]!.agent.url}\\)`), row);
+  }
+  // Each host and PostgreSQL panel has series for every member, from the lab's Prometheus through /api/ds/query.
+  for (const title of MEMBER_PANELS) {
+    await waitFor(
+      async () => {
+        const series = (await page.getByTestId(`data-testid member-metrics ${title}`).getAttribute('data-series', { timeout: 30_000 })) ?? '';
+        const missing = agents.filter(({ node }) => !series.split(',').some((name) => name.split(' ')[0] === node));
+        if (missing.length > 0) throw new Error(`${title}: series "${series}", none for ${missing.map((m) => m.node).join(', ')}`);
+        return true;
+      },
+      { what: `the ${title} panel to show a series per member`, timeoutMs: 60_000, intervalMs: 1000 },
+    );
   }
   await page.screenshot({ path: join(SCREENSHOTS, 'cluster.png'), fullPage: true });
 });
@@ -388,6 +420,7 @@ test("the leader's host gone: the cluster is still read through a replica's agen
   );
   // Patroni elects a new leader among the replicas; the card follows through the same agents.
   await waitForText(`data-testid cluster-card-${lab.state.scope}`, new RegExp(`Leader (?!${leader}\\b)\\w+`), 120_000);
+  await waitForText(`data-testid cluster-card-${lab.state.scope}`, new RegExp(`3 members, [0-2] up.* of 3 members up: ${leader} gone`), 90_000);
   await page.screenshot({ path: join(SCREENSHOTS, 'fleet-leader-gone.png'), fullPage: true });
   // Acknowledged from the card, through an agent that still answers, in the signed-in user's name.
   const banner = page.getByTestId(`data-testid halt-${sessionId}`);

@@ -3,13 +3,16 @@
  * with esbuild), the BUILT plugin under /public/plugins/<id>/, the app's settings as Grafana's
  * /api/plugins/<id>/settings does (the token kept server-side, only "configured" shown), and the plugin
  * proxy: /api/plugin-proxy/<id>/agents/<n>[/*] is forwarded to jsonData.agentUrl<n> with the token as a
- * bearer header — what plugin.json's routes make Grafana do.
+ * bearer header — what plugin.json's routes make Grafana do. With a Prometheus, it also lists it as a
+ * data source (/api/frontend/settings, which Grafana's DataSourceSrv is built from) and answers
+ * /api/ds/query for it as Grafana's Prometheus data source does (prometheus-query.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { build } from 'esbuild';
 import { REPO } from '../lab/queries.js';
+import { queryPrometheusDataSource, type DataSourceQueryRequest, type PrometheusDataSource } from './prometheus-query.js';
 
 const PLUGIN_ID = 'patronituner-app';
 const PLUGIN_DIR = join(REPO, 'plugin');
@@ -59,8 +62,14 @@ export async function bundleHarness(): Promise<{ js: string; css: string }> {
   return { js: output('.js'), css: output('.css') };
 }
 
-export async function startHarnessServer(): Promise<HarnessServer> {
+export interface HarnessOptions {
+  /** A Prometheus the harness offers as Grafana's data source (the only one). */
+  prometheus?: PrometheusDataSource;
+}
+
+export async function startHarnessServer(options: HarnessOptions = {}): Promise<HarnessServer> {
   const harness = await bundleHarness();
+  const dataSources = options.prometheus ? [options.prometheus] : [];
   let jsonData: Record<string, unknown> = {};
   let apiToken: string | null = null;
 
@@ -96,6 +105,11 @@ export async function startHarnessServer(): Promise<HarnessServer> {
       });
     }
     if (url.pathname.startsWith(PROXY_PREFIX)) return proxy(request, response, url);
+    if (url.pathname === '/api/frontend/settings') return send(response, 200, frontendSettings(dataSources));
+    if (url.pathname === '/api/ds/query' && request.method === 'POST') {
+      const { status, body } = await queryPrometheusDataSource(dataSources, JSON.parse(await readBody(request)) as DataSourceQueryRequest);
+      return send(response, status, body);
+    }
     if (url.pathname.startsWith('/api/')) return send(response, 404, { message: 'Not found' });
     return send(response, 200, PAGE, 'text/html');
   }
@@ -136,6 +150,33 @@ export async function startHarnessServer(): Promise<HarnessServer> {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
+  };
+}
+
+/**
+ * The part of Grafana's /api/frontend/settings a DataSourceSrv is built from: the data sources by
+ * name, as DataSourceInstanceSettings, and the default one's name.
+ */
+function frontendSettings(dataSources: PrometheusDataSource[]) {
+  return {
+    defaultDatasource: dataSources[0]?.name ?? '',
+    datasources: Object.fromEntries(
+      dataSources.map((ds, index) => [
+        ds.name,
+        {
+          id: index + 1,
+          uid: ds.uid,
+          name: ds.name,
+          type: 'prometheus',
+          access: 'proxy',
+          url: `/api/datasources/proxy/uid/${ds.uid}`,
+          isDefault: index === 0,
+          readOnly: true,
+          jsonData: { httpMethod: 'POST', prometheusType: 'Prometheus', timeInterval: ds.scrapeInterval },
+          meta: { id: 'prometheus', name: 'Prometheus', type: 'datasource', metrics: true, backend: true, info: { logos: { small: '', large: '' } } },
+        },
+      ]),
+    ),
   };
 }
 

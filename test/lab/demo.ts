@@ -136,30 +136,49 @@ async function killCommand(): Promise<string> {
   return `kill -9 ${pids.join(' ')}   # ${leader}'s Patroni and postmaster`;
 }
 
+/** The data source the demo's Grafana gets for its Prometheus: provisioning's uid, so the dashboards and app find it. */
+const PROMETHEUS_DATASOURCE_UID = 'patroni-tuner-prometheus';
+
 /**
  * Configures and enables the app in a Grafana the user runs (Grafana's HTTP API; credentials in the
- * URL, e.g. http://admin:admin@localhost:3000). The agents' URLs must be reachable from that Grafana.
+ * URL, e.g. http://admin:admin@localhost:3000): the demo's Prometheus as a data source (kept if one
+ * with its uid exists) chosen for the app's per-member panels, and the agents with the token. The
+ * agents' and Prometheus' URLs must be reachable from that Grafana.
  */
 async function provisionGrafana(url: string): Promise<void> {
-  const target = new URL('/api/plugins/patronituner-app/settings', url);
+  const datasource = await grafanaPost(url, '/api/datasources', {
+    name: 'Patroni Tuner Prometheus',
+    uid: PROMETHEUS_DATASOURCE_UID,
+    type: 'prometheus',
+    access: 'proxy',
+    url: prometheus!.url,
+    jsonData: { httpMethod: 'POST', prometheusType: 'Prometheus', timeInterval: '5s' },
+  });
+  if (datasource.status === 409) console.log(`demo: Grafana already has a data source named or with uid ${PROMETHEUS_DATASOURCE_UID}; kept`);
+  else if (!datasource.ok) throw new Error(`Grafana: POST /api/datasources answered ${datasource.status}: ${datasource.text}`);
+  const settings = await grafanaPost(url, '/api/plugins/patronituner-app/settings', {
+    enabled: true,
+    pinned: true,
+    // One key per route slot of the app's plugin.json (agentUrl0 … agentUrl19).
+    jsonData: {
+      ...Object.fromEntries(agents.map(({ agent }, slot) => [`agentUrl${slot}`, agent.url])),
+      prometheusDatasourceUid: PROMETHEUS_DATASOURCE_UID,
+    },
+    secureJsonData: { apiToken: token },
+  });
+  if (!settings.ok) throw new Error(`Grafana: POST /api/plugins/patronituner-app/settings answered ${settings.status}: ${settings.text}`);
+  console.log(`demo: the Patroni Tuner app is enabled in ${new URL(url).origin} with the three agents, the token and Prometheus`);
+}
+
+/** POST to Grafana's HTTP API, with the URL's credentials as basic auth. */
+async function grafanaPost(url: string, path: string, body: unknown): Promise<{ ok: boolean; status: number; text: string }> {
+  const target = new URL(path, url);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (target.username) {
     headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
     target.username = '';
     target.password = '';
   }
-  const response = await fetch(target, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      enabled: true,
-      pinned: true,
-      // One key per route slot of the app's plugin.json (agentUrl0 … agentUrl19).
-      jsonData: Object.fromEntries(agents.map(({ agent }, slot) => [`agentUrl${slot}`, agent.url])),
-      secureJsonData: { apiToken: token },
-    }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!response.ok) throw new Error(`Grafana ${target.origin}: POST ${target.pathname} answered ${response.status}: ${await response.text()}`);
-  console.log(`demo: the Patroni Tuner app is enabled in ${target.origin} with the three agents and the token`);
+  const response = await fetch(target, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  return { ok: response.ok, status: response.status, text: await response.text() };
 }

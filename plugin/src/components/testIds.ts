@@ -4,6 +4,7 @@ export const testIds = {
     agentUrl: (row: number) => `data-testid agent-url-${row}`,
     testResult: (row: number) => `data-testid agent-test-result-${row}`,
     apiToken: 'data-testid api-token',
+    prometheus: 'data-testid prometheus-datasource',
     save: 'data-testid save-settings',
   },
   fleet: {
@@ -29,5 +30,7 @@ export const testIds = {
   },
   cluster: {
     member: (name: string) => `data-testid member-${name}`,
+    metricsPanel: (title: string) => `data-testid member-metrics ${title}`,
+    metricsOff: 'data-testid member-metrics-off',
   },
 };

@@ -1,6 +1,7 @@
 /**
  * One cluster: every member with its role, state, timeline, lag and pending restart, the leader marked,
- * which agent answers for it, and the recent topology events, read through an agent that answers.
+ * which agent answers for it, and the recent topology events, read through an agent that answers; and
+ * each member's host and PostgreSQL from Prometheus.
  */
 import React, { useMemo } from 'react';
 import { useParams } from 'react-router-dom';
@@ -15,7 +16,6 @@ import {
   LoadingPlaceholder,
   Stack,
   Text,
-  TextLink,
   type Column,
 } from '@grafana/ui';
 import { discoverFleet, type AnsweringAgent, type FleetCluster } from '../api/fleet';
@@ -26,8 +26,7 @@ import { PLUGIN_BASE_URL, REFRESH_INTERVAL_MS, sessionsPath } from '../constants
 import { describeEvent, formatBytes, formatTime } from '../format';
 import { usePolling } from '../hooks/usePolling';
 import { ClusterPendingChange } from '../components/approval/ClusterPendingChange';
-
-const MEMBERS_DASHBOARD = '/d/patroni-tuner-members';
+import { MemberMetricsPanels } from '../components/MemberMetricsPanels';
 
 export default function ClusterPage() {
   const scope = useParams<{ scope: string }>().scope ?? '';
@@ -85,13 +84,7 @@ function ClusterDetail({ cluster }: { cluster: FleetCluster }) {
         </LinkButton>
       </Stack>
       <InteractiveTable<MemberRow> columns={COLUMNS} data={rows} getRowId={(row) => row.member.name} />
-      <Alert severity="info" title="Host and PostgreSQL metrics per member">
-        CPU, memory, disk, TPS and connections per member are in the{' '}
-        <TextLink href={`${MEMBERS_DASHBOARD}?var-scope=${encodeURIComponent(cluster.scope)}`} inline>
-          Host and PostgreSQL per member
-        </TextLink>{' '}
-        dashboard (Prometheus).
-      </Alert>
+      <MemberMetricsPanels scope={cluster.scope} />
       <RecentEvents events={view.recentEvents} />
     </Stack>
   );

@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import { testIds } from '../components/testIds';
 import { agentError, badGateway, installFakeBackend, ok, proxied, type FakeBackend } from '../test/backend-srv';
-import { clusterView, listedSession, sessionDetail } from '../test/fixtures';
+import { clusterView, listedSession, member, sessionDetail } from '../test/fixtures';
 import { renderApp } from '../test/render-app';
 
 const SETTINGS = { agentUrl0: 'http://db1:8080', agentUrl1: 'http://db2:8080', agentUrl2: 'http://other1:8080' };
@@ -92,4 +92,52 @@ test('a loading state while the agents are asked', async () => {
   renderApp('/', SETTINGS);
   expect(screen.getByText('Asking the agents…')).toBeInTheDocument();
   await screen.findByTestId(testIds.fleet.card('main'));
+});
+
+test('a member Patroni dropped from the cluster (its host gone) is counted as gone, not left out', async () => {
+  // pg1's host is gone: its agent does not answer, and once its key expired Patroni no longer lists it.
+  backend.answer('GET', proxied(0, '/api/v1/cluster'), badGateway);
+  const survivors = [
+    member('pg2', { role: 'primary', state: 'running', isLeader: true, lagBytes: null }),
+    member('pg3', { state: 'stopped', health: 'stopped' }),
+  ];
+  backend.answer(
+    'GET',
+    proxied(1, '/api/v1/cluster'),
+    ok(
+      clusterView('main', 'pg2', {
+        leader: 'pg2',
+        members: survivors,
+        recentEvents: [
+          { at: '2026-12-05T07:59:00.000Z', type: 'leader_changed', from: 'pg1', to: 'pg2' },
+          { at: '2026-12-05T07:59:30.000Z', type: 'member_down', member: 'pg1', health: null, wasLeader: true },
+        ],
+      })
+    )
+  );
+  backend.answer('GET', proxied(1, '/api/v1/sessions'), ok({ sessions: [] }));
+  renderApp('/', SETTINGS);
+  const card = await screen.findByTestId(testIds.fleet.card('main'));
+  expect(card).toHaveTextContent('3 members, 1 up');
+  expect(card).toHaveTextContent('1 of 3 members up: pg1 gone, pg3 stopped');
+  expect(card).not.toHaveTextContent('All members up');
+});
+
+test('a member that left and came back is counted once, and up', async () => {
+  backend.answer(
+    'GET',
+    proxied(0, '/api/v1/cluster'),
+    ok(
+      clusterView('main', 'pg1', {
+        recentEvents: [
+          { at: '2026-12-05T07:50:00.000Z', type: 'member_down', member: 'pg3', health: null, wasLeader: false },
+          { at: '2026-12-05T07:55:00.000Z', type: 'member_up', member: 'pg3', previousHealth: null },
+        ],
+      })
+    )
+  );
+  renderApp('/', SETTINGS);
+  const card = await screen.findByTestId(testIds.fleet.card('main'));
+  expect(card).toHaveTextContent('3 members, 3 up');
+  expect(card).toHaveTextContent('All members up');
 });

@@ -7,6 +7,7 @@ import { Alert, Badge, Card, LinkButton, LoadingPlaceholder, Stack, Text, TextLi
 import type { ActiveSession, ClusterActivity } from '../api/activity';
 import { describeAgentError } from '../api/agent-api';
 import { loadFleetOverview, type ClusterOverview } from '../api/fleet-overview';
+import { countMembers, describeMemberHealth } from '../api/member-count';
 import { FailedAgents, LoadError, NoAgentsConfigured } from '../components/AgentNotices';
 import { HaltBanner } from '../components/HaltBanner';
 import { PendingChangeBanner } from '../components/approval/PendingChangeBanner';
@@ -51,11 +52,9 @@ export default function FleetPage() {
 function ClusterCard({ cluster, reload }: { cluster: ClusterOverview; reload: () => void }) {
   const styles = useStyles2(getStyles);
   const view = cluster.answering.cluster;
-  const up = view.members.filter((member) => member.health === 'up').length;
-  const down = view.members.length - up;
-  const health =
-    view.leader === null ? 'No leader' : down > 0 ? `${down} member${down === 1 ? '' : 's'} down` : 'All members up';
-  const healthy = health === 'All members up';
+  const members = countMembers(cluster);
+  const healthy = view.leader !== null && members.up === members.total;
+  const health = view.leader === null ? 'No leader' : describeMemberHealth(members);
   return (
     <Card data-testid={testIds.fleet.card(cluster.scope)}>
       <Card.Heading>
@@ -66,7 +65,7 @@ function ClusterCard({ cluster, reload }: { cluster: ClusterOverview; reload: ()
       <Card.Meta>
         {[
           view.leader === null ? 'No leader' : `Leader ${view.leader}`,
-          `${view.members.length} members, ${up} up`,
+          `${members.total} members, ${members.up} up`,
           `Timeline ${view.timeline ?? 'unknown'}`,
           `Read through agent ${cluster.answering.slot + 1} (${view.self ?? 'member unknown'})`,
         ]}

@@ -199,3 +199,27 @@ export function knobsView(): KnobsView {
     ],
   };
 }
+
+/**
+ * One series as Grafana's Prometheus data source answers `/api/ds/query`: a data-plane frame (time and
+ * value fields, the series' labels on the value field, the legend as displayNameFromDS).
+ */
+export function promSeriesFrame(labels: Record<string, string>, legend: string, points: Array<[number, number]>) {
+  return {
+    schema: {
+      name: legend,
+      meta: { type: 'timeseries-multi', typeVersion: [0, 1], custom: { resultType: 'matrix' } },
+      fields: [
+        { name: 'Time', type: 'time', typeInfo: { frame: 'time.Time' }, config: { interval: 5000 } },
+        {
+          name: 'Value',
+          type: 'number',
+          typeInfo: { frame: 'float64' },
+          labels,
+          config: { displayNameFromDS: legend },
+        },
+      ],
+    },
+    data: { values: [points.map(([time]) => time), points.map(([, value]) => value)] },
+  };
+}

@@ -1,8 +1,9 @@
 import React, { useMemo } from 'react';
 import { Route, Routes } from 'react-router-dom';
 import type { AppRootProps } from '@grafana/data';
-import { configuredAgents, type AppSettings } from '../../settings';
+import { configuredAgents, prometheusDatasourceUid, type AppSettings } from '../../settings';
 import { AgentsContext } from './AgentsContext';
+import { PrometheusContext } from './PrometheusContext';
 
 const FleetPage = React.lazy(() => import('../../pages/FleetPage'));
 const ClusterPage = React.lazy(() => import('../../pages/ClusterPage'));
@@ -13,12 +14,14 @@ function App({ meta }: AppRootProps<AppSettings>) {
   const agents = useMemo(() => configuredAgents(meta.jsonData), [meta.jsonData]);
   return (
     <AgentsContext.Provider value={agents}>
-      <Routes>
-        <Route path="clusters/:scope" element={<ClusterPage />} />
-        <Route path="clusters/:scope/sessions" element={<SessionsPage />} />
-        <Route path="clusters/:scope/sessions/:id" element={<SessionPage />} />
-        <Route path="*" element={<FleetPage />} />
-      </Routes>
+      <PrometheusContext.Provider value={prometheusDatasourceUid(meta.jsonData)}>
+        <Routes>
+          <Route path="clusters/:scope" element={<ClusterPage />} />
+          <Route path="clusters/:scope/sessions" element={<SessionsPage />} />
+          <Route path="clusters/:scope/sessions/:id" element={<SessionPage />} />
+          <Route path="*" element={<FleetPage />} />
+        </Routes>
+      </PrometheusContext.Provider>
     </AgentsContext.Provider>
   );
 }

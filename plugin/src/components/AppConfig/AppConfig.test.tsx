@@ -1,9 +1,10 @@
 import React from 'react';
-import { render, screen, waitFor } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { PluginType, type AppPluginMeta, type PluginConfigPageProps } from '@grafana/data';
 import type { AppSettings } from '../../settings';
 import { agentError, badGateway, installFakeBackend, ok, proxied, type FakeBackend } from '../../test/backend-srv';
+import { installFakeDataSources } from '../../test/datasource-srv';
 import { clusterView } from '../../test/fixtures';
 import { testIds } from '../testIds';
 import { reloadPage } from '../../utils/reload-page';
@@ -37,6 +38,11 @@ let backend: FakeBackend;
 beforeEach(() => {
   jest.mocked(reloadPage).mockClear();
   backend = installFakeBackend();
+  installFakeDataSources([
+    { uid: 'prom', name: 'Prometheus', type: 'prometheus' },
+    { uid: 'lab-prom', name: 'Lab Prometheus', type: 'prometheus' },
+    { uid: 'loki', name: 'Loki', type: 'loki' },
+  ]);
   backend.answer('POST', SETTINGS_URL, ok({ message: 'Plugin settings updated' }));
 });
 
@@ -133,4 +139,26 @@ test('a failed save is shown in place', async () => {
   expect(await screen.findByText('The settings were not saved')).toBeInTheDocument();
   expect(screen.getByText(/403 Permission denied/)).toBeInTheDocument();
   expect(reloadPage).not.toHaveBeenCalled();
+});
+
+test('the Prometheus data source is chosen among the Prometheus ones and saved by uid', async () => {
+  render(<AppConfig {...props({ agentUrl0: 'http://db1:8080', prometheusDatasourceUid: 'prom' }, true)} />);
+  const picker = screen.getByTestId(testIds.appConfig.prometheus);
+  expect(picker).toHaveTextContent('Prometheus');
+  await userEvent.click(within(picker).getByRole('combobox'));
+  expect(screen.queryByText('Loki')).toBeNull();
+  await userEvent.click(await screen.findByText('Lab Prometheus'));
+  await userEvent.click(screen.getByTestId(testIds.appConfig.save));
+  await waitFor(() => expect(posted()).toHaveLength(1));
+  expect(posted()[0]).toMatchObject({ jsonData: { agentUrl0: 'http://db1:8080', prometheusDatasourceUid: 'lab-prom' } });
+});
+
+test('a cleared Prometheus data source is removed from the settings: the panels are off', async () => {
+  render(<AppConfig {...props({ agentUrl0: 'http://db1:8080', prometheusDatasourceUid: 'prom' }, true)} />);
+  await userEvent.click(screen.getByRole('button', { name: 'Remove the Prometheus data source' }));
+  expect(screen.getByTestId(testIds.appConfig.prometheus)).toHaveTextContent('Choose a Prometheus data source');
+  await userEvent.click(screen.getByTestId(testIds.appConfig.save));
+  await waitFor(() => expect(posted()).toHaveLength(1));
+  expect(posted()[0]).toMatchObject({ jsonData: { agentUrl0: 'http://db1:8080' } });
+  expect(posted()[0]).not.toHaveProperty('jsonData.prometheusDatasourceUid');
 });

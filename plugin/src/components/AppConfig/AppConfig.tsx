@@ -6,12 +6,19 @@
 import React, { FormEvent, useState } from 'react';
 import { lastValueFrom } from 'rxjs';
 import type { AppPluginMeta, PluginConfigPageProps, PluginMeta } from '@grafana/data';
-import { getBackendSrv, isFetchError } from '@grafana/runtime';
+import { DataSourcePicker, getBackendSrv, isFetchError } from '@grafana/runtime';
 import { Alert, Button, Field, FieldSet, Icon, Input, SecretInput, Stack, Text } from '@grafana/ui';
 import { describeAgentError } from '../../api/agent-api';
 import { testConnection, type ConnectionResult } from '../../api/connection-test';
 import { AGENT_SLOTS } from '../../constants';
-import { agentUrlProblem, configuredAgents, withAgentUrls, type AppSettings } from '../../settings';
+import {
+  agentUrlProblem,
+  configuredAgents,
+  prometheusDatasourceUid,
+  withAgentUrls,
+  withPrometheusDatasource,
+  type AppSettings,
+} from '../../settings';
 import { reloadPage } from '../../utils/reload-page';
 import { testIds } from '../testIds';
 
@@ -36,6 +43,7 @@ export default function AppConfig({ plugin }: AppConfigProps) {
   });
   const [token, setToken] = useState('');
   const [tokenConfigured, setTokenConfigured] = useState(Boolean(secureJsonFields?.apiToken));
+  const [prometheusUid, setPrometheusUid] = useState(() => prometheusDatasourceUid(jsonData));
   const [tests, setTests] = useState<Record<number, TestState>>({});
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string | null>(null);
@@ -67,7 +75,7 @@ export default function AppConfig({ plugin }: AppConfigProps) {
       await saveSettings(plugin.meta.id, {
         enabled,
         pinned,
-        jsonData: withAgentUrls(jsonData, urls),
+        jsonData: withPrometheusDatasource(withAgentUrls(jsonData, urls), prometheusUid),
         // Only a typed or reset token is sent: any value sent, even empty, replaces the stored secret.
         secureJsonData: tokenConfigured ? undefined : { apiToken: token },
       });
@@ -167,6 +175,34 @@ export default function AppConfig({ plugin }: AppConfigProps) {
               setTokenConfigured(false);
             }}
           />
+        </Field>
+      </FieldSet>
+
+      <FieldSet label="Prometheus">
+        <Field
+          label="Prometheus data source"
+          description="The data source that scrapes the agents (their /metrics): the cluster page draws each member's CPU, memory, disk, TPS and connections from it. Without one those panels are off."
+        >
+          <Stack direction="row" gap={1}>
+            <div data-testid={testIds.appConfig.prometheus}>
+              <DataSourcePicker
+                type="prometheus"
+                current={prometheusUid}
+                noDefault
+                width={60}
+                placeholder="Choose a Prometheus data source"
+                onChange={(settings) => setPrometheusUid(settings.uid)}
+              />
+            </div>
+            <Button
+              type="button"
+              variant="secondary"
+              icon="trash-alt"
+              aria-label="Remove the Prometheus data source"
+              disabled={prometheusUid === null}
+              onClick={() => setPrometheusUid(null)}
+            />
+          </Stack>
         </Field>
       </FieldSet>
 
