@@ -1,12 +1,17 @@
 /**
- * `npm run bench:tuning [-- --oracle]`: on a lab under the reference workload, measures
+ * `npm run bench:tuning`: on a lab, for each of three workloads of different character (mixed,
+ * analytic, write-heavy; test/workload/profiles.ts), measures
  *   (a) the default configuration,
  *   (b) PGTune's recommendation (reload-only part, for this host),
- *   (c) the best configuration of a full tuning session run by the agent,
- *   (d) with --oracle, the best of a long random search of the same space, measured the same way,
- * then measures them interleaved, round after round, and prints a table of mean statement runtime,
- * transactions/s and p95 latency with ratios to (a). Every configuration is applied through
- * Patroni's PATCH /config and verified on every member before it is measured.
+ *   (c) the configuration a full tuning session run by the agent ends with,
+ *   (d) the best of `--oracle-size` random configurations of the same space (short windows scored by
+ *       the workload's client; the best `--oracle-finalists` re-measured over a full window),
+ * then measures (a)–(d) interleaved, round after round, with the workload's own client: transactions/s,
+ * mean and p95 transaction latency, each a median with its min–max over the rounds, and the issue's
+ * targets judged per workload (test/bench/tuning-report.ts). It also prints what the workload does
+ * under (a) (WAL volume, shared_buffers hit share, temp files, checkpoints) so its character shows.
+ * Every configuration is applied through Patroni's PATCH /config and verified on every member before
+ * it is measured. Each workload's table is printed as soon as it is measured.
  */
 import { parseArgs } from 'node:util';
 import type { KnobsView, SessionDetail, SessionRecord } from '@patroni-tuner/backend/contract';
@@ -27,40 +32,46 @@ import {
 import { agentEnvFor, getJson, startAgent, type AgentProcess } from '../lab/agent-process.js';
 import { Lab } from '../lab/lab.js';
 import { patroniFlavourFromEnv } from '../lab/patroni-flavour.js';
-import { delay, waitFor } from '../lab/wait.js';
-import { prepareWorkload, runWorkload, statementsSnapshot, statementsWindow, withDatabase } from '../workload/index.js';
+import { waitFor } from '../lab/wait.js';
+import { prepareWorkload, runWorkload, withDatabase, type WorkloadResults } from '../workload/index.js';
+import { parseWorkloadProfiles, WORKLOAD_PROFILE_NAMES, type WorkloadProfile } from '../workload/profiles.js';
 import { DEFAULT_WORKLOAD_DATABASE } from '../workload/schema.js';
 import { machineFacts } from './machine.js';
-import { median } from './stats.js';
+import { spreadOf, beyondNoise, workloadTargets, type ClientMeasurement, type Spread, type TargetVerdict } from './tuning-report.js';
 
 const { values: args } = parseArgs({
   options: {
+    workloads: { type: 'string', default: WORKLOAD_PROFILE_NAMES.join(',') },
     scale: { type: 'string', default: '10' },
-    clients: { type: 'string', default: '4' },
-    iterations: { type: 'string', default: '30' },
-    window: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '5' },
-    measure: { type: 'string', default: '30' },
+    iterations: { type: 'string', default: '20' },
+    window: { type: 'string', default: '12' },
+    warmup: { type: 'string', default: '3' },
+    measure: { type: 'string', default: '15' },
     rounds: { type: 'string', default: '3' },
-    oracle: { type: 'boolean', default: false },
     'oracle-size': { type: 'string', default: '100' },
+    'oracle-window': { type: 'string', default: '4' },
+    'oracle-warmup': { type: 'string', default: '1' },
+    'oracle-finalists': { type: 'string', default: '5' },
     seed: { type: 'string', default: '1' },
   },
 });
-const int = (name: keyof typeof args): number => {
+const int = (name: keyof typeof args, min = 0): number => {
   const value = Number(args[name]);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got ${String(args[name])}`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer >= ${min}, got ${String(args[name])}`);
   return value;
 };
 const options = {
-  scale: int('scale'),
-  clients: int('clients'),
-  iterations: int('iterations'),
-  windowSeconds: int('window'),
+  profiles: parseWorkloadProfiles(String(args.workloads)),
+  scale: int('scale', 1),
+  iterations: int('iterations', 1),
+  windowSeconds: int('window', 1),
   warmupSeconds: int('warmup'),
-  measureSeconds: int('measure'),
-  rounds: int('rounds'),
-  oracleSize: args.oracle ? int('oracle-size') : 0,
+  measureSeconds: int('measure', 1),
+  rounds: int('rounds', 1),
+  oracleSize: int('oracle-size'),
+  oracleWindowSeconds: int('oracle-window', 1),
+  oracleWarmupSeconds: int('oracle-warmup'),
+  oracleFinalists: int('oracle-finalists', 1),
   seed: int('seed'),
 };
 const TOKEN = 'bench-token';
@@ -72,10 +83,31 @@ interface Candidate {
   config: Configuration;
 }
 
+/** What the workload did to the server over a measured window: its character. */
+interface ServerActivity {
+  walBytes: number;
+  blocksHit: number;
+  blocksRead: number;
+  tempBytes: number;
+  checkpoints: number;
+  seconds: number;
+}
+
 interface Measured {
-  meanStatementMs: number;
-  tps: number;
-  p95Ms: number;
+  client: ClientMeasurement;
+  server: ServerActivity;
+}
+
+interface SessionSummary {
+  detail: SessionDetail;
+  config: Configuration;
+  firstWithin10: number | null;
+  objective: string;
+}
+
+interface RandomSearchSummary {
+  config: Configuration;
+  finalistTps: number;
 }
 
 let lab: Lab | null = null;
@@ -95,6 +127,13 @@ process.on('SIGINT', () => {
   void cleanup().then(() => process.exit(130));
 });
 
+interface Bench {
+  leader: string;
+  catalogue: KnobCatalogue;
+  defaults: Configuration;
+  workloadUrl: string;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   progress(`starting a lab (${patroniFlavourFromEnv()})`);
@@ -109,44 +148,58 @@ async function main(): Promise<void> {
 
   // PGTune's advice for the host as the agent sees it, storage class included.
   const { body: knobs } = await getJson<Pick<KnobsView, 'host'>>(`${agent.url}/api/v1/knobs`);
-  progress(`storage class ${knobs.host.storage} (${knobs.host.storageInference.source}: ${knobs.host.storageInference.reason})`);
+  const storage = `${knobs.host.storage} (${knobs.host.storageInference.source}: ${knobs.host.storageInference.reason})`;
+  progress(`storage class ${storage}`);
   const catalogue = buildKnobCatalogue(await lab.settings(leader), knobs.host);
-  const defaults = currentConfiguration(catalogue);
+  const bench: Bench = { leader, catalogue, defaults: currentConfiguration(catalogue), workloadUrl };
   const pgtune = pgtuneRecommendation(catalogue).parameters as Configuration;
-  const candidates: Candidate[] = [
-    { label: '(a) default', config: {} },
-    { label: '(b) PGTune (reload-only part)', config: pgtune },
-  ];
+  const sharedBuffers = (await lab.sql(leader, "SELECT current_setting('shared_buffers') AS v")).rows[0] as { v: string };
 
-  progress(`tuning session: ${options.iterations} iterations of ${options.windowSeconds} s (+${options.warmupSeconds} s warm-up)`);
-  const session = await runSession(workloadUrl);
-  const sessionBest = bestOf(session);
-  candidates.push({ label: '(c) tuning session best', config: sessionBest.config });
-
-  if (options.oracleSize > 0) {
-    progress(`oracle: ${options.oracleSize} random configurations of the same space`);
-    candidates.push({ label: `(d) best of ${options.oracleSize} random`, config: await randomSearch(catalogue, workloadUrl) });
-  }
-
-  const results = new Map<string, Measured[]>(candidates.map((c) => [c.label, []]));
-  for (let round = 0; round < options.rounds; round += 1) {
-    // Rotate the order each round so drift and checkpoints fall on every configuration alike.
-    const order = candidates.map((_, i) => candidates[(i + round) % candidates.length]!);
-    for (const candidate of order) {
-      progress(`round ${round + 1}/${options.rounds}: ${candidate.label}`);
-      await apply(catalogue, defaults, candidate.config);
-      await lab.sql(leader, 'CHECKPOINT');
-      results.get(candidate.label)!.push(await measure(workloadUrl, options.measureSeconds));
+  printPreamble({ sizeBytes: prepared.sizeBytes, sharedBuffers: sharedBuffers.v, storage });
+  const summary: { profile: WorkloadProfile; verdicts: TargetVerdict[] }[] = [];
+  for (const profile of options.profiles) {
+    progress(`== workload ${profile.name}: ${profile.description}`);
+    await apply(bench, {});
+    const session = await runSession(bench, profile);
+    const candidates: Candidate[] = [
+      { label: '(a) default', config: {} },
+      { label: '(b) PGTune (reload-only part)', config: pgtune },
+      { label: '(c) tuning session result', config: session.config },
+    ];
+    let random: RandomSearchSummary | null = null;
+    if (options.oracleSize > 0) {
+      random = await randomSearch(bench, profile);
+      candidates.push({ label: `(d) best of ${options.oracleSize} random`, config: random.config });
     }
+    const results = await measureInterleaved(bench, profile, candidates);
+    const verdicts = workloadTargets({
+      default: clientRuns(results, candidates[0]!),
+      pgtune: clientRuns(results, candidates[1]!),
+      session: clientRuns(results, candidates[2]!),
+      random: candidates[3] ? clientRuns(results, candidates[3]) : null,
+      firstWithin10: session.firstWithin10,
+      iterationLimit: options.iterations,
+    });
+    printWorkload({ profile, candidates, results, session, random, verdicts });
+    summary.push({ profile, verdicts });
   }
-  await apply(catalogue, defaults, {});
-  printReport({ candidates, results, session, sessionBest, prepared, minutes: (Date.now() - started) / 60_000, leader });
+  await apply(bench, {});
+  printSummary(summary, (Date.now() - started) / 60_000);
 }
 
+const clientRuns = (results: Map<string, Measured[]>, candidate: Candidate) => results.get(candidate.label)!.map((m) => m.client);
+
 /** Starts a session through the agent's API while the workload runs, and waits for its end. */
-async function runSession(workloadUrl: string): Promise<SessionDetail> {
+async function runSession(bench: Bench, profile: WorkloadProfile): Promise<SessionSummary> {
+  progress(`tuning session: ${options.iterations} iterations of ${options.windowSeconds} s (+${options.warmupSeconds} s warm-up)`);
   const stop = new AbortController();
-  const workload = runWorkload(workloadUrl, { clients: options.clients, durationMs: 24 * 3_600_000, seed: options.seed, signal: stop.signal });
+  const workload = runWorkload(bench.workloadUrl, {
+    clients: profile.clients,
+    mix: profile.mix,
+    durationMs: 24 * 3_600_000,
+    seed: options.seed,
+    signal: stop.signal,
+  });
   try {
     const response = await fetch(`${agent!.url}/api/v1/sessions`, {
       method: 'POST',
@@ -162,66 +215,137 @@ async function runSession(workloadUrl: string): Promise<SessionDetail> {
     if (response.status !== 201 || !body.session) throw new Error(`session not started: ${response.status} ${body.error?.message ?? ''}`);
     const id = body.session.id;
     let reported = -1;
-    return await waitFor(
+    const detail = await waitFor(
       async () => {
-        const { body: detail } = await getJson<SessionDetail>(`${agent!.url}/api/v1/sessions/${id}`);
-        const done = detail.iterations.filter((i) => i.endedAt !== null).length - 1;
+        const { body: current } = await getJson<SessionDetail>(`${agent!.url}/api/v1/sessions/${id}`);
+        const done = current.iterations.filter((i) => i.endedAt !== null).length - 1;
         if (done > reported) {
           reported = done;
           progress(`session: ${Math.max(0, done)}/${options.iterations} iterations done`);
         }
-        return ['completed', 'stopped', 'failed', 'aborted', 'halted'].includes(detail.session.state) ? detail : false;
+        return ['completed', 'stopped', 'failed', 'aborted', 'halted'].includes(current.session.state) ? current : false;
       },
       { what: 'the tuning session to end', timeoutMs: (options.iterations + 2) * (options.windowSeconds + options.warmupSeconds + 60) * 1000, intervalMs: 2_000 },
     );
+    return summariseSession(detail);
   } finally {
     stop.abort();
     await workload.catch(() => undefined);
   }
 }
 
-/** The session's final configuration and the first iteration within 10 % of its best score. */
-function bestOf(detail: SessionDetail): { config: Configuration; firstWithin10: number | null } {
+/** The session's final configuration, the objective it used, and the first iteration within 10 % of its best score. */
+function summariseSession(detail: SessionDetail): SessionSummary {
   const result = detail.session.result;
   if (detail.session.state !== 'completed' || !result) throw new Error(`the session ended ${detail.session.state}: ${detail.session.reason}`);
   const config = result.final === 'best' ? detail.iterations.find((i) => i.number === result.bestIteration)!.candidate : {};
   const best = result.bestScore ?? Number.POSITIVE_INFINITY;
   const first = detail.iterations.find((i) => i.score !== null && i.state === 'measured' && i.score <= best * 1.1);
-  return { config, firstWithin10: first?.number ?? null };
+  const selected = detail.events.find((e) => e.type === 'objective_selected')?.detail as { objective?: string; source?: string } | undefined;
+  return {
+    detail,
+    config,
+    firstWithin10: first?.number ?? null,
+    objective: selected ? `${selected.objective ?? '?'} from ${selected.source ?? '?'}` : 'not reported',
+  };
 }
 
-/** Random configurations of the session's space, each measured like a session iteration. */
-async function randomSearch(catalogue: KnobCatalogue, workloadUrl: string): Promise<Configuration> {
-  const space = toSearchSpace(catalogue);
+/**
+ * Random configurations of the session's space, each scored by the workload client's transactions/s
+ * over a short window; the best few are measured again over a full window, and the best of those wins,
+ * so one lucky short window does not choose (d).
+ */
+async function randomSearch(bench: Bench, profile: WorkloadProfile): Promise<RandomSearchSummary> {
+  progress(`random search: ${options.oracleSize} configurations × (${options.oracleWarmupSeconds} s warm-up + ${options.oracleWindowSeconds} s)`);
+  const space = toSearchSpace(bench.catalogue);
   const prng = createPrng(options.seed + 1);
-  const defaults = currentConfiguration(catalogue);
-  const stop = new AbortController();
-  const workload = runWorkload(workloadUrl, { clients: options.clients, durationMs: 24 * 3_600_000, seed: options.seed, signal: stop.signal });
-  let best: { config: Configuration; score: number } | null = null;
-  try {
-    for (let i = 0; i < options.oracleSize; i += 1) {
-      const config = repairConfiguration(sampleConfiguration(space, prng, 0.2), catalogue).config;
-      await apply(catalogue, defaults, config);
-      await delay(options.warmupSeconds * 1000);
-      const before = await statementsSnapshot(workloadUrl);
-      await delay(options.windowSeconds * 1000);
-      const after = await statementsSnapshot(workloadUrl);
-      const score = before && after ? statementsWindow(before, after).meanMs : Number.NaN;
-      if (Number.isFinite(score) && (best === null || score < best.score)) best = { config, score };
-      progress(`oracle ${i + 1}/${options.oracleSize}: ${score.toFixed(3)} ms (best ${best?.score.toFixed(3) ?? '-'} ms)`);
-    }
-  } finally {
-    stop.abort();
-    await workload.catch(() => undefined);
+  const scored: { config: Configuration; tps: number }[] = [];
+  for (let i = 0; i < options.oracleSize; i += 1) {
+    const config = repairConfiguration(sampleConfiguration(space, prng, 0.2), bench.catalogue).config;
+    await apply(bench, config);
+    if (options.oracleWarmupSeconds > 0) await runProfile(bench, profile, options.oracleWarmupSeconds, i);
+    const { tps } = await runProfile(bench, profile, options.oracleWindowSeconds, i);
+    scored.push({ config, tps });
+    const best = Math.max(...scored.map((s) => s.tps));
+    progress(`random ${i + 1}/${options.oracleSize}: ${tps.toFixed(1)} tps (best ${best.toFixed(1)})`);
   }
-  return best?.config ?? {};
+  const finalists = [...scored].sort((x, y) => y.tps - x.tps).slice(0, options.oracleFinalists);
+  let winner: RandomSearchSummary = { config: {}, finalistTps: Number.NaN };
+  for (const [i, finalist] of finalists.entries()) {
+    await apply(bench, finalist.config);
+    await runProfile(bench, profile, options.warmupSeconds || 1, 1000 + i);
+    const { tps } = await runProfile(bench, profile, options.measureSeconds, 1000 + i);
+    progress(`random finalist ${i + 1}/${finalists.length}: ${finalist.tps.toFixed(1)} tps short, ${tps.toFixed(1)} tps full window`);
+    if (!(tps <= winner.finalistTps)) winner = { config: finalist.config, finalistTps: tps };
+  }
+  return winner;
+}
+
+/** (a)–(d) measured round after round, the order rotated each round so drift and checkpoints fall on every configuration alike. */
+async function measureInterleaved(bench: Bench, profile: WorkloadProfile, candidates: readonly Candidate[]): Promise<Map<string, Measured[]>> {
+  const results = new Map<string, Measured[]>(candidates.map((c) => [c.label, []]));
+  for (let round = 0; round < options.rounds; round += 1) {
+    const order = candidates.map((_, i) => candidates[(i + round) % candidates.length]!);
+    for (const candidate of order) {
+      progress(`round ${round + 1}/${options.rounds}: ${candidate.label}`);
+      await apply(bench, candidate.config);
+      await lab!.sql(bench.leader, 'CHECKPOINT');
+      if (options.warmupSeconds > 0) await runProfile(bench, profile, options.warmupSeconds, 2000 + round);
+      const before = await serverCounters(bench.leader);
+      const run = await runProfile(bench, profile, options.measureSeconds, 3000 + round);
+      const after = await serverCounters(bench.leader);
+      results.get(candidate.label)!.push({
+        client: { tps: run.tps, meanLatencyMs: run.overall.meanMs, p95LatencyMs: run.overall.p95Ms },
+        server: activityBetween(before, after),
+      });
+    }
+  }
+  return results;
+}
+
+function runProfile(bench: Bench, profile: WorkloadProfile, seconds: number, seed: number): Promise<WorkloadResults> {
+  return runWorkload(bench.workloadUrl, { clients: profile.clients, mix: profile.mix, durationMs: seconds * 1000, seed: options.seed + seed });
+}
+
+interface ServerCounters {
+  at: number;
+  walBytes: number;
+  blocksHit: number;
+  blocksRead: number;
+  tempBytes: number;
+  checkpoints: number;
+}
+
+async function serverCounters(leader: string): Promise<ServerCounters> {
+  const { rows } = await lab!.sql(
+    leader,
+    `SELECT (SELECT wal_bytes::float8 FROM pg_stat_wal) AS wal,
+            d.blks_hit::float8 AS hit, d.blks_read::float8 AS read, d.temp_bytes::float8 AS temp,
+            (SELECT (checkpoints_timed + checkpoints_req)::float8 FROM pg_stat_bgwriter) AS checkpoints
+       FROM pg_stat_database d WHERE d.datname = $1`,
+    [DEFAULT_WORKLOAD_DATABASE],
+  );
+  const row = rows[0] as { wal: number; hit: number; read: number; temp: number; checkpoints: number };
+  return { at: Date.now(), walBytes: row.wal, blocksHit: row.hit, blocksRead: row.read, tempBytes: row.temp, checkpoints: row.checkpoints };
+}
+
+function activityBetween(before: ServerCounters, after: ServerCounters): ServerActivity {
+  return {
+    walBytes: after.walBytes - before.walBytes,
+    blocksHit: after.blocksHit - before.blocksHit,
+    blocksRead: after.blocksRead - before.blocksRead,
+    tempBytes: after.tempBytes - before.tempBytes,
+    checkpoints: after.checkpoints - before.checkpoints,
+    seconds: (after.at - before.at) / 1000,
+  };
 }
 
 /**
  * Puts `config` in force through Patroni: its knobs set, every other tunable knob removed from the
  * DCS (back to the default), then waits until every member shows it.
  */
-async function apply(catalogue: KnobCatalogue, defaults: Configuration, config: Configuration): Promise<void> {
+async function apply(bench: Bench, config: Configuration): Promise<void> {
+  const { catalogue, defaults } = bench;
   const validation = validateParameters(config, catalogue, { allowOutsideSearchRange: true });
   if (!validation.ok) throw new Error(`invalid configuration: ${validation.errors.map((e) => e.message).join('; ')}`);
   const parameters: Record<string, string | null> = {};
@@ -239,66 +363,99 @@ async function apply(catalogue: KnobCatalogue, defaults: Configuration, config: 
       }
       return true;
     },
-    { what: 'every member to show the configuration', timeoutMs: 60_000, intervalMs: 500 },
+    { what: 'every member to show the configuration', timeoutMs: 60_000, intervalMs: 250 },
   );
 }
 
-async function measure(workloadUrl: string, seconds: number): Promise<Measured> {
-  await runWorkload(workloadUrl, { clients: options.clients, durationMs: options.warmupSeconds * 1000, seed: options.seed });
-  const before = await statementsSnapshot(workloadUrl);
-  const results = await runWorkload(workloadUrl, { clients: options.clients, durationMs: seconds * 1000, seed: options.seed + 7 });
-  const after = await statementsSnapshot(workloadUrl);
-  if (!before || !after) throw new Error('pg_stat_statements is not readable in the workload database');
-  return { meanStatementMs: statementsWindow(before, after).meanMs, tps: results.tps, p95Ms: results.overall.p95Ms };
-}
+const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+const shown = (s: Spread, digits: number) => `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+const out = (lines: readonly string[]) => process.stdout.write(`${lines.join('\n')}\n`);
 
-function printReport(input: {
-  candidates: Candidate[];
-  results: Map<string, Measured[]>;
-  session: SessionDetail;
-  sessionBest: { config: Configuration; firstWithin10: number | null };
-  prepared: { sizeBytes: number };
-  minutes: number;
-  leader: string;
-}): void {
+function printPreamble(input: { sizeBytes: number; sharedBuffers: string; storage: string }): void {
   const machine = machineFacts();
-  const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
-  const medians = new Map(
-    [...input.results].map(([label, runs]) => [
-      label,
-      { mean: median(runs.map((r) => r.meanStatementMs)), tps: median(runs.map((r) => r.tps)), p95: median(runs.map((r) => r.p95Ms)) },
-    ]),
-  );
-  const base = medians.get('(a) default')!;
-  const lines = [
+  out([
     `## Tuning benchmark — ${new Date().toISOString()}`,
     '',
     `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${(machine.ramBytes / 2 ** 30).toFixed(1)} GiB, Linux ${machine.kernel}, Node ${machine.node}; ` +
-      `lab of 3 Patroni (${lab!.state.flavour}) + PostgreSQL 15 nodes on the same machine.`,
-    `Workload: reference mix (OLTP transactions + reporting queries), scale ${options.scale} (${(input.prepared.sizeBytes / 2 ** 20).toFixed(0)} MiB), ` +
-      `${options.clients} clients, on the leader ${input.leader}.`,
-    `Session: ${options.iterations} iterations × (${options.warmupSeconds} s warm-up + ${options.windowSeconds} s window), seed ${options.seed}; ` +
-      `ended ${input.session.session.state}, final ${input.session.session.result?.final}, ` +
-      `first within 10 % of its best at iteration ${input.sessionBest.firstWithin10 ?? '-'}.`,
-    `Interleaved measurement: ${options.rounds} rounds × ${options.measureSeconds} s per configuration (after a ${options.warmupSeconds} s warm-up and a CHECKPOINT), order rotated each round; medians.`,
-    `Command: LAB_PATRONI=${lab!.state.flavour} npm run bench:tuning -- --scale ${options.scale} --clients ${options.clients} --iterations ${options.iterations} ` +
-      `--window ${options.windowSeconds} --warmup ${options.warmupSeconds} --measure ${options.measureSeconds} --rounds ${options.rounds} --seed ${options.seed}` +
-      `${options.oracleSize > 0 ? ` --oracle --oracle-size ${options.oracleSize}` : ''} (${fmt(input.minutes, 0)} min)`,
+      `lab of 3 Patroni (${lab!.state.flavour}) + PostgreSQL 15 nodes on the same machine; storage class as the agent infers it: ${input.storage}.`,
+    `Data: scale ${options.scale} (${(input.sizeBytes / 2 ** 20).toFixed(0)} MiB; shared_buffers ${input.sharedBuffers}), on the leader.`,
+    `Each workload: a session of ${options.iterations} iterations × (${options.warmupSeconds} s warm-up + ${options.windowSeconds} s window), seed ${options.seed}; ` +
+      (options.oracleSize > 0
+        ? `${options.oracleSize} random configurations × (${options.oracleWarmupSeconds} s + ${options.oracleWindowSeconds} s), the best ${options.oracleFinalists} measured again for ${options.measureSeconds} s; `
+        : '') +
+      `then (a)–(d) interleaved, ${options.rounds} rounds × ${options.measureSeconds} s each (after a CHECKPOINT and ${options.warmupSeconds} s warm-up), order rotated each round.`,
+    `Measured by the workload's own client: median (min–max) over the rounds. A ratio whose ranges overlap (a)'s is marked "≈" (inside the noise).`,
+    `Command: LAB_PATRONI=${lab!.state.flavour} npm run bench:tuning -- --workloads ${options.profiles.map((p) => p.name).join(',')} --scale ${options.scale} ` +
+      `--iterations ${options.iterations} --window ${options.windowSeconds} --warmup ${options.warmupSeconds} --measure ${options.measureSeconds} --rounds ${options.rounds} ` +
+      `--oracle-size ${options.oracleSize} --oracle-window ${options.oracleWindowSeconds} --oracle-warmup ${options.oracleWarmupSeconds} ` +
+      `--oracle-finalists ${options.oracleFinalists} --seed ${options.seed}`,
+  ]);
+}
+
+function printWorkload(input: {
+  profile: WorkloadProfile;
+  candidates: readonly Candidate[];
+  results: Map<string, Measured[]>;
+  session: SessionSummary;
+  random: RandomSearchSummary | null;
+  verdicts: readonly TargetVerdict[];
+}): void {
+  const { profile, candidates, results, session } = input;
+  const spreads = (label: string) => {
+    const runs = results.get(label)!.map((m) => m.client);
+    return {
+      tps: spreadOf(runs.map((r) => r.tps)),
+      mean: spreadOf(runs.map((r) => r.meanLatencyMs)),
+      p95: spreadOf(runs.map((r) => r.p95LatencyMs)),
+    };
+  };
+  const base = spreads(candidates[0]!.label);
+  const ratio = (value: Spread, reference: Spread, higherIsBetter: boolean) =>
+    `${beyondNoise(value, reference) ? '' : '≈ '}${fmt(higherIsBetter ? value.median / reference.median : reference.median / value.median)}×`;
+  const character = results.get(candidates[0]!.label)!.map((m) => m.server);
+  const seconds = character.reduce((sum, a) => sum + a.seconds, 0);
+  const hit = character.reduce((sum, a) => sum + a.blocksHit, 0);
+  const read = character.reduce((sum, a) => sum + a.blocksRead, 0);
+  const result = session.detail.session.result;
+  const lines = [
     '',
-    '| configuration | mean statement time (ms) | × vs (a) | transactions/s | × vs (a) | p95 latency (ms) | × vs (a) |',
+    `### ${profile.name} — ${profile.description}`,
+    '',
+    `Under (a): WAL ${fmt(character.reduce((s, a) => s + a.walBytes, 0) / 2 ** 20 / seconds, 1)} MB/s, ` +
+      `${fmt((100 * hit) / (hit + read), 1)} % of block reads from shared_buffers (the rest from the OS cache or disk), ` +
+      `temp files ${fmt(character.reduce((s, a) => s + a.tempBytes, 0) / 2 ** 20 / seconds, 1)} MB/s, ` +
+      `${character.reduce((s, a) => s + a.checkpoints, 0)} checkpoints in ${fmt(seconds, 0)} s measured.`,
+    `Session: objective ${session.objective}; ${session.detail.iterations.length - 1} iterations, ended ${session.detail.session.state} ` +
+      `(final ${result?.final}${result?.converged ? ', stopped early: converged' : ''}); agent's own ratio ${fmt(result?.improvementRatio ?? Number.NaN)}×; ` +
+      `first within 10 % of its best at iteration ${session.firstWithin10 ?? '-'}.`,
+    ...(input.random ? [`(d) measured ${fmt(input.random.finalistTps, 1)} transactions/s in its re-measurement as a finalist.`] : []),
+    '',
+    '| configuration | transactions/s | × vs (a) | mean latency (ms) | × faster | p95 latency (ms) | × faster |',
     '|---|---|---|---|---|---|---|',
   ];
-  for (const candidate of input.candidates) {
-    const m = medians.get(candidate.label)!;
+  for (const [i, candidate] of candidates.entries()) {
+    const s = spreads(candidate.label);
+    const vs = (value: Spread, reference: Spread, higherIsBetter: boolean) => (i === 0 ? '—' : ratio(value, reference, higherIsBetter));
     lines.push(
-      `| ${candidate.label} | ${fmt(m.mean, 3)} | ${fmt(base.mean / m.mean)} faster | ${fmt(m.tps, 1)} | ${fmt(m.tps / base.tps)} | ${fmt(m.p95, 1)} | ${fmt(base.p95 / m.p95)} faster |`,
+      `| ${candidate.label} | ${shown(s.tps, 1)} | ${vs(s.tps, base.tps, true)} | ${shown(s.mean, 2)} | ${vs(s.mean, base.mean, false)} | ${shown(s.p95, 1)} | ${vs(s.p95, base.p95, false)} |`,
     );
   }
+  lines.push('', '| target | verdict | measured |', '|---|---|---|');
+  for (const v of input.verdicts) lines.push(`| ${v.target} | ${v.status} | ${v.detail} |`);
   lines.push('', 'Configurations (pg_settings units; knobs not listed at their defaults):');
-  for (const candidate of input.candidates.slice(1)) {
+  for (const candidate of candidates.slice(1)) {
     lines.push(`- ${candidate.label}: ${Object.entries(candidate.config).map(([k, v]) => `${k}=${String(v)}`).join(', ') || '(the defaults)'}`);
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  out(lines);
+}
+
+function printSummary(summary: readonly { profile: WorkloadProfile; verdicts: readonly TargetVerdict[] }[], minutes: number): void {
+  const targets = summary[0]?.verdicts.map((v) => v.target) ?? [];
+  const lines = ['', `### Targets per workload (${fmt(minutes, 0)} min in all)`, '', `| target | ${summary.map((s) => s.profile.name).join(' | ')} |`, `|---|${summary.map(() => '---|').join('')}`];
+  for (const target of targets) {
+    lines.push(`| ${target} | ${summary.map((s) => s.verdicts.find((v) => v.target === target)?.status ?? '-').join(' | ')} |`);
+  }
+  out(lines);
 }
 
 main()
