@@ -101,6 +101,38 @@ async function readStatements<T>(
   }
 }
 
+/** JIT compilation time and execution time of one database's statements, in ms. */
+export interface JitTotals {
+  database: string;
+  jitMs: number;
+  execMs: number;
+}
+
+export type JitByDatabase = { available: true; byDatabase: JitTotals[] } | { available: false; reason: string };
+
+/** JIT timings are in pg_stat_statements from 1.10 (PostgreSQL 15). */
+const JIT_COLUMNS_SINCE = [1, 10] as const;
+
+function jitByDatabaseSql(extension: StatementsExtension): string {
+  const { execTimeColumn, from } = statementsSource(extension);
+  return `SELECT d.datname AS database,
+       coalesce(sum(s.jit_generation_time + s.jit_inlining_time + s.jit_optimization_time + s.jit_emission_time), 0)::float8 AS "jitMs",
+       coalesce(sum(s.${execTimeColumn}), 0)::float8 AS "execMs"
+  FROM (SELECT * FROM ${from}) s
+  JOIN pg_database d ON d.oid = s.dbid
+ GROUP BY d.datname`;
+}
+
+/** How much of each database's statement time went to JIT compilation (a search prior's signal). */
+export async function readJitByDatabase(db: Queryable, facts: ServerFacts): Promise<JitByDatabase> {
+  return readStatements(db, facts, async (extension) => {
+    if (!extensionVersionAtLeast(extension.version, JIT_COLUMNS_SINCE)) {
+      return { available: false, reason: `pg_stat_statements ${extension.version} has no JIT timings (1.10 or later has)` };
+    }
+    return { available: true, byDatabase: await db.query<JitTotals>(jitByDatabaseSql(extension), [AGENT_STATEMENT_TAG]) };
+  });
+}
+
 export async function readStatementsAggregate(db: Queryable, facts: ServerFacts): Promise<StatementsAggregate> {
   return readStatements(db, facts, async (extension) => {
     const [row] = await db.query<{ statements: number; calls: number; totalExecTimeSeconds: number }>(

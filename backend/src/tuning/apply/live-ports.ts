@@ -14,7 +14,8 @@ import { readInRecovery } from '../../postgres/role.js';
 import { readServerFacts } from '../../postgres/server-facts.js';
 import { parseSettingRow, PG_SETTINGS_COLUMNS, readSettings, SETTINGS_SQL, type PgSettingRow } from '../../postgres/settings.js';
 import { readStatementsStatus } from '../../postgres/statements-status.js';
-import { readStatementsByQuery, type StatementTotals } from '../../postgres/statements.js';
+import { readJitByDatabase, readStatementsByQuery, type StatementTotals } from '../../postgres/statements.js';
+import { readBufferWrites } from '../../postgres/buffer-writes.js';
 import type { WorkloadSnapshot } from '../objective.js';
 import type { WorkloadDatabases } from '../workload-databases.js';
 import type { WorkloadSignals } from '../knobs/priors.js';
@@ -112,8 +113,14 @@ async function readCurrentDatabase(db: Queryable): Promise<string> {
 /** The workload's counters at a session's start, for the search priors (tuning/knobs/priors.ts). */
 export async function readWorkloadSignals(db: Queryable, workload: WorkloadDatabases): Promise<WorkloadSignals> {
   const facts = await readServerFacts(db);
-  const [databases, checkpoints] = await Promise.all([readDatabaseStats(db, facts), readCheckpointStats(db, facts)]);
+  const [databases, checkpoints, jit, bufferWrites] = await Promise.all([
+    readDatabaseStats(db, facts),
+    readCheckpointStats(db, facts),
+    readJitByDatabase(db, facts),
+    readBufferWrites(db, facts),
+  ]);
   const counted = databases.filter((d) => workload.includes(d.datname));
+  const jitCounted = jit.available ? jit.byDatabase.filter((d) => workload.includes(d.database)) : null;
   const sum = (field: 'blksHit' | 'blksRead' | 'tempFiles' | 'tempBytes') => counted.reduce((total, d) => total + d[field], 0);
   return {
     blocksHit: sum('blksHit'),
@@ -122,6 +129,11 @@ export async function readWorkloadSignals(db: Queryable, workload: WorkloadDatab
     tempBytes: sum('tempBytes'),
     checkpointsTimed: checkpoints.timed,
     checkpointsRequested: checkpoints.requested,
+    jit: jitCounted && {
+      jitMs: jitCounted.reduce((total, d) => total + d.jitMs, 0),
+      execMs: jitCounted.reduce((total, d) => total + d.execMs, 0),
+    },
+    bufferWrites,
   };
 }
 

@@ -7,7 +7,10 @@
  *  - a cached data set (≥ 99 % of block accesses hit shared_buffers): random reads cost about what
  *    sequential ones do → random_page_cost ≈ seq_page_cost, effective_cache_size at its top;
  *  - sorts and hashes spilling to temporary files → work_mem at twice the mean temporary file;
- *  - most checkpoints requested rather than timed (max_wal_size reached) → max_wal_size × 4.
+ *  - most checkpoints requested rather than timed (max_wal_size reached) → max_wal_size × 4;
+ *  - JIT compilation taking a noticeable share of statement time (pg_stat_statements) → jit off;
+ *  - backends writing a large share of the buffers themselves (the background writer falls behind)
+ *    → bgwriter_lru_maxpages × 4 and bgwriter_delay halved.
  */
 import { cachedHitShare } from '../../host/storage-inference.js';
 import { unitScale } from '../../postgres/units.js';
@@ -22,6 +25,10 @@ export interface WorkloadSignals {
   tempBytes: number;
   checkpointsTimed: number;
   checkpointsRequested: number;
+  /** JIT compilation and execution time of the workload's statements (ms); null without pg_stat_statements 1.10+. */
+  jit: { jitMs: number; execMs: number } | null;
+  /** Buffers written out by each writer; null where the server does not say (PostgreSQL 17+). */
+  bufferWrites: { byCheckpoints: number; byBgwriter: number; byBackends: number } | null;
 }
 
 export interface SearchPrior {
@@ -38,6 +45,14 @@ export const REQUESTED_CHECKPOINT_SHARE = 0.2;
 const WORK_MEM_PER_TEMP_BYTE = 2;
 const RANDOM_OVER_SEQUENTIAL_WHEN_CACHED = 1.1;
 const MAX_WAL_GROWTH = 4;
+/** JIT time from this share of statement time up is worth trying without; below it JIT may well pay. */
+export const JIT_SHARE = 0.05;
+/** Less statement time (execution + JIT, ms) than this says too little about JIT. */
+export const MIN_JIT_EXEC_MS = 10_000;
+export const BACKEND_WRITE_SHARE = 0.2;
+/** Fewer buffer writes than this say nothing about who writes them. */
+export const MIN_BUFFER_WRITES = 10_000;
+const BGWRITER_GROWTH = 4;
 
 const numericKnob = (catalogue: KnobCatalogue, name: string): NumericKnob | null => {
   const knob = findKnob(catalogue, name);
@@ -91,6 +106,25 @@ export function searchPriors(signals: WorkloadSignals, catalogue: KnobCatalogue,
     if (maxWal !== null && typeof current === 'number') {
       move(maxWal, current * MAX_WAL_GROWTH, `${signals.checkpointsRequested} of ${checkpoints} checkpoints were requested (max_wal_size reached), not timed`);
     }
+  }
+  // Code generation runs before pg_stat_statements starts the execution clock, so JIT time is
+  // counted beside execution time, not inside it.
+  const jitTotal = signals.jit === null ? 0 : signals.jit.jitMs + signals.jit.execMs;
+  if (signals.jit !== null && jitTotal >= MIN_JIT_EXEC_MS && signals.jit.jitMs / jitTotal >= JIT_SHARE) {
+    const jit = findKnob(catalogue, 'jit');
+    if (jit?.vartype === 'bool' && base['jit'] !== false) {
+      priors.push({ knob: 'jit', value: false, signal: `JIT compilation took ${percent(signals.jit.jitMs / jitTotal)} of the statements' time` });
+    }
+  }
+
+  const writes = signals.bufferWrites;
+  const written = writes === null ? 0 : writes.byCheckpoints + writes.byBgwriter + writes.byBackends;
+  if (writes !== null && written >= MIN_BUFFER_WRITES && writes.byBackends / written >= BACKEND_WRITE_SHARE) {
+    const signal = `backends wrote ${percent(writes.byBackends / written)} of ${written} buffers themselves: the background writer falls behind`;
+    const maxPages = base['bgwriter_lru_maxpages'];
+    if (typeof maxPages === 'number' && maxPages > 0) move(numericKnob(catalogue, 'bgwriter_lru_maxpages'), maxPages * BGWRITER_GROWTH, signal);
+    const delay = base['bgwriter_delay'];
+    if (typeof delay === 'number') move(numericKnob(catalogue, 'bgwriter_delay'), delay / 2, signal);
   }
   return priors;
 }

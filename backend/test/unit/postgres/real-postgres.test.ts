@@ -16,7 +16,8 @@ import { readServerFacts } from '../../../src/postgres/server-facts.js';
 import { type PgSetting, readSettings, settingInBaseUnits } from '../../../src/postgres/settings.js';
 import { readPostgresSnapshot } from '../../../src/postgres/snapshots.js';
 import { AGENT_STATEMENT_TAG, isAgentStatement } from '../../../src/postgres/statement-tag.js';
-import { readStatementsAggregate, readStatementsByQuery, type StatementsAggregate } from '../../../src/postgres/statements.js';
+import { type JitByDatabase, readJitByDatabase, readStatementsAggregate, readStatementsByQuery, type StatementsAggregate } from '../../../src/postgres/statements.js';
+import { readBufferWrites } from '../../../src/postgres/buffer-writes.js';
 import { readBlockReadCounters } from '../../../src/postgres/database-stats.js';
 import { readStatementsStatus } from '../../../src/postgres/statements-status.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../../../test/support/throwaway-postgres.js';
@@ -208,6 +209,38 @@ describe('postgres module against a real PostgreSQL', () => {
       await probe.close();
       await db.query('DROP DATABASE statements_status_probe');
     }
+  });
+
+  it('reads the JIT compilation time of each database\'s statements, and who wrote the buffers out', async () => {
+    const facts = await readServerFacts(db);
+    const jitBefore = await readJitByDatabase(db, facts);
+    assert.ok(jitBefore.available, `JIT timings unavailable: ${jitBefore.available || jitBefore.reason}`);
+    const database = (await workload.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;
+    const jitMsOf = (read: JitByDatabase) => (read.available ? (read.byDatabase.find((d) => d.database === database)?.jitMs ?? 0) : Number.NaN);
+    // Every plan compiled, inlined and optimised: JIT time the statements' own counters must show.
+    await workload.query('SET jit = on; SET jit_above_cost = 0; SET jit_inline_above_cost = 0; SET jit_optimize_above_cost = 0');
+    for (let i = 0; i < 3; i += 1) await workload.query('SELECT sum(g * 2 + 1), avg(g % 7) FROM generate_series(1, 10000) g WHERE g % 3 = $1', [i]);
+    await workload.query('RESET jit; RESET jit_above_cost; RESET jit_inline_above_cost; RESET jit_optimize_above_cost');
+    const jitAfter = await readJitByDatabase(db, facts);
+    assert.ok(jitMsOf(jitAfter) > jitMsOf(jitBefore), `JIT time grew in ${database}: ${JSON.stringify(jitAfter)}`);
+    const entry = jitAfter.available ? jitAfter.byDatabase.find((d) => d.database === database) : undefined;
+    assert.ok(entry && entry.execMs > 0, 'the execution time is read alongside');
+
+    const writes = await readBufferWrites(db, facts);
+    assert.ok(writes, 'PostgreSQL 15 reports buffer writes in pg_stat_bgwriter');
+    // A plain INSERT dirties shared buffers (CREATE TABLE AS would write through its own ring).
+    await workload.query('CREATE TABLE IF NOT EXISTS writes_probe (n int)');
+    await workload.query('INSERT INTO writes_probe SELECT g FROM generate_series(1, 20000) g');
+    await db.query('CHECKPOINT');
+    // The checkpointer reports its counters just after it wakes the CHECKPOINT's caller: poll.
+    const deadline = Date.now() + IDLE_ERROR_DEADLINE_MS;
+    let later = await readBufferWrites(db, facts);
+    while (later!.byCheckpoints === writes.byCheckpoints && Date.now() < deadline) {
+      await delay(50);
+      later = await readBufferWrites(db, facts);
+    }
+    assert.ok(later!.byCheckpoints > writes.byCheckpoints, 'the checkpoint wrote the new table out (waited 5 s for its counters)');
+    assert.ok([later!.byBgwriter, later!.byBackends].every((n) => Number.isFinite(n) && n >= 0));
   });
 
   it('counts the transactions it ran: a statement, a refused statement, a transaction of several as one', async () => {

@@ -7,7 +7,7 @@ import { HOST_16G, settings15 } from './fixtures.js';
 
 const catalogue = buildKnobCatalogue(settings15(), { ...HOST_16G, storage: 'hdd' });
 const base = pgtuneFirstCandidate(catalogue);
-const quiet: WorkloadSignals = { blocksHit: 1000, blocksRead: 1000, tempFiles: 0, tempBytes: 0, checkpointsTimed: 10, checkpointsRequested: 0 };
+const quiet: WorkloadSignals = { blocksHit: 1000, blocksRead: 1000, tempFiles: 0, tempBytes: 0, checkpointsTimed: 10, checkpointsRequested: 0, jit: null, bufferWrites: null };
 const numeric = (name: string) => findKnob(catalogue, name) as NumericKnob;
 
 describe('searchPriors', () => {
@@ -47,6 +47,33 @@ describe('searchPriors', () => {
     const priors = searchPriors({ ...quiet, checkpointsTimed: 6, checkpointsRequested: 4 }, catalogue, base);
     assert.deepEqual(priors.map((p) => [p.knob, p.value]), [['max_wal_size', Math.min(Number(base['max_wal_size']) * 4, numeric('max_wal_size').high)]]);
     assert.deepEqual(searchPriors({ ...quiet, checkpointsTimed: 1, checkpointsRequested: 3 }, catalogue, base), [], 'too few checkpoints');
+  });
+
+  it('JIT compilation taking 5 % or more of the statements\' time turns jit off, unless it is off already', () => {
+    const withJit = { ...base, jit: true };
+    const priors = searchPriors({ ...quiet, jit: { jitMs: 600, execMs: 9_400 } }, catalogue, withJit);
+    assert.deepEqual(priors.map((p) => [p.knob, p.value]), [['jit', false]]);
+    assert.match(priors[0]!.signal, /^JIT compilation took 6\.0 % of the statements' time/);
+    assert.deepEqual(searchPriors({ ...quiet, jit: { jitMs: 400, execMs: 9_600 } }, catalogue, withJit), [], 'below the share');
+    assert.deepEqual(searchPriors({ ...quiet, jit: { jitMs: 300, execMs: 2_000 } }, catalogue, withJit), [], 'too little time to judge');
+    assert.equal(base['jit'], false, 'PGTune turns jit off for a mixed workload');
+    assert.deepEqual(searchPriors({ ...quiet, jit: { jitMs: 5_000, execMs: 5_000 } }, catalogue, base), []);
+  });
+
+  it('backends writing a fifth of the buffers themselves make the background writer write more, more often', () => {
+    const behind = { byCheckpoints: 50_000, byBgwriter: 10_000, byBackends: 40_000 };
+    const priors = searchPriors({ ...quiet, bufferWrites: behind }, catalogue, base);
+    assert.deepEqual(
+      priors.map((p) => [p.knob, p.value]),
+      [
+        ['bgwriter_lru_maxpages', Math.min(Number(base['bgwriter_lru_maxpages']) * 4, numeric('bgwriter_lru_maxpages').high)],
+        ['bgwriter_delay', Math.max(Number(base['bgwriter_delay']) / 2, numeric('bgwriter_delay').low)],
+      ],
+    );
+    assert.match(priors[0]!.signal, /^backends wrote 40\.0 % of 100000 buffers themselves/);
+    assert.deepEqual(searchPriors({ ...quiet, bufferWrites: { byCheckpoints: 90_000, byBgwriter: 0, byBackends: 10_000 } }, catalogue, base), [], 'a tenth');
+    assert.deepEqual(searchPriors({ ...quiet, bufferWrites: { byCheckpoints: 10, byBgwriter: 0, byBackends: 9_000 } }, catalogue, base), [], 'too few writes');
+    assert.deepEqual(searchPriors({ ...quiet, bufferWrites: behind }, catalogue, { ...base, bgwriter_lru_maxpages: 0 }).map((p) => p.knob), ['bgwriter_delay'], 'background writing switched off stays off');
   });
 
   it('withPriors changes only the knobs the priors name', () => {

@@ -58,7 +58,7 @@ describe('sessionCatalogue', () => {
 });
 
 describe('sessionCatalogue: search priors', () => {
-  const quiet = { blocksHit: 10, blocksRead: 10, tempFiles: 0, tempBytes: 0, checkpointsTimed: 10, checkpointsRequested: 0 };
+  const quiet = { blocksHit: 10, blocksRead: 10, tempFiles: 0, tempBytes: 0, checkpointsTimed: 10, checkpointsRequested: 0, jit: null, bufferWrites: null };
 
   it('PGTune alone when the signals show nothing, or were not read', () => {
     for (const signals of [quiet, null]) {

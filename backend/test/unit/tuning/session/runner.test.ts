@@ -482,7 +482,7 @@ describe('SessionRunner: the objective said at the start', () => {
 
 describe('SessionRunner: search priors from the workload', () => {
   it('records the priors before anything changes, and the optimizer tries PGTune, then PGTune moved by them', async () => {
-    const signals = { blocksHit: 10, blocksRead: 10, tempFiles: 4, tempBytes: 4 * 30 * 1024 * 1024, checkpointsTimed: 10, checkpointsRequested: 0 };
+    const signals = { blocksHit: 10, blocksRead: 10, tempFiles: 4, tempBytes: 4 * 30 * 1024 * 1024, checkpointsTimed: 10, checkpointsRequested: 0, jit: null, bufferWrites: null };
     const h = await sessionHarness({ optimizer: gpOptimizer, options: { iterations: 2 }, signals });
     await h.runner.run();
     const events = await h.store.listEvents(SESSION_ID);
