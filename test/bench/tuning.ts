@@ -44,7 +44,7 @@ const { values: args } = parseArgs({
     workloads: { type: 'string', default: WORKLOAD_PROFILE_NAMES.join(',') },
     scale: { type: 'string', default: '10' },
     iterations: { type: 'string', default: '20' },
-    window: { type: 'string', default: '12' },
+    window: { type: 'string', default: '15' },
     warmup: { type: 'string', default: '3' },
     measure: { type: 'string', default: '15' },
     rounds: { type: 'string', default: '3' },
