@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import type { IterationRecord, RecommendationView } from '@patroni-tuner/backend/contract';
 import { testIds } from '../components/testIds';
 import { installFakeBackend, ok, proxied, type FakeBackend } from '../test/backend-srv';
-import { clusterView, listedSession, sessionDetail } from '../test/fixtures';
+import { clusterView, failoverState, listedSession, sessionDetail } from '../test/fixtures';
 import { renderApp } from '../test/render-app';
 
 const SETTINGS = { agentUrl0: 'http://db1:8080' };
@@ -158,38 +158,7 @@ test('a halted session shows what happened, the protocol’s phase counting down
     ok({
       ...DETAIL,
       session: halted,
-      failover: {
-        sessionId: RUNNING.id,
-        phase: 'grace',
-        phaseSince: '2026-12-05T07:02:00Z',
-        phaseEndsAt: inGrace,
-        halt: {
-          at: '2026-12-05T07:01:00Z',
-          reason: 'leader changed from pg1 to pg2',
-          events: [{ type: 'leader_changed', from: 'pg1', to: 'pg2' }],
-          changedAt: '2026-12-05T07:00:58.500Z',
-          detectionLatencyMs: 1500,
-        },
-        leader: { name: 'pg2', timeline: 3 },
-        stableSince: '2026-12-05T07:01:30Z',
-        stabilisedAt: '2026-12-05T07:02:00Z',
-        restore: {
-          attempts: 0,
-          inFlight: null,
-          failures: 0,
-          nextAttemptAt: null,
-          lastError: null,
-          restoredAt: null,
-          restoredBy: null,
-          restoredAttempt: null,
-          unverified: ['pg3'],
-          unresolved: null,
-          changedBySomeoneElse: [],
-        },
-        restarts: 0,
-        acknowledgement: null,
-        updatedAt: '2026-12-05T07:02:00Z',
-      },
+      failover: failoverState(RUNNING.id, 'grace', { phaseEndsAt: inGrace, restore: { unverified: ['pg3'] } }),
     })
   );
   renderApp(path, SETTINGS);
