@@ -81,7 +81,7 @@ test('no agent answering, and no agent configured, are said in place', async () 
   expect(screen.getByText('3 agents do not answer')).toBeInTheDocument();
   unmount();
   renderApp('/', {});
-  expect(screen.getByText('No agents configured')).toBeInTheDocument();
+  expect(await screen.findByText('No agents configured')).toBeInTheDocument();
   expect(screen.getByRole('link', { name: /Open the configuration/ })).toHaveAttribute(
     'href',
     '/plugins/patronituner-app'
@@ -90,7 +90,8 @@ test('no agent answering, and no agent configured, are said in place', async () 
 
 test('a loading state while the agents are asked', async () => {
   renderApp('/', SETTINGS);
-  expect(screen.getByText('Asking the agents…')).toBeInTheDocument();
+  // Shown only until the agents answer: finding it is the assertion (it may be gone a moment later).
+  await screen.findByText('Asking the agents…');
   await screen.findByTestId(testIds.fleet.card('main'));
 });
 
