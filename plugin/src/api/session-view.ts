@@ -77,6 +77,21 @@ export function bestIteration(iterations: readonly IterationRecord[]): Iteration
   return best;
 }
 
+/**
+ * An iteration's state as the app words it: a proposed iteration whose change waits for a person's review
+ * (approval mode) is "awaiting approval"; any other state is the record's own.
+ */
+export function iterationStateLabel(
+  iteration: IterationRecord,
+  pendingChanges: readonly PendingChangeRecord[]
+): string {
+  const awaiting =
+    iteration.state === 'proposed' &&
+    iteration.endedAt === null &&
+    pendingChanges.some((change) => change.status === 'pending' && change.iteration === iteration.number);
+  return awaiting ? 'awaiting approval' : iteration.state;
+}
+
 export interface ValueDiff {
   name: string;
   baseline: ParameterValue | null;

@@ -1,9 +1,9 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { CommandRecord } from '@patroni-tuner/backend/contract';
+import type { CommandRecord, FailoverPhase } from '@patroni-tuner/backend/contract';
 import { config } from '@grafana/runtime';
 import { agentError, installFakeBackend, ok, proxied, type FakeBackend } from '../test/backend-srv';
-import { clusterView, listedSession, sessionDetail } from '../test/fixtures';
+import { clusterView, failoverState, listedSession, sessionDetail } from '../test/fixtures';
 import { renderApp } from '../test/render-app';
 import { testIds } from './testIds';
 
@@ -24,10 +24,21 @@ beforeEach(() => {
 });
 
 /** The protocol in `phase`, ending at `phaseEndsAt` (epoch ms; the wire carries it as an ISO time). */
-function inPhase(phase: string, phaseEndsAt: number | null = null) {
-  const failover = { phase, phaseEndsAt: phaseEndsAt === null ? null : new Date(phaseEndsAt).toISOString() };
-  backend.answer('GET', proxied(0, `/api/v1/sessions/${HALTED.id}`), ok(sessionDetail(HALTED, 2, { failover: failover as never })));
+function inPhase(phase: FailoverPhase, phaseEndsAt: number | null = null) {
+  const failover = failoverState(HALTED.id, phase, {
+    phaseEndsAt: phaseEndsAt === null ? null : new Date(phaseEndsAt).toISOString(),
+  });
+  backend.answer('GET', proxied(0, `/api/v1/sessions/${HALTED.id}`), ok(sessionDetail(HALTED, 2, { failover })));
 }
+
+/** The agent's answer to an acknowledgement it carried out. */
+const acknowledged = (force = false) =>
+  ok({
+    session: { ...HALTED, state: 'acknowledged' },
+    failover: failoverState(HALTED.id, 'acknowledged', {
+      acknowledgement: { by: 'alice', at: '2026-12-05T07:10:00Z', forced: force, unresolved: null },
+    }),
+  });
 
 const acknowledgements = () => backend.requests.filter((r) => r.url === ACKNOWLEDGE).map((r) => r.data);
 
@@ -52,7 +63,7 @@ test('while the protocol runs, Acknowledge is disabled and the phase is shown wi
 });
 
 test('awaiting acknowledgement: confirmed, sent in the signed-in user’s name, and the banner goes once acknowledged', async () => {
-  backend.answer('POST', ACKNOWLEDGE, ok({ session: { ...HALTED, state: 'acknowledged' }, failover: {} }));
+  backend.answer('POST', ACKNOWLEDGE, acknowledged());
   renderApp('/', SETTINGS);
   expect(await screen.findByText('Session a1b2c3d4 halted: awaiting acknowledgement')).toBeInTheDocument();
   backend.answer('GET', proxied(0, '/api/v1/sessions'), ok({ sessions: [{ ...HALTED, state: 'acknowledged' }] }));
@@ -95,7 +106,7 @@ test('a restore the protocol gave up asks for a forced acknowledgement, confirme
   expect(
     await screen.findByText(/the baseline restore was given up: acknowledge with force \(409 force_required\)/)
   ).toBeInTheDocument();
-  backend.answer('POST', ACKNOWLEDGE, ok({ session: { ...HALTED, state: 'acknowledged' }, failover: {} }));
+  backend.answer('POST', ACKNOWLEDGE, acknowledged(true));
   await acknowledgeAndConfirm('Acknowledge with force');
   expect(acknowledgements()).toEqual([{ by: 'alice' }, { by: 'alice', force: true }]);
 });

@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import { testIds } from '../components/testIds';
 import { agentError, badGateway, installFakeBackend, ok, proxied, type FakeBackend } from '../test/backend-srv';
-import { clusterView, listedSession, member, sessionDetail } from '../test/fixtures';
+import { clusterView, failoverState, listedSession, member, sessionDetail } from '../test/fixtures';
 import { renderApp } from '../test/render-app';
 
 const SETTINGS = { agentUrl0: 'http://db1:8080', agentUrl1: 'http://db2:8080', agentUrl2: 'http://other1:8080' };
@@ -44,7 +44,7 @@ test('a halted session awaiting acknowledgement is a red banner on its cluster�
   backend.answer(
     'GET',
     proxied(0, `/api/v1/sessions/${HALTED.id}`),
-    ok(sessionDetail(HALTED, 2, { failover: { phase: 'awaiting_acknowledgement' } as never }))
+    ok(sessionDetail(HALTED, 2, { failover: failoverState(HALTED.id, 'awaiting_acknowledgement') }))
   );
   renderApp('/', SETTINGS);
   const card = await screen.findByTestId(testIds.fleet.card('main'));
@@ -81,7 +81,7 @@ test('no agent answering, and no agent configured, are said in place', async () 
   expect(screen.getByText('3 agents do not answer')).toBeInTheDocument();
   unmount();
   renderApp('/', {});
-  expect(screen.getByText('No agents configured')).toBeInTheDocument();
+  expect(await screen.findByText('No agents configured')).toBeInTheDocument();
   expect(screen.getByRole('link', { name: /Open the configuration/ })).toHaveAttribute(
     'href',
     '/plugins/patronituner-app'
@@ -90,7 +90,8 @@ test('no agent answering, and no agent configured, are said in place', async () 
 
 test('a loading state while the agents are asked', async () => {
   renderApp('/', SETTINGS);
-  expect(screen.getByText('Asking the agents…')).toBeInTheDocument();
+  // Shown only until the agents answer: finding it is the assertion (it may be gone a moment later).
+  await screen.findByText('Asking the agents…');
   await screen.findByTestId(testIds.fleet.card('main'));
 });
 

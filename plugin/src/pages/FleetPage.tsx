@@ -16,36 +16,40 @@ import { testIds } from '../components/testIds';
 import { REFRESH_INTERVAL_MS, clusterPath, sessionsPath } from '../constants';
 import { shortId } from '../format';
 import { usePolling } from '../hooks/usePolling';
+import type { AgentSlot } from '../settings';
 
 export default function FleetPage() {
   const agents = useAgents();
-  const fleet = usePolling(() => loadFleetOverview(agents), REFRESH_INTERVAL_MS, JSON.stringify(agents));
-
   return (
     <PluginPage subTitle="Every Patroni cluster the configured agents belong to">
-      {agents.length === 0 ? (
-        <NoAgentsConfigured />
-      ) : fleet.loading ? (
-        <LoadingPlaceholder text="Asking the agents…" />
-      ) : (
-        <Stack direction="column" gap={2}>
-          {fleet.error && <LoadError title="The fleet could not be read" error={fleet.error} />}
-          {fleet.data && (
-            <>
-              {fleet.data.clusters.length === 0 && (
-                <Alert severity="error" title="No agent answers">
-                  None of the {agents.length} configured agents answered; the clusters cannot be shown.
-                </Alert>
-              )}
-              {fleet.data.clusters.map((cluster) => (
-                <ClusterCard key={cluster.scope} cluster={cluster} reload={fleet.reload} />
-              ))}
-              <FailedAgents failed={fleet.data.failed} />
-            </>
-          )}
-        </Stack>
-      )}
+      {agents.length === 0 ? <NoAgentsConfigured /> : <Fleet agents={agents} />}
     </PluginPage>
+  );
+}
+
+/** The clusters the agents belong to, polled only while there are agents to ask. */
+function Fleet({ agents }: { agents: readonly AgentSlot[] }) {
+  const fleet = usePolling(() => loadFleetOverview(agents), REFRESH_INTERVAL_MS, JSON.stringify(agents));
+  if (fleet.loading) {
+    return <LoadingPlaceholder text="Asking the agents…" />;
+  }
+  return (
+    <Stack direction="column" gap={2}>
+      {fleet.error && <LoadError title="The fleet could not be read" error={fleet.error} />}
+      {fleet.data && (
+        <>
+          {fleet.data.clusters.length === 0 && (
+            <Alert severity="error" title="No agent answers">
+              None of the {agents.length} configured agents answered; the clusters cannot be shown.
+            </Alert>
+          )}
+          {fleet.data.clusters.map((cluster) => (
+            <ClusterCard key={cluster.scope} cluster={cluster} reload={fleet.reload} />
+          ))}
+          <FailedAgents failed={fleet.data.failed} />
+        </>
+      )}
+    </Stack>
   );
 }
 

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import type { IterationRecord, RecommendationView } from '@patroni-tuner/backend/contract';
 import { testIds } from '../components/testIds';
 import { installFakeBackend, ok, proxied, type FakeBackend } from '../test/backend-srv';
-import { clusterView, listedSession, sessionDetail } from '../test/fixtures';
+import { clusterView, failoverState, listedSession, pendingChange, sessionDetail } from '../test/fixtures';
 import { renderApp } from '../test/render-app';
 
 const SETTINGS = { agentUrl0: 'http://db1:8080' };
@@ -158,38 +158,7 @@ test('a halted session shows what happened, the protocol’s phase counting down
     ok({
       ...DETAIL,
       session: halted,
-      failover: {
-        sessionId: RUNNING.id,
-        phase: 'grace',
-        phaseSince: '2026-12-05T07:02:00Z',
-        phaseEndsAt: inGrace,
-        halt: {
-          at: '2026-12-05T07:01:00Z',
-          reason: 'leader changed from pg1 to pg2',
-          events: [{ type: 'leader_changed', from: 'pg1', to: 'pg2' }],
-          changedAt: '2026-12-05T07:00:58.500Z',
-          detectionLatencyMs: 1500,
-        },
-        leader: { name: 'pg2', timeline: 3 },
-        stableSince: '2026-12-05T07:01:30Z',
-        stabilisedAt: '2026-12-05T07:02:00Z',
-        restore: {
-          attempts: 0,
-          inFlight: null,
-          failures: 0,
-          nextAttemptAt: null,
-          lastError: null,
-          restoredAt: null,
-          restoredBy: null,
-          restoredAttempt: null,
-          unverified: ['pg3'],
-          unresolved: null,
-          changedBySomeoneElse: [],
-        },
-        restarts: 0,
-        acknowledgement: null,
-        updatedAt: '2026-12-05T07:02:00Z',
-      },
+      failover: failoverState(RUNNING.id, 'grace', { phaseEndsAt: inGrace, restore: { unverified: ['pg3'] } }),
     })
   );
   renderApp(path, SETTINGS);
@@ -207,15 +176,51 @@ test('a halted session shows what happened, the protocol’s phase counting down
   expect(screen.queryByTestId(testIds.session.stop)).not.toBeInTheDocument();
 });
 
-test('an iteration still proposed (awaiting approval) has no measurement window counting down', async () => {
+test('an iteration whose change waits for a person reads “awaiting approval”, with no measurement window counting down', async () => {
+  const approving = { ...RUNNING, options: { ...RUNNING.options, approval: 'each' as const } };
+  const proposed = iteration(2, {
+    state: 'proposed',
+    reason: 'model',
+    score: null,
+    endedAt: null,
+    startedAt: new Date().toISOString(),
+  });
+  const change = pendingChange(RUNNING.id, { iteration: 2 });
+  backend.answer(
+    'GET',
+    proxied(0, `/api/v1/sessions/${RUNNING.id}`),
+    ok({
+      ...DETAIL,
+      session: approving,
+      iterations: [...DETAIL.iterations.slice(0, 2), proposed],
+      pendingChanges: [change],
+    })
+  );
+  backend.answer('GET', proxied(0, `/api/v1/sessions/${RUNNING.id}/pending`), ok({ pendingChange: change }));
+  renderApp(path, SETTINGS);
+  const progress = await screen.findByTestId(testIds.session.progress);
+  expect(progress).toHaveTextContent('iteration 2 awaiting approval');
+  expect(progress).not.toHaveTextContent('proposed');
+  expect(progress).not.toHaveTextContent('left in the window');
+  expect(screen.getByTestId(testIds.session.iteration(2)).closest('tr')).toHaveTextContent(
+    'awaiting approval (model)'
+  );
+});
+
+test('a proposed iteration with no change waiting for a person keeps the record’s state', async () => {
   const proposed = iteration(2, { state: 'proposed', score: null, endedAt: null, startedAt: new Date().toISOString() });
   backend.answer(
     'GET',
     proxied(0, `/api/v1/sessions/${RUNNING.id}`),
-    ok({ ...DETAIL, iterations: [...DETAIL.iterations.slice(0, 2), proposed] })
+    ok({
+      ...DETAIL,
+      iterations: [...DETAIL.iterations.slice(0, 2), proposed],
+      // An earlier change, decided already: nothing waits.
+      pendingChanges: [pendingChange(RUNNING.id, { iteration: 1, status: 'approved' })],
+    })
   );
   renderApp(path, SETTINGS);
   const progress = await screen.findByTestId(testIds.session.progress);
   expect(progress).toHaveTextContent('iteration 2 proposed');
-  expect(progress).not.toHaveTextContent('left in the window');
+  expect(progress).not.toHaveTextContent('awaiting approval');
 });

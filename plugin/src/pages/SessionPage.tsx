@@ -91,7 +91,11 @@ export default function SessionPage() {
               {detail.session.reason && !halted && <Text color="secondary">Reason: {detail.session.reason}</Text>}
               <ScoreChart iterations={detail.iterations} objective={detail.session.options.objective} />
               <Text element="h3">Iterations</Text>
-              <IterationsTable iterations={detail.iterations} baseline={detail.baseline} />
+              <IterationsTable
+                iterations={detail.iterations}
+                baseline={detail.baseline}
+                pendingChanges={detail.pendingChanges}
+              />
               <Text element="h3">Configuration</Text>
               <BestConfiguration detail={detail} bestMeasured={data.bestMeasured} />
               <Text element="h3">Events</Text>

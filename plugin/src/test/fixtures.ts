@@ -1,9 +1,11 @@
 /** Agent answers shaped by the contract types, so a changed field breaks these fixtures' typecheck. */
 import type {
   ClusterView,
+  FailoverState,
   KnobsView,
   Member,
   PendingChangeRecord,
+  RestoreProgress,
   SessionDetail,
 } from '@patroni-tuner/backend/contract';
 import type { ListedSession } from '../api/activity';
@@ -101,6 +103,52 @@ export function sessionDetail(
     events: [],
     failover: null,
     pendingChanges: [],
+    ...overrides,
+  };
+}
+
+/**
+ * The failover protocol's state for a session halted by a leader change from pg1 to pg2: stabilised, the
+ * baseline restore not attempted yet, in `phase` (no end time unless `overrides` gives one). `overrides.restore`
+ * is merged into the restore's progress.
+ */
+export function failoverState(
+  sessionId: string,
+  phase: FailoverState['phase'],
+  { restore, ...overrides }: Partial<Omit<FailoverState, 'restore'>> & { restore?: Partial<RestoreProgress> } = {}
+): FailoverState {
+  return {
+    sessionId,
+    phase,
+    phaseSince: '2026-12-05T07:02:00Z',
+    phaseEndsAt: null,
+    halt: {
+      at: '2026-12-05T07:01:00Z',
+      reason: 'leader changed from pg1 to pg2',
+      events: [{ type: 'leader_changed', from: 'pg1', to: 'pg2' }],
+      changedAt: '2026-12-05T07:00:58.500Z',
+      detectionLatencyMs: 1500,
+    },
+    leader: { name: 'pg2', timeline: 3 },
+    stableSince: '2026-12-05T07:01:30Z',
+    stabilisedAt: '2026-12-05T07:02:00Z',
+    restore: {
+      attempts: 0,
+      inFlight: null,
+      failures: 0,
+      nextAttemptAt: null,
+      lastError: null,
+      restoredAt: null,
+      restoredBy: null,
+      restoredAttempt: null,
+      unverified: [],
+      unresolved: null,
+      changedBySomeoneElse: [],
+      ...restore,
+    },
+    restarts: 0,
+    acknowledgement: null,
+    updatedAt: '2026-12-05T07:02:00Z',
     ...overrides,
   };
 }

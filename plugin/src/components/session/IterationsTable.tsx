@@ -1,16 +1,18 @@
 /** Each iteration: its configuration against the baseline, verification per member, guardrail verdicts, measurement. */
 import React from 'react';
 import { InteractiveTable, Stack, Text, type Column } from '@grafana/ui';
-import type { BaselineRecord, IterationRecord } from '@patroni-tuner/backend/contract';
-import { diffAgainstBaseline } from '../../api/session-view';
+import type { BaselineRecord, IterationRecord, PendingChangeRecord } from '@patroni-tuner/backend/contract';
+import { diffAgainstBaseline, iterationStateLabel } from '../../api/session-view';
 import { testIds } from '../testIds';
 
 export function IterationsTable({
   iterations,
   baseline,
+  pendingChanges,
 }: {
   iterations: IterationRecord[];
   baseline: BaselineRecord | null;
+  pendingChanges: PendingChangeRecord[];
 }) {
   const columns: Array<Column<IterationRecord>> = [
     {
@@ -22,7 +24,11 @@ export function IterationsTable({
         </span>
       ),
     },
-    { id: 'state', header: 'State', cell: ({ row: { original } }) => `${original.state} (${original.reason})` },
+    {
+      id: 'state',
+      header: 'State',
+      cell: ({ row: { original } }) => `${iterationStateLabel(original, pendingChanges)} (${original.reason})`,
+    },
     {
       id: 'diff',
       header: 'Changed from the baseline',

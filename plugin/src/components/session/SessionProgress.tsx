@@ -3,6 +3,7 @@ import React from 'react';
 import { Stack, Text } from '@grafana/ui';
 import type { SessionDetail } from '@patroni-tuner/backend/contract';
 import { ACTIVE_STATES, iterationsDone } from '../../api/activity';
+import { iterationStateLabel } from '../../api/session-view';
 import { formatDuration } from '../../format';
 import { useNow } from '../../hooks/useNow';
 import { SessionStateBadge } from '../SessionStateBadge';
@@ -24,7 +25,7 @@ export function SessionProgress({ detail }: { detail: SessionDetail }) {
   const phase =
     current === null
       ? session.state
-      : `${current.number === 0 ? 'baseline' : `iteration ${current.number}`} ${current.state}`;
+      : `${current.number === 0 ? 'baseline' : `iteration ${current.number}`} ${iterationStateLabel(current, detail.pendingChanges)}`;
   return (
     <div data-testid={testIds.session.progress}>
       <Stack direction="column" gap={1}>
